@@ -1,0 +1,299 @@
+package varta
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Varta is a connected agent: it sends heartbeats to one observer.
+// It is safe for concurrent use by multiple goroutines; a mutex held for the
+// duration of one non-blocking send serialises beats, so nonces stay
+// consecutive and (for secure UDP) AEAD nonces are never reused.
+// A nil or closed *Varta does not panic: Beat returns a Failed outcome and
+// the other methods return ErrClosed or zero values.
+type Varta struct {
+	mu sync.Mutex
+	tr transport // nil once closed
+
+	pid    uint32    // pid the transport was set up for
+	nonce  uint64    // last committed nonce; 0 before the first beat
+	epoch  time.Time // timestamps count nanoseconds from here
+	lastTS uint64    // last committed timestamp
+
+	drops          uint32 // consecutive Dropped outcomes
+	reconnectAfter uint32 // 0: never reconnect by itself
+
+	frame [FrameBytes]byte // encoding buffer, owned so a beat allocates nothing
+	stats Stats
+
+	// Sources of pid and time, replaced by tests to simulate a fork or a
+	// clock that goes backwards.
+	getpid func() int
+	now    func() time.Time
+}
+
+// Stats counts what an agent's beats became. Every Beat call that is not
+// refused for its arguments counts exactly once, as Sent, one Dropped
+// reason, or Failed.
+type Stats struct {
+	Sent                   uint64 // accepted by the kernel
+	DroppedKernelQueueFull uint64 // observer behind: EAGAIN, ENOBUFS
+	DroppedNoObserver      uint64 // nothing at the address: ECONNREFUSED, ENOENT
+	DroppedPeerGone        uint64 // observer went away: ECONNRESET, ENOTCONN, EPIPE
+	DroppedStorageFull     uint64 // ENOSPC
+	Failed                 uint64 // needs attention: see BeatOutcome.Err
+	Reconnects             uint64 // successful reconnects, automatic or by Reconnect
+	ClockRegressions       uint64 // times the clock went backwards (R3.4)
+	ForkRecoveries         uint64 // times a new pid was detected (R3.2)
+}
+
+// Dropped returns the number of dropped beats, all reasons together.
+func (s Stats) Dropped() uint64 {
+	return s.DroppedKernelQueueFull + s.DroppedNoObserver + s.DroppedPeerGone + s.DroppedStorageFull
+}
+
+// ErrInitProcess is returned by the Connect functions when the calling
+// process is pid 1: every observer rejects frames carrying pid 0 or 1.
+var ErrInitProcess = errors.New("varta: running as pid 1 (container init): observers reject frames from pid 1; run the daemon under an init such as tini or docker run --init")
+
+// checkPID returns pid as a frame field, or an error if no observer would
+// accept frames carrying it.
+func checkPID(pid int) (uint32, error) {
+	if pid <= 1 || pid > 1<<32-1 {
+		if pid == 1 {
+			return 0, ErrInitProcess
+		}
+		return 0, fmt.Errorf("varta: pid %d does not fit a VLP frame", pid)
+	}
+	return uint32(pid), nil
+}
+
+// newAgent connects tr for the current process and wraps it in an agent.
+func newAgent(tr transport) (*Varta, error) {
+	pid, err := checkPID(os.Getpid())
+	if err != nil {
+		return nil, err
+	}
+	if err := tr.reconnect(pid); err != nil {
+		return nil, err
+	}
+	return &Varta{
+		tr:     tr,
+		pid:    pid,
+		epoch:  time.Now(),
+		getpid: os.Getpid,
+		now:    time.Now,
+	}, nil
+}
+
+// Beat sends one frame with the given status and payload and reports what
+// became of it. It never blocks, never panics and never allocates.
+//
+// Sent: the kernel accepted the frame. Dropped: the observer could not take
+// it now (queue full, not running, gone); the next beat reuses the same
+// nonce, so the observer sees no gap. Failed: the status is StatusStall or
+// unknown (nothing is sent and no counter moves), the agent is closed, or
+// the system refused the send for a reason that will not clear by itself.
+//
+// Each beat reads the pid afresh. When it changed (the process was forked or
+// restored), the agent first reconnects and restarts its nonces at 1 and its
+// timestamps at 0; if that fails the beat is Failed.
+func (v *Varta) Beat(status Status, payload uint32) BeatOutcome {
+	switch {
+	case status == StatusStall:
+		return stallRefused
+	case status > StatusStall:
+		return statusRefused
+	case v == nil:
+		return closedRefused
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.tr == nil {
+		v.stats.Failed++
+		return closedRefused
+	}
+	if out, ok := v.followFork(); !ok {
+		v.stats.Failed++
+		return out
+	}
+
+	nonce := v.nonce + 1
+	if v.nonce == NonceTerminal-1 {
+		nonce = 0 // wraps past the reserved terminal nonce (R3.3)
+	}
+	ts := v.timestamp()
+	Frame{Status: status, PID: v.pid, Timestamp: ts, Nonce: nonce, Payload: payload}.Encode(&v.frame)
+
+	out := v.send()
+	v.count(out)
+	if out.IsSent() {
+		v.nonce, v.lastTS = nonce, ts
+		if nonce == 0 {
+			os.Stderr.Write(wrapWarning)
+		}
+	}
+	return out
+}
+
+// send sends the encoded frame, reconnecting and resending it once when it
+// completes a run of reconnectAfter consecutive drops (R3.7). A failed
+// reconnect leaves the count where it is, so the next drop tries again.
+func (v *Varta) send() BeatOutcome {
+	out := v.tr.send(&v.frame)
+	if !out.IsDropped() {
+		v.drops = 0
+		return out
+	}
+	v.drops++
+	if v.reconnectAfter == 0 || v.drops < v.reconnectAfter || v.tr.reconnect(v.pid) != nil {
+		return out
+	}
+	v.stats.Reconnects++
+	v.drops = 0
+	out = v.tr.send(&v.frame)
+	if out.IsDropped() {
+		v.drops = 1
+	}
+	return out
+}
+
+var wrapWarning = []byte("varta: beat nonce wrapped to 0 after 2^64-2 beats\n")
+
+// followFork reconnects and resets the sequence if the pid changed since
+// the transport was set up (R3.2). ok is false, with a Failed outcome, if
+// the pid cannot be sent or the reconnect failed.
+func (v *Varta) followFork() (out BeatOutcome, ok bool) {
+	raw := v.getpid()
+	if raw == int(v.pid) {
+		return sent, true
+	}
+	pid, err := checkPID(raw)
+	if err != nil {
+		return failed(errInvalid, opForkReconnect), false
+	}
+	if err := v.tr.reconnect(pid); err != nil {
+		return failed(errnoOf(err), opForkReconnect), false
+	}
+	v.pid = pid
+	v.nonce = 0
+	v.epoch = v.now()
+	v.lastTS = 0
+	v.drops = 0
+	v.stats.ForkRecoveries++
+	return sent, true
+}
+
+// timestamp returns nanoseconds since the epoch, never less than the last
+// committed timestamp (R3.4).
+func (v *Varta) timestamp() uint64 {
+	d := v.now().Sub(v.epoch)
+	if d < 0 {
+		d = 0
+	}
+	ts := uint64(d)
+	if ts < v.lastTS {
+		v.stats.ClockRegressions++
+		ts = v.lastTS
+	}
+	return ts
+}
+
+// count records out in the stats.
+func (v *Varta) count(out BeatOutcome) {
+	switch {
+	case out.IsSent():
+		v.stats.Sent++
+	case out.IsFailed():
+		v.stats.Failed++
+	default:
+		switch out.reason {
+		case KernelQueueFull:
+			v.stats.DroppedKernelQueueFull++
+		case NoObserver:
+			v.stats.DroppedNoObserver++
+		case PeerGone:
+			v.stats.DroppedPeerGone++
+		case StorageFull:
+			v.stats.DroppedStorageFull++
+		}
+	}
+}
+
+// errnoOf returns the errno err wraps, or 0.
+func errnoOf(err error) syscall.Errno {
+	var errno syscall.Errno
+	errors.As(err, &errno)
+	return errno
+}
+
+// Reconnect replaces the agent's socket with a fresh one to the same
+// observer (and, for secure UDP, starts a new session). The old socket is
+// kept if any step fails. The nonce sequence continues.
+func (v *Varta) Reconnect() error {
+	if v == nil {
+		return ErrClosed
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.tr == nil {
+		return ErrClosed
+	}
+	if err := v.tr.reconnect(v.pid); err != nil {
+		return err
+	}
+	v.stats.Reconnects++
+	v.drops = 0
+	return nil
+}
+
+// SetReconnectAfter makes the agent reconnect by itself after n consecutive
+// Dropped beats and resend the dropped frame once (R3.7). 0, the default,
+// turns this off. Setting it resets the count of consecutive drops.
+func (v *Varta) SetReconnectAfter(n uint32) {
+	if v == nil {
+		return
+	}
+	v.mu.Lock()
+	v.reconnectAfter = n
+	v.drops = 0
+	v.mu.Unlock()
+}
+
+// Stats returns a snapshot of the agent's counters.
+func (v *Varta) Stats() Stats {
+	if v == nil {
+		return Stats{}
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.stats
+}
+
+// ClockRegressions returns how many beats found the clock behind the last
+// sent timestamp and resent that timestamp instead.
+func (v *Varta) ClockRegressions() uint64 { return v.Stats().ClockRegressions }
+
+// ForkRecoveries returns how many times a beat found a new pid and
+// reconnected for it.
+func (v *Varta) ForkRecoveries() uint64 { return v.Stats().ForkRecoveries }
+
+// Close releases the socket and wipes any key material. Beats after Close
+// are Failed; a second Close returns ErrClosed.
+func (v *Varta) Close() error {
+	if v == nil {
+		return ErrClosed
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.tr == nil {
+		return ErrClosed
+	}
+	err := v.tr.close()
+	v.tr = nil
+	return err
+}

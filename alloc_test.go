@@ -1,0 +1,135 @@
+package varta
+
+import (
+	"testing"
+)
+
+// allocCase is one beat path whose allocations are counted. setup returns
+// the operation to measure and a check of the outcome it produced.
+type allocCase struct {
+	name  string
+	setup func(t *testing.T) (op func(), check func(t *testing.T))
+}
+
+// expectOutcome returns an op that beats on v and a check that every beat
+// had the wanted outcome; after is run after each beat (to drain a
+// receiver, say) and must not allocate either.
+func expectOutcome(v *Varta, want BeatOutcome, after func()) (func(), func(*testing.T)) {
+	var bad BeatOutcome
+	op := func() {
+		if out := v.Beat(StatusOK, 7); out != want {
+			bad = out
+		}
+		if after != nil {
+			after()
+		}
+	}
+	check := func(t *testing.T) {
+		t.Helper()
+		if bad != (BeatOutcome{}) {
+			t.Fatalf("a beat returned %v, want %v", bad, want)
+		}
+	}
+	return op, check
+}
+
+func connectTo(t *testing.T, r *receiver) *Varta {
+	t.Helper()
+	v, err := Connect(r.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { v.Close() })
+	return v
+}
+
+// fillQueue beats until the receiver's queue is full.
+func fillQueue(t *testing.T, v *Varta) {
+	t.Helper()
+	for i := 0; ; i++ {
+		out := v.Beat(StatusOK, 0)
+		if out.DropReason() == KernelQueueFull {
+			return
+		}
+		if !out.IsSent() || i > 1_000_000 {
+			t.Fatalf("filling the queue: beat %d returned %v", i, out)
+		}
+	}
+}
+
+var allocCases = []allocCase{
+	{"uds/sent", func(t *testing.T) (func(), func(*testing.T)) {
+		r := listen(t)
+		return expectOutcome(connectTo(t, r), sent, func() { r.tryRead() })
+	}},
+	{"uds/dropped-receiver-gone", func(t *testing.T) (func(), func(*testing.T)) {
+		r := listen(t)
+		v := connectTo(t, r)
+		r.close()
+		v.Beat(StatusOK, 0) // the first send learns the peer is gone
+		return expectOutcome(v, dropped(PeerGone), nil)
+	}},
+	{"uds/dropped-queue-full", func(t *testing.T) (func(), func(*testing.T)) {
+		r := listen(t)
+		v := connectTo(t, r)
+		fillQueue(t, v)
+		return expectOutcome(v, dropped(KernelQueueFull), nil)
+	}},
+	{"failed-closed-agent", func(t *testing.T) (func(), func(*testing.T)) {
+		v := connectTo(t, listen(t))
+		v.Close()
+		return expectOutcome(v, closedRefused, nil)
+	}},
+	{"failed-stall-refused", func(t *testing.T) (func(), func(*testing.T)) {
+		v := connectTo(t, listen(t))
+		var bad BeatOutcome
+		return func() {
+				if out := v.Beat(StatusStall, 0); out != stallRefused {
+					bad = out
+				}
+			}, func(t *testing.T) {
+				if bad != (BeatOutcome{}) {
+					t.Fatalf("Beat(StatusStall) = %v", bad)
+				}
+			}
+	}},
+	{"uds/reconnect", func(t *testing.T) (func(), func(*testing.T)) {
+		v := connectTo(t, listen(t))
+		var err error
+		return func() {
+				if e := v.Reconnect(); e != nil {
+					err = e
+				}
+			}, func(t *testing.T) {
+				if err != nil {
+					t.Fatalf("Reconnect: %v", err)
+				}
+			}
+	}},
+	{"stats", func(t *testing.T) (func(), func(*testing.T)) {
+		r := listen(t)
+		v := connectTo(t, r)
+		v.Beat(StatusOK, 0)
+		var got Stats
+		return func() { got = v.Stats() }, func(t *testing.T) {
+			if got.Sent != 1 {
+				t.Fatalf("Stats().Sent = %d, want 1", got.Sent)
+			}
+		}
+	}},
+}
+
+// TestBeatPathsAllocateNothing checks SPEC R3.8: every outcome of a beat,
+// and Reconnect and Stats, allocate nothing.
+func TestBeatPathsAllocateNothing(t *testing.T) {
+	for _, tc := range allocCases {
+		t.Run(tc.name, func(t *testing.T) {
+			op, check := tc.setup(t)
+			op() // warm up: first-use work is not per-beat work
+			if n := testing.AllocsPerRun(200, op); n != 0 {
+				t.Errorf("got %v allocations, want 0", n)
+			}
+			check(t)
+		})
+	}
+}

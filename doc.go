@@ -1,0 +1,54 @@
+// Package varta is an agent for the Varta Lifeline Protocol (VLP v0.2): a
+// daemon connects once and calls Beat every few hundred milliseconds; each
+// call sends one fire-and-forget 32-byte frame to an observer process, which
+// raises an alarm when the beats stop.
+//
+//	agent, err := varta.Connect("/run/varta/observer.sock")
+//	if err != nil {
+//		return err
+//	}
+//	defer agent.Close()
+//	out := agent.Beat(varta.StatusOK, queueDepth)
+//
+// # What Beat returns
+//
+// Beat never blocks, never panics and never allocates. It returns a
+// BeatOutcome value:
+//
+//   - Sent: the kernel accepted the frame.
+//   - Dropped (with a DropReason): the observer could not take the frame
+//     now: its queue is full (KernelQueueFull), nothing is bound at the
+//     address (NoObserver), the observer went away (PeerGone), or the
+//     kernel is out of room (StorageFull). Nothing to fix in the daemon; the
+//     next beat reuses the nonce, so the observer sees no gap. With
+//     SetReconnectAfter the agent reconnects by itself after a run of drops.
+//   - Failed (with Err): the status was StatusStall or unknown (nothing is
+//     sent), the agent is closed (errors.Is(err, ErrClosed)), a forked
+//     process could not reconnect, or the system refused the send for a
+//     reason that will not clear by itself (EPERM, EMSGSIZE, ...).
+//
+// Every beat reads the pid afresh, so frames always carry the sender's real
+// pid. When it changes (the process was restored from a checkpoint, or
+// forked by code outside Go), the agent reconnects and restarts its
+// sequence. A *Varta is safe for concurrent use; its beats are serialised
+// so that nonces go 1, 2, 3 ... with no gap or repeat.
+//
+// # Build tags
+//
+// A build without tags has the frame codec and the Unix datagram transport
+// (Connect) and imports neither the net package nor golang.org/x/crypto.
+// Everything else is opt-in, as with Cargo features:
+//
+//   - udp: ConnectUDP, plain 32-byte frames over UDP (IPv4 and IPv6).
+//   - secureudp: implies udp, and adds ConnectSecureUDP and
+//     ConnectSecureUDPWithMaster (ChaCha20-Poly1305 frames of 60 and 64
+//     bytes), their key helpers, and the observer-side OpenSecureFrame and
+//     OpenMasterFrame. It links golang.org/x/crypto/chacha20poly1305.
+//
+// Functions behind a tag do not appear on pkg.go.dev's default rendering;
+// their doc comments start with the tag they need.
+//
+// The protocol and the agent's behaviour are specified requirement by
+// requirement in SPEC.md at the root of the module; references such as R3.2
+// in this package's comments point there.
+package varta

@@ -1,0 +1,182 @@
+package varta
+
+import (
+	"errors"
+	"strconv"
+	"syscall"
+)
+
+// DropReason says why the kernel refused a beat that may succeed later.
+type DropReason uint8
+
+// The reasons a beat is Dropped (SPEC section 4).
+const (
+	// KernelQueueFull: the observer's receive queue or our send buffer is
+	// full (EAGAIN, EWOULDBLOCK, ENOBUFS). The observer is alive but behind.
+	KernelQueueFull DropReason = iota + 1
+	// NoObserver: nothing is bound at the address (ECONNREFUSED, ENOENT).
+	NoObserver
+	// PeerGone: the observer the socket was connected to went away
+	// (ECONNRESET, ENOTCONN, EPIPE). SetReconnectAfter recovers from it.
+	PeerGone
+	// StorageFull: the kernel has no room for the datagram (ENOSPC).
+	StorageFull
+)
+
+// String returns the reason in words, such as "kernel queue full".
+func (r DropReason) String() string {
+	switch r {
+	case KernelQueueFull:
+		return "kernel queue full"
+	case NoObserver:
+		return "no observer"
+	case PeerGone:
+		return "peer gone"
+	case StorageFull:
+		return "storage full"
+	}
+	return "drop reason(" + strconv.Itoa(int(r)) + ")"
+}
+
+type outcomeKind uint8
+
+const (
+	outcomeSent outcomeKind = iota + 1
+	outcomeDropped
+	outcomeFailed
+)
+
+// BeatOutcome is the result of one Beat: Sent, Dropped (the observer may be
+// reached later; nothing to fix) or Failed (a condition that will not go away
+// by itself: bad input, closed agent, permission). It is a small value;
+// returning it allocates nothing.
+type BeatOutcome struct {
+	kind   outcomeKind
+	reason DropReason
+	errno  syscall.Errno
+	op     failOp
+}
+
+// IsSent reports whether the kernel accepted the frame.
+func (o BeatOutcome) IsSent() bool { return o.kind == outcomeSent }
+
+// IsDropped reports whether the frame was not delivered for a reason that
+// may clear by itself; DropReason says which.
+func (o BeatOutcome) IsDropped() bool { return o.kind == outcomeDropped }
+
+// IsFailed reports whether the beat could not be sent for a reason that
+// needs attention; Err says which.
+func (o BeatOutcome) IsFailed() bool { return o.kind == outcomeFailed }
+
+// DropReason returns why the beat was dropped, or 0 if it was not.
+func (o BeatOutcome) DropReason() DropReason { return o.reason }
+
+// Err returns a *BeatError for a Failed beat and nil otherwise. It allocates
+// only when it returns an error.
+func (o BeatOutcome) Err() error {
+	if o.kind != outcomeFailed {
+		return nil
+	}
+	return &BeatError{Errno: o.errno, op: o.op}
+}
+
+// String describes the outcome: "sent", "dropped: no observer",
+// "failed: ...".
+func (o BeatOutcome) String() string {
+	switch o.kind {
+	case outcomeSent:
+		return "sent"
+	case outcomeDropped:
+		return "dropped: " + o.reason.String()
+	case outcomeFailed:
+		return "failed: " + o.Err().Error()
+	}
+	return "no beat"
+}
+
+// failOp records what a Failed beat was doing, for BeatError's message.
+type failOp uint8
+
+const (
+	opSend failOp = iota
+	opStall
+	opClosed
+	opForkReconnect
+	opBadStatus
+	opNoErrno
+)
+
+// ErrClosed is matched (errors.Is) by the error of any operation on a closed
+// or nil agent.
+var ErrClosed = errors.New("varta: agent is closed")
+
+// BeatError is the error of a Failed beat. Errno is the system error
+// (EBADF for a closed agent, EINVAL for invalid input); errors.Is matches
+// it, and ErrClosed for a closed agent.
+type BeatError struct {
+	Errno syscall.Errno
+	op    failOp
+}
+
+// Error says what failed and, where it can, what to do about it.
+func (e *BeatError) Error() string {
+	switch e.op {
+	case opStall:
+		return "varta: beat refused: StatusStall is observer-only; send ok, degraded or critical"
+	case opClosed:
+		return "varta: beat on a closed agent: Connect a new one"
+	case opForkReconnect:
+		return "varta: process changed pid (fork) and reconnecting failed: " + e.Errno.Error()
+	case opBadStatus:
+		return "varta: beat refused: unknown status; send ok, degraded or critical"
+	case opNoErrno:
+		return "varta: send failed with an error that carries no errno"
+	}
+	return "varta: send failed: " + e.Errno.Error()
+}
+
+// Unwrap returns the errno, so errors.Is(err, syscall.EPERM) works.
+func (e *BeatError) Unwrap() error { return e.Errno }
+
+// Is reports whether target is ErrClosed and the agent was closed.
+func (e *BeatError) Is(target error) bool { return target == ErrClosed && e.op == opClosed }
+
+var (
+	sent          = BeatOutcome{kind: outcomeSent}
+	stallRefused  = BeatOutcome{kind: outcomeFailed, errno: errInvalid, op: opStall}
+	statusRefused = BeatOutcome{kind: outcomeFailed, errno: errInvalid, op: opBadStatus}
+	closedRefused = BeatOutcome{kind: outcomeFailed, errno: errBadFD, op: opClosed}
+)
+
+func dropped(r DropReason) BeatOutcome { return BeatOutcome{kind: outcomeDropped, reason: r} }
+
+func failed(errno syscall.Errno, op failOp) BeatOutcome {
+	return BeatOutcome{kind: outcomeFailed, errno: errno, op: op}
+}
+
+// ClassifySendError maps the error of a datagram send to a BeatOutcome by
+// the table of SPEC section 4: nil is Sent; EAGAIN, EWOULDBLOCK and ENOBUFS
+// are Dropped(KernelQueueFull); ECONNREFUSED and ENOENT Dropped(NoObserver);
+// ECONNRESET, ENOTCONN and EPIPE Dropped(PeerGone); ENOSPC
+// Dropped(StorageFull); any other errno is Failed with that errno. An error
+// that wraps no syscall.Errno is Failed with Errno 0.
+func ClassifySendError(err error) BeatOutcome {
+	if err == nil {
+		return sent
+	}
+	var errno syscall.Errno
+	errors.As(err, &errno)
+	return classifyErrno(errno)
+}
+
+// classifyErrno is ClassifySendError for the errno of a failed send; it
+// never allocates.
+func classifyErrno(errno syscall.Errno) BeatOutcome {
+	if errno == 0 {
+		return failed(0, opNoErrno)
+	}
+	if r := dropReasonOf(errno); r != 0 {
+		return dropped(r)
+	}
+	return failed(errno, opSend)
+}

@@ -1,0 +1,11 @@
+//go:build dragonfly || freebsd || linux || netbsd || openbsd || solaris
+
+package varta
+
+import "golang.org/x/sys/unix"
+
+// openSocket opens a socket that is non-blocking and close-on-exec from
+// the start, so no exec in another goroutine can inherit it.
+func openSocket(family, typ int) (int, error) {
+	return unix.Socket(family, typ|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+}

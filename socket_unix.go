@@ -1,0 +1,64 @@
+//go:build unix
+
+package varta
+
+import (
+	"os"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// dgramSocket is a connected, non-blocking, close-on-exec datagram socket
+// opened with raw syscalls: it is not registered with Go's network poller,
+// so a full receiver queue returns EAGAIN at once instead of parking the
+// calling goroutine.
+type dgramSocket struct {
+	fd int // -1 when no socket is open
+}
+
+// dial opens a socket of the given family, optionally binds it, connects
+// it to addr, and swaps it in for the current one, which it closes. On error
+// the current socket stays open and in use.
+func (s *dgramSocket) dial(family int, bind, addr unix.Sockaddr) error {
+	fd, err := openSocket(family, unix.SOCK_DGRAM)
+	if err != nil {
+		return os.NewSyscallError("socket", err)
+	}
+	if bind != nil {
+		if err := unix.Bind(fd, bind); err != nil {
+			unix.Close(fd)
+			return os.NewSyscallError("bind", err)
+		}
+	}
+	if err := unix.Connect(fd, addr); err != nil {
+		unix.Close(fd)
+		return os.NewSyscallError("connect", err)
+	}
+	s.close()
+	s.fd = fd
+	return nil
+}
+
+// send writes b as one datagram and classifies the result.
+func (s *dgramSocket) send(b []byte) BeatOutcome {
+	err := unix.Send(s.fd, b, 0)
+	if err == nil {
+		return sent
+	}
+	errno, _ := err.(syscall.Errno)
+	return classifyErrno(errno)
+}
+
+// close closes the socket if one is open.
+func (s *dgramSocket) close() error {
+	if s.fd < 0 {
+		return nil
+	}
+	err := unix.Close(s.fd)
+	s.fd = -1
+	if err != nil {
+		return os.NewSyscallError("close", err)
+	}
+	return nil
+}

@@ -1,0 +1,15 @@
+package varta
+
+// transport gets encoded frames to one observer. The agent's mutex
+// serialises every call, so implementations keep no locks of their own.
+type transport interface {
+	// send emits frame once and classifies the result. It never blocks
+	// and never allocates.
+	send(frame *[FrameBytes]byte) BeatOutcome
+	// reconnect sets up a fresh socket (and, for secure UDP, a fresh
+	// session) for frames carrying pid and swaps it in only when every step
+	// succeeded; on error the previous state stays in use.
+	reconnect(pid uint32) error
+	// close releases the socket and wipes key material.
+	close() error
+}

@@ -1,0 +1,88 @@
+//go:build unix
+
+package varta
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// maxPathLen is the longest socket path the platform's sun_path holds with
+// its terminating NUL: 107 bytes on Linux, 103 on macOS and the BSDs.
+const maxPathLen = len(unix.RawSockaddrUnix{}.Path) - 1
+
+// ErrInvalidPath is matched (errors.Is) by the error Connect returns for a
+// path that is empty, too long for a Unix socket address, or contains NUL.
+var ErrInvalidPath = errors.New("varta: invalid socket path")
+
+// udsTransport sends plain 32-byte frames over a Unix datagram socket.
+type udsTransport struct {
+	sock dgramSocket
+	addr unix.SockaddrUnix // kept so a reconnect allocates nothing
+}
+
+var _ transport = (*udsTransport)(nil)
+
+// Connect returns an agent that sends beats to the observer bound to the
+// Unix datagram socket at path (the default transport, SPEC R5.1).
+//
+// The path is checked before any system call: it must be non-empty,
+// contain no NUL byte and fit the platform's socket address (107 bytes on
+// Linux, 103 on macOS and the BSDs); otherwise the error matches
+// ErrInvalidPath. On Linux a leading '@' names an abstract socket. Connect
+// fails with ErrInitProcess when the process is pid 1. When the observer
+// cannot be reached the error says whether the socket file is missing
+// (errors.Is(err, fs.ErrNotExist)), nobody is listening
+// (syscall.ECONNREFUSED) or permission was denied (fs.ErrPermission).
+//
+// Connect starts no goroutine. Close releases the socket.
+func Connect(path string) (*Varta, error) {
+	if err := checkPath(path); err != nil {
+		return nil, err
+	}
+	return newAgent(&udsTransport{sock: dgramSocket{fd: -1}, addr: unix.SockaddrUnix{Name: path}})
+}
+
+func checkPath(path string) error {
+	switch {
+	case path == "":
+		return fmt.Errorf("%w: the path is empty", ErrInvalidPath)
+	case strings.IndexByte(path, 0) >= 0:
+		return fmt.Errorf("%w: %q contains a NUL byte", ErrInvalidPath, path)
+	case len(path) > maxPathLen:
+		return fmt.Errorf("%w: %d bytes is longer than the %d a Unix socket address holds here; use a shorter path (a symlinked or relative directory)", ErrInvalidPath, len(path), maxPathLen)
+	}
+	return nil
+}
+
+func (t *udsTransport) send(frame *[FrameBytes]byte) BeatOutcome {
+	return t.sock.send(frame[:])
+}
+
+func (t *udsTransport) reconnect(uint32) error {
+	err := t.sock.dial(unix.AF_UNIX, nil, &t.addr)
+	if err == nil {
+		return nil
+	}
+	var hint string
+	switch {
+	case errors.Is(err, unix.ENOENT):
+		hint = "no socket file there: start the observer or fix the path"
+	case errors.Is(err, unix.ECONNREFUSED):
+		hint = "the socket file exists but nobody is listening on it: the observer has stopped"
+	case errors.Is(err, unix.EACCES), errors.Is(err, unix.EPERM):
+		hint = "permission denied: this user needs write permission on the socket and search permission on its directories"
+	case errors.Is(err, unix.EPROTOTYPE):
+		hint = "the socket there is not a datagram socket"
+	default:
+		return fmt.Errorf("varta: connect to observer at %q: %w", t.addr.Name, err)
+	}
+	return fmt.Errorf("varta: connect to observer at %q: %s: %w", t.addr.Name, hint, err)
+}
+
+func (t *udsTransport) close() error {
+	return t.sock.close()
+}
