@@ -1,3 +1,5 @@
+//go:build unix
+
 package varta
 
 import (
@@ -41,7 +43,7 @@ func listen(t *testing.T) *receiver {
 func listenAt(t *testing.T, path string) *receiver {
 	t.Helper()
 	os.Remove(path)
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
+	fd, err := openSocket(unix.AF_UNIX, unix.SOCK_DGRAM)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,6 +69,16 @@ func (r *receiver) close() {
 // if none arrives within 10 seconds: a hang guard, not a timing assertion.
 func (r *receiver) recv() []byte {
 	r.t.Helper()
+	b, err := r.next()
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return b
+}
+
+// next is recv for goroutines other than the test's: it returns the error
+// instead of failing the test.
+func (r *receiver) next() ([]byte, error) {
 	fds := []unix.PollFd{{Fd: int32(r.fd), Events: unix.POLLIN}}
 	for {
 		n, err := unix.Poll(fds, 10_000)
@@ -74,29 +86,18 @@ func (r *receiver) recv() []byte {
 			continue
 		}
 		if err != nil {
-			r.t.Fatal(err)
+			return nil, err
 		}
 		if n == 0 {
-			r.t.Fatal("no datagram within 10s")
+			return nil, errors.New("hung: no datagram within 10s")
 		}
 		break
 	}
 	n, err := unix.Read(r.fd, r.buf[:])
 	if err != nil {
-		r.t.Fatal(err)
+		return nil, err
 	}
-	return append([]byte(nil), r.buf[:n]...)
-}
-
-// recvFrame receives and decodes one frame.
-func (r *receiver) recvFrame() Frame {
-	r.t.Helper()
-	b := r.recv()
-	f, err := DecodeFrame(b)
-	if err != nil {
-		r.t.Fatalf("observer rejects frame %x: %v", b, err)
-	}
-	return f
+	return append([]byte(nil), r.buf[:n]...), nil
 }
 
 // tryRead reads one datagram if one is queued, without allocating.

@@ -1,0 +1,460 @@
+//go:build unix
+
+package varta
+
+import (
+	"errors"
+	"io"
+	"os"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestObserverAcceptsEveryFrameOfAStream(t *testing.T) {
+	r := listen(t)
+	v := connectTo(t, r)
+	s := newStream(t)
+	statuses := []Status{StatusOK, StatusDegraded, StatusCritical}
+	for i := range 50 {
+		status, payload := statuses[i%3], uint32(i*7919)
+		if out := v.Beat(status, payload); !out.IsSent() {
+			t.Fatalf("beat %d: %v", i, out)
+		}
+		o := s.accept(r.recv())
+		if Status(o.status) != status || o.payload != payload {
+			t.Fatalf("beat %d carried status %d payload %d, want %v %d", i, o.status, o.payload, status, payload)
+		}
+	}
+	if got := v.Stats(); got.Sent != 50 || got.Dropped() != 0 || got.Failed != 0 {
+		t.Fatalf("Stats = %+v, want 50 sent", got)
+	}
+}
+
+func TestBeatRefusesStallAndUnknownStatusWithoutSending(t *testing.T) {
+	r := listen(t)
+	v := connectTo(t, r)
+	for _, status := range []Status{StatusStall, 4, 255} {
+		out := v.Beat(status, 1)
+		if !out.IsFailed() || !errors.Is(out.Err(), syscall.EINVAL) {
+			t.Fatalf("Beat(%v) = %v, want Failed(EINVAL)", status, out)
+		}
+	}
+	r.expectNothing()
+	if got := v.Stats(); got != (Stats{}) {
+		t.Fatalf("refused beats moved counters: %+v", got)
+	}
+	v.Beat(StatusOK, 0)
+	if o, _ := observe(r.recv()); o.nonce != 1 {
+		t.Fatalf("first beat after refusals has nonce %d, want 1", o.nonce)
+	}
+}
+
+// TestForkRecoveryReconnectsAndRestartsSequence simulates what a beat sees
+// after fork: a pid that differs from the one captured at connect (R3.2).
+func TestForkRecoveryReconnectsAndRestartsSequence(t *testing.T) {
+	r := listen(t)
+	v := connectTo(t, r)
+	for range 3 {
+		v.Beat(StatusOK, 0)
+		r.recv()
+	}
+	child := os.Getpid() + 1000
+	v.setPIDSource(func() int { return child })
+	if out := v.Beat(StatusDegraded, 9); !out.IsSent() {
+		t.Fatalf("first beat in the child: %v", out)
+	}
+	o, err := observe(r.recv())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.pid != uint32(child) || o.nonce != 1 {
+		t.Fatalf("child's first frame has pid %d nonce %d, want %d and 1", o.pid, o.nonce, child)
+	}
+	if o.timestamp > uint64(time.Minute) {
+		t.Fatalf("child's timestamp %d does not count from a fresh epoch", o.timestamp)
+	}
+	if got := v.ForkRecoveries(); got != 1 {
+		t.Fatalf("ForkRecoveries = %d, want 1", got)
+	}
+	v.Beat(StatusOK, 0)
+	if o, _ := observe(r.recv()); o.nonce != 2 || o.pid != uint32(child) {
+		t.Fatalf("second child frame: pid %d nonce %d", o.pid, o.nonce)
+	}
+}
+
+func TestForkRecoveryFailsWithoutSendingWhenObserverIsUnreachable(t *testing.T) {
+	r := listen(t)
+	v := connectTo(t, r)
+	v.Beat(StatusOK, 0)
+	r.recv()
+	r.close()
+	os.Remove(r.path)
+	v.setPIDSource(func() int { return os.Getpid() + 1 })
+
+	out := v.Beat(StatusOK, 0)
+	if !out.IsFailed() || !errors.Is(out.Err(), syscall.ENOENT) {
+		t.Fatalf("beat after fork with no observer = %v, want Failed(ENOENT)", out)
+	}
+	if got := v.Stats(); got.ForkRecoveries != 0 || got.Failed != 1 {
+		t.Fatalf("Stats = %+v, want 1 failed and no recovery", got)
+	}
+
+	r = listenAt(t, r.path)
+	if out := v.Beat(StatusOK, 0); !out.IsSent() {
+		t.Fatalf("beat once the observer is back: %v", out)
+	}
+	if o, _ := observe(r.recv()); o.nonce != 1 || o.pid != uint32(os.Getpid()+1) {
+		t.Fatalf("recovered frame: pid %d nonce %d", o.pid, o.nonce)
+	}
+}
+
+func TestNonceWrapsPastTerminalToZeroAndWarnsOnce(t *testing.T) {
+	r := listen(t)
+	v := connectTo(t, r)
+	v.setCommittedNonce(NonceTerminal - 2)
+
+	stderr := captureStderr(t)
+	var nonces []uint64
+	for range 3 {
+		if out := v.Beat(StatusOK, 0); !out.IsSent() {
+			t.Fatal(out)
+		}
+		o, err := observe(r.recv())
+		if err != nil {
+			t.Fatal(err)
+		}
+		nonces = append(nonces, o.nonce)
+	}
+	want := []uint64{NonceTerminal - 1, 0, 1}
+	for i := range want {
+		if nonces[i] != want[i] {
+			t.Fatalf("nonces %v, want %v", nonces, want)
+		}
+	}
+	if got := stderr(); got != string(wrapWarning) {
+		t.Fatalf("stderr = %q, want the warning once", got)
+	}
+}
+
+// captureStderr redirects os.Stderr to a pipe until the returned function
+// is called; it returns what was written.
+func captureStderr(t *testing.T) func() string {
+	t.Helper()
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := os.Stderr
+	os.Stderr = pw
+	return func() string {
+		os.Stderr = saved
+		pw.Close()
+		b, _ := io.ReadAll(pr)
+		pr.Close()
+		return string(b)
+	}
+}
+
+func TestClockRegressionResendsLastTimestamp(t *testing.T) {
+	r := listen(t)
+	v := connectTo(t, r)
+	base := time.Now()
+	clock := base.Add(time.Second)
+	v.setClock(func() time.Time { return clock })
+	v.Beat(StatusOK, 0)
+	first, _ := observe(r.recv())
+
+	clock = base.Add(-time.Hour) // the clock jumps back
+	v.Beat(StatusOK, 0)
+	second, _ := observe(r.recv())
+	if second.timestamp != first.timestamp {
+		t.Fatalf("timestamp after regression %d, want the last one %d", second.timestamp, first.timestamp)
+	}
+	if got := v.ClockRegressions(); got != 1 {
+		t.Fatalf("ClockRegressions = %d, want 1", got)
+	}
+
+	clock = base.Add(2 * time.Second)
+	v.Beat(StatusOK, 0)
+	if third, _ := observe(r.recv()); third.timestamp <= first.timestamp {
+		t.Fatalf("timestamp did not advance with the clock: %d", third.timestamp)
+	}
+}
+
+// TestDroppedBeatsCommitNothing checks R3.6: a beat that is not sent
+// leaves neither a nonce gap nor a timestamp behind.
+func TestDroppedBeatsCommitNothing(t *testing.T) {
+	r := listen(t)
+	v := connectTo(t, r)
+	s := newStream(t)
+	v.Beat(StatusOK, 0)
+	s.accept(r.recv())
+
+	path := r.path
+	r.close()
+	for range 5 {
+		if out := v.Beat(StatusOK, 0); !out.IsDropped() {
+			t.Fatalf("beat with the observer gone = %v, want Dropped", out)
+		}
+	}
+	r = listenAt(t, path)
+	if err := v.Reconnect(); err != nil {
+		t.Fatal(err)
+	}
+	v.Beat(StatusOK, 0)
+	if o := s.accept(r.recv()); o.nonce != 2 {
+		t.Fatalf("nonce after 5 drops = %d, want 2", o.nonce)
+	}
+	if got := v.Stats(); got.Sent != 2 || got.Dropped() != 5 || got.Reconnects != 1 {
+		t.Fatalf("Stats = %+v, want 2 sent, 5 dropped, 1 reconnect", got)
+	}
+}
+
+func TestAutoReconnectFindsObserverRestartedOnSamePath(t *testing.T) {
+	r := listen(t)
+	v := connectTo(t, r)
+	v.SetReconnectAfter(1)
+	s := newStream(t)
+	v.Beat(StatusOK, 0)
+	s.accept(r.recv())
+
+	path := r.path
+	r.close()
+	r = listenAt(t, path) // the observer restarts: a new socket on the same path
+
+	if out := v.Beat(StatusOK, 42); !out.IsSent() {
+		t.Fatalf("beat to the restarted observer = %v, want Sent after reconnect", out)
+	}
+	if o := s.accept(r.recv()); o.payload != 42 {
+		t.Fatalf("resent frame carries payload %d, want 42", o.payload)
+	}
+	if got := v.Stats(); got.Reconnects != 1 || got.Sent != 2 || got.Dropped() != 0 {
+		t.Fatalf("Stats = %+v, want 2 sent, 1 reconnect, the dropped first try not counted", got)
+	}
+}
+
+func TestWithoutAutoReconnectARestartedObserverIsNotFound(t *testing.T) {
+	r := listen(t)
+	v := connectTo(t, r)
+	v.Beat(StatusOK, 0)
+	r.recv()
+	path := r.path
+	r.close()
+	r = listenAt(t, path)
+	for range 3 {
+		if out := v.Beat(StatusOK, 0); !out.IsDropped() {
+			t.Fatalf("beat = %v, want Dropped: the socket still points at the dead observer", out)
+		}
+	}
+	r.expectNothing()
+}
+
+// TestAutoReconnectCountsConsecutiveDrops checks the counting rules of
+// R3.7 against an observer that is absent and then comes back.
+func TestAutoReconnectCountsConsecutiveDrops(t *testing.T) {
+	r := listen(t)
+	v := connectTo(t, r)
+	path := r.path
+	r.close()
+	os.Remove(path)
+
+	v.SetReconnectAfter(3)
+	beat := func(want string) {
+		t.Helper()
+		if out := v.Beat(StatusOK, 0); out.String() != want {
+			t.Fatalf("beat = %v, want %s", out, want)
+		}
+	}
+	beat("dropped: no observer")
+	beat("dropped: peer gone")
+	beat("dropped: peer gone") // third drop: the reconnect fails, the drop stands
+	if got := v.Stats().Reconnects; got != 0 {
+		t.Fatalf("Reconnects = %d with no observer", got)
+	}
+
+	r = listenAt(t, path)
+	beat("sent") // fourth drop: the next drop tries again, and succeeds
+	if got := v.Stats().Reconnects; got != 1 {
+		t.Fatalf("Reconnects = %d, want 1", got)
+	}
+
+	// Sent reset the count: two more drops do not reconnect ...
+	r.close()
+	beat("dropped: no observer")
+	beat("dropped: peer gone")
+	// ... and SetReconnectAfter resets it too.
+	v.SetReconnectAfter(3)
+	r = listenAt(t, path)
+	beat("dropped: peer gone")
+	beat("dropped: peer gone")
+	beat("sent")
+	if got := v.Stats().Reconnects; got != 2 {
+		t.Fatalf("Reconnects = %d, want 2", got)
+	}
+	r.recv()
+}
+
+// TestBeatNeverBlocksWhenReceiverQueueIsFull beats 10,000 times into an
+// observer that never reads. A blocking send would hang here; the hang
+// guard fails the test instead of waiting forever.
+func TestBeatNeverBlocksWhenReceiverQueueIsFull(t *testing.T) {
+	r := listen(t)
+	v := connectTo(t, r)
+	type result struct {
+		sent, full int
+		bad        BeatOutcome
+	}
+	done := make(chan result, 1)
+	go func() {
+		var res result
+		for i := range 10_000 {
+			out := v.Beat(StatusOK, uint32(i))
+			switch {
+			case out.IsSent() && res.full == 0:
+				res.sent++
+			case out.DropReason() == KernelQueueFull:
+				res.full++
+			default:
+				res.bad = out
+				done <- res
+				return
+			}
+		}
+		done <- res
+	}()
+	select {
+	case got := <-done:
+		if got.bad != (BeatOutcome{}) {
+			t.Fatalf("after %d sent and %d dropped a beat returned %v", got.sent, got.full, got.bad)
+		}
+		if got.sent == 0 || got.sent+got.full != 10_000 {
+			t.Fatalf("%d sent then %d dropped, want some sent then all Dropped(KernelQueueFull)", got.sent, got.full)
+		}
+		if n := r.drain(); n != got.sent {
+			t.Fatalf("observer holds %d frames, agent reported %d sent", n, got.sent)
+		}
+		if st := v.Stats(); st.DroppedKernelQueueFull != uint64(got.full) {
+			t.Fatalf("Stats.DroppedKernelQueueFull = %d, want %d", st.DroppedKernelQueueFull, got.full)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Beat hung on a full receiver queue")
+	}
+}
+
+// TestConcurrentBeatsGiveConsecutiveNonces shares one agent between 8
+// goroutines; the observer must see nonces 1..N in order, each once.
+func TestConcurrentBeatsGiveConsecutiveNonces(t *testing.T) {
+	const goroutines, each = 8, 250
+	r := listen(t)
+	v := connectTo(t, r)
+
+	received := make(chan error, 1)
+	go func() {
+		s := stream{t: t, pid: uint32(os.Getpid())}
+		for range goroutines * each {
+			b, err := r.next()
+			if err != nil {
+				received <- err
+				return
+			}
+			o, err := observe(b)
+			if err == nil && o.nonce != s.nonce+1 {
+				err = errors.New("nonce gap or repeat")
+			}
+			if err != nil {
+				received <- err
+				return
+			}
+			s.nonce = o.nonce
+		}
+		received <- nil
+	}()
+
+	var wg sync.WaitGroup
+	for range goroutines {
+		wg.Go(func() {
+			for range each {
+				for { // a dropped beat commits nothing: beat again until Sent
+					out := v.Beat(StatusOK, 0)
+					if out.IsSent() {
+						break
+					}
+					if out.DropReason() != KernelQueueFull {
+						t.Errorf("beat = %v", out)
+						return
+					}
+					time.Sleep(time.Millisecond)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := <-received; err != nil {
+		t.Fatal(err)
+	}
+	if got := v.Stats().Sent; got != goroutines*each {
+		t.Fatalf("Stats.Sent = %d, want %d", got, goroutines*each)
+	}
+}
+
+func TestClosedAgentFailsEveryCallWithoutPanicking(t *testing.T) {
+	r := listen(t)
+	v := connectTo(t, r)
+	if err := v.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var nilAgent *Varta
+	for name, agent := range map[string]*Varta{"closed": v, "nil": nilAgent} {
+		out := agent.Beat(StatusOK, 0)
+		if !out.IsFailed() || !errors.Is(out.Err(), ErrClosed) || !errors.Is(out.Err(), syscall.EBADF) {
+			t.Errorf("%s agent: Beat = %v, want Failed matching ErrClosed and EBADF", name, out)
+		}
+		if err := agent.Close(); !errors.Is(err, ErrClosed) {
+			t.Errorf("%s agent: Close = %v, want ErrClosed", name, err)
+		}
+		if err := agent.Reconnect(); !errors.Is(err, ErrClosed) {
+			t.Errorf("%s agent: Reconnect = %v, want ErrClosed", name, err)
+		}
+		agent.SetReconnectAfter(1)
+		agent.Stats()
+	}
+	r.expectNothing()
+	if got := v.Stats().Failed; got != 1 {
+		t.Fatalf("Stats.Failed = %d, want 1", got)
+	}
+}
+
+func TestCloseWhileBeatingConcurrently(t *testing.T) {
+	r := listen(t)
+	v := connectTo(t, r)
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for range 8 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				out := v.Beat(StatusOK, 0)
+				if out.IsFailed() && !errors.Is(out.Err(), ErrClosed) {
+					t.Errorf("beat = %v", out)
+				}
+			}
+		})
+	}
+	for st := v.Stats(); st.Sent+st.Dropped() < 1000; st = v.Stats() {
+		time.Sleep(time.Millisecond) // let the beaters get going
+	}
+	if err := v.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if out := v.Beat(StatusOK, 0); !errors.Is(out.Err(), ErrClosed) {
+		t.Fatalf("beat after Close = %v", out)
+	}
+	close(stop)
+	wg.Wait()
+}

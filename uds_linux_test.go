@@ -1,0 +1,39 @@
+package varta
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestConnectAsInitProcess runs Connect in a child that is pid 1 of a new
+// pid namespace, as a container's init is.
+func TestConnectAsInitProcess(t *testing.T) {
+	if os.Getenv("VARTA_TEST_AS_INIT") != "" {
+		if os.Getpid() != 1 {
+			t.Fatalf("child runs as pid %d, want 1", os.Getpid())
+		}
+		r := listen(t)
+		v, err := Connect(r.path)
+		if v != nil || !errors.Is(err, ErrInitProcess) {
+			t.Fatalf("Connect as pid 1 = %v, %v; want ErrInitProcess", v, err)
+		}
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestConnectAsInitProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "VARTA_TEST_AS_INIT=1")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: unix.CLONE_NEWPID}
+	if os.Geteuid() != 0 {
+		cmd.SysProcAttr.Cloneflags |= unix.CLONE_NEWUSER
+		cmd.SysProcAttr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Geteuid(), Size: 1}}
+		cmd.SysProcAttr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getegid(), Size: 1}}
+	}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child in a new pid namespace: %v\n%s", err, out)
+	}
+}

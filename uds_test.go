@@ -1,0 +1,131 @@
+//go:build unix
+
+package varta
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+func TestConnectRejectsBadPathsBeforeAnySyscall(t *testing.T) {
+	for name, path := range map[string]string{
+		"empty":    "",
+		"nul":      "/tmp/obs\x00.sock",
+		"too long": "/" + strings.Repeat("x", maxPathLen),
+	} {
+		v, err := Connect(path)
+		if v != nil || !errors.Is(err, ErrInvalidPath) {
+			t.Errorf("%s path: Connect = %v, %v; want ErrInvalidPath", name, v, err)
+		}
+	}
+	// The longest path that fits is checked by the kernel, not refused.
+	longest := "/" + strings.Repeat("x", maxPathLen-1)
+	if _, err := Connect(longest); errors.Is(err, ErrInvalidPath) || !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Connect(%d-byte path) = %v, want the kernel's ENOENT", len(longest), err)
+	}
+}
+
+func TestConnectSaysWhatIsWrongWithTheObserver(t *testing.T) {
+	dir := socketDir(t)
+	missing := filepath.Join(dir, "missing.sock")
+	if _, err := Connect(missing); !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "no socket file") {
+		t.Errorf("missing socket: %v", err)
+	}
+
+	r := listenAt(t, filepath.Join(dir, "stale.sock"))
+	r.close() // the file stays, nobody reads it
+	if _, err := Connect(r.path); !errors.Is(err, syscall.ECONNREFUSED) || !strings.Contains(err.Error(), "nobody is listening") {
+		t.Errorf("stale socket: %v", err)
+	}
+
+	regular := filepath.Join(dir, "regular")
+	if err := os.WriteFile(regular, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Connect(regular); err == nil || !strings.Contains(err.Error(), regular) {
+		t.Errorf("regular file: %v", err)
+	}
+}
+
+// TestConnectReportsPermissionDenied connects to a socket the caller may
+// not write. Root ignores file permissions, so as root the check runs in a
+// child process re-executed as an unprivileged user.
+func TestConnectReportsPermissionDenied(t *testing.T) {
+	if path := os.Getenv("VARTA_TEST_DENIED_PATH"); path != "" {
+		_, err := Connect(path)
+		if !errors.Is(err, fs.ErrPermission) || !strings.Contains(err.Error(), "permission denied") {
+			t.Fatalf("Connect to a socket without write permission: %v", err)
+		}
+		return
+	}
+	dir := socketDir(t)
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := listenAt(t, filepath.Join(dir, "denied.sock"))
+	if err := os.Chmod(r.path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if os.Geteuid() != 0 {
+		os.Chmod(r.path, 0o400)
+		if _, err := Connect(r.path); !errors.Is(err, fs.ErrPermission) {
+			t.Fatalf("Connect to a read-only socket: %v", err)
+		}
+		return
+	}
+	// The test binary may sit in a directory only root can read.
+	bin := filepath.Join(dir, "varta.test")
+	data, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-test.run=^TestConnectReportsPermissionDenied$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "VARTA_TEST_DENIED_PATH="+r.path)
+	cmd.Dir = dir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("child as an unprivileged user: %v\n%s", err, out)
+	}
+}
+
+func TestConnectRefusesPID1(t *testing.T) {
+	if _, err := checkPID(1); !errors.Is(err, ErrInitProcess) {
+		t.Errorf("checkPID(1) = %v, want ErrInitProcess", err)
+	}
+	if _, err := checkPID(0); err == nil {
+		t.Error("checkPID(0) accepted")
+	}
+	if pid, err := checkPID(4242); err != nil || pid != 4242 {
+		t.Errorf("checkPID(4242) = %d, %v", pid, err)
+	}
+}
+
+func TestSocketIsCloseOnExecAndNonBlocking(t *testing.T) {
+	v := connectTo(t, listen(t))
+	fd := v.tr.(*udsTransport).sock.fd
+	flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+	if err != nil || flags&unix.FD_CLOEXEC == 0 {
+		t.Errorf("F_GETFD = %#x, %v: want FD_CLOEXEC", flags, err)
+	}
+	status, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+	if err != nil || status&unix.O_NONBLOCK == 0 {
+		t.Errorf("F_GETFL = %#x, %v: want O_NONBLOCK", status, err)
+	}
+	if err := v.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); !errors.Is(err, unix.EBADF) {
+		t.Errorf("after Close the descriptor is still open: %v", err)
+	}
+}
