@@ -1,0 +1,196 @@
+package varta_test
+
+import (
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/varta-go/varta"
+)
+
+func ExampleConnect() {
+	obs := startObserver() // stands in for the observer daemon
+	defer obs.remove()
+
+	agent, err := varta.Connect(obs.path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer agent.Close()
+
+	out := agent.Beat(varta.StatusOK, 42)
+	fmt.Println(out)
+
+	f := obs.receive()
+	fmt.Println(f.Status, f.Nonce, f.Payload)
+	// Output:
+	// sent
+	// ok 1 42
+}
+
+func ExampleVarta_Beat() {
+	obs := startObserver() // it never reads, so its queue fills up
+	defer obs.remove()
+
+	agent, err := varta.Connect(obs.path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer agent.Close()
+
+	beat := func(status varta.Status) {
+		out := agent.Beat(status, 0)
+		switch {
+		case out.IsSent():
+			fmt.Println("sent")
+		case out.IsDropped():
+			// Nothing to fix: the observer is behind, stopped or gone. The
+			// next beat carries the same nonce, so it sees no gap.
+			fmt.Println("dropped:", out.DropReason())
+		case out.IsFailed():
+			// Needs attention: a bad status, a closed agent, or a send the
+			// system refused for good.
+			fmt.Println("failed:", out.Err())
+		}
+	}
+
+	beat(varta.StatusOK)
+	for agent.Beat(varta.StatusOK, 0).IsSent() {
+		// fill the observer's queue
+	}
+	beat(varta.StatusDegraded)
+	beat(varta.StatusStall)
+	// Output:
+	// sent
+	// dropped: kernel queue full
+	// failed: varta: beat refused: StatusStall is observer-only; send ok, degraded or critical
+}
+
+func ExampleVarta_SetReconnectAfter() {
+	obs := startObserver()
+	defer obs.remove()
+
+	agent, err := varta.Connect(obs.path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer agent.Close()
+	agent.SetReconnectAfter(1) // reconnect on the first dropped beat
+
+	fmt.Println("observer up:  ", agent.Beat(varta.StatusOK, 0))
+	obs.stop()
+	fmt.Println("observer down:", agent.Beat(varta.StatusOK, 0).IsDropped())
+	obs.listen() // the observer restarts on the same path
+	fmt.Println("observer back:", agent.Beat(varta.StatusOK, 0))
+
+	fmt.Println("nonce received:", obs.receive().Nonce) // the dropped beat used no nonce
+	fmt.Println("reconnects:", agent.Stats().Reconnects)
+	// Output:
+	// observer up:   sent
+	// observer down: true
+	// observer back: sent
+	// nonce received: 2
+	// reconnects: 1
+}
+
+func ExampleDecodeFrame() {
+	var wire [varta.FrameBytes]byte
+	varta.Frame{Status: varta.StatusDegraded, PID: 4242, Timestamp: 1_500_000, Nonce: 7, Payload: 480}.Encode(&wire)
+
+	f, err := varta.DecodeFrame(wire[:])
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(f.Status, f.Nonce, f.Payload)
+
+	wire[24] ^= 0x01 // one bit of the payload flips in transit
+	_, err = varta.DecodeFrame(wire[:])
+	fmt.Println(errors.Is(err, varta.ErrBadCRC))
+	fmt.Println(err)
+	// Output:
+	// degraded 7 480
+	// true
+	// varta: CRC-32C mismatch (frame corrupted): frame carries 744c5b29, its bytes hash to a909f191
+}
+
+// ExampleClassifySendError maps the error of a send made outside the agent
+// (a custom transport, say) to the outcome Beat would report for it.
+func ExampleClassifySendError() {
+	for _, err := range []error{
+		nil,
+		os.NewSyscallError("sendto", syscall.EAGAIN),
+		syscall.ECONNREFUSED,
+		syscall.EPERM,
+	} {
+		fmt.Println(varta.ClassifySendError(err))
+	}
+	// Output:
+	// sent
+	// dropped: kernel queue full
+	// dropped: no observer
+	// failed: varta: send failed: operation not permitted
+}
+
+// observer stands in for the observer daemon in the examples: a Unix
+// datagram socket bound in a temporary directory.
+type observer struct {
+	path string
+	conn *net.UnixConn
+}
+
+// startObserver binds an observer to a fresh path.
+func startObserver() *observer {
+	dir, err := os.MkdirTemp("", "varta") // short: socket paths hold 107 bytes
+	if err != nil {
+		log.Fatal(err)
+	}
+	obs := &observer{path: filepath.Join(dir, "observer.sock")}
+	obs.listen()
+	return obs
+}
+
+// listen binds the observer's socket to its path.
+func (o *observer) listen() {
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: o.path, Net: "unixgram"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	o.conn = conn
+}
+
+// receive waits for one frame and decodes it. The deadline only keeps a
+// broken run from hanging.
+func (o *observer) receive() varta.Frame {
+	var buf [64]byte
+	o.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	n, err := o.conn.Read(buf[:])
+	if err != nil {
+		log.Fatal(err)
+	}
+	f, err := varta.DecodeFrame(buf[:n])
+	if err != nil {
+		log.Fatal(err)
+	}
+	return f
+}
+
+// stop closes the socket and removes its file, as an observer that shuts
+// down does.
+func (o *observer) stop() {
+	if o.conn != nil {
+		o.conn.Close()
+		o.conn = nil
+		os.Remove(o.path)
+	}
+}
+
+// remove stops the observer and deletes its temporary directory.
+func (o *observer) remove() {
+	o.stop()
+	os.RemoveAll(filepath.Dir(o.path))
+}
