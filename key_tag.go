@@ -11,14 +11,16 @@ import (
 )
 
 // KeyBytes is the length of a secure UDP key, shared or master: 32 bytes.
+// Only built with -tags secureudp.
 const KeyBytes = 32
 
 // ErrKeyLength is matched (errors.Is) by the error of any function given a
-// key that is not KeyBytes long.
+// key that is not KeyBytes long. Only built with -tags secureudp.
 var ErrKeyLength = errors.New("varta: a secure UDP key is exactly 32 bytes")
 
 // ErrKeyText is matched (errors.Is) by the error ParseKeyHex and
-// LoadKeyFile return for text that is not 64 hexadecimal characters.
+// LoadKeyFile return for text that is not 64 hexadecimal characters. Only
+// built with -tags secureudp.
 var ErrKeyText = errors.New("varta: a key in text form is exactly 64 hexadecimal characters")
 
 // checkKey returns an error naming the expected length if key is not a
@@ -78,9 +80,9 @@ func isHexDigit(c byte) bool {
 }
 
 // AgentKey returns the key an agent with the given pid derives from a
-// master key and seals with (SPEC R6.3): HKDF-SHA256 with an empty salt and
-// info "varta-agent-v1" 0x00 || u32le(pid). Only built with -tags
-// secureudp. Observers need it to open the terminal frames of master-key
+// master key and seals with. Only built with -tags secureudp. The key is
+// HKDF-SHA256 of the master key with an empty salt and info
+// "varta-agent-v1" 0x00 || u32le(pid) (SPEC R6.3). Observers need it to open the terminal frames of master-key
 // agents, which use the 60-byte layout: pass the result to OpenSecureFrame.
 // The caller owns the returned key and should clear it after use.
 func AgentKey(master []byte, pid uint32) ([]byte, error) {

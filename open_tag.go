@@ -12,7 +12,7 @@ import (
 )
 
 // Errors of OpenSecureFrame and OpenMasterFrame, matched with errors.Is.
-// A frame that authenticates but breaks a rule of SPEC R1.3 gives the
+// Only built with -tags secureudp. A frame that authenticates but breaks a rule of SPEC R1.3 gives the
 // decoding error instead (ErrBadCRC, ErrBadPID, ...).
 var (
 	ErrSecureFrameLength = errors.New("varta: secure frame has the wrong length")

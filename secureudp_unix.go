@@ -71,11 +71,15 @@ func (t *secureTransport) send(frame *[FrameBytes]byte) BeatOutcome {
 // sendTerminal seals a terminal frame in the 60-byte layout under a prefix
 // no beat can use (R7.3): HKDF of the session salt with the pid, the
 // timestamp and a terminal counter claimed from the session, which is
-// consumed whatever the send returns. When all 2^32 terminal counters of
-// the session are claimed, the frame is not sent and the outcome is Failed
-// with EOVERFLOW. In master-key mode the frame is sealed with the key
-// derived for the session's pid, the key the agent's beats use: pid must
-// be that pid, as it is for the agent's own frames.
+// consumed whatever the send returns. The agent's lock makes each claim
+// atomic. When all 2^32 terminal counters of the session are claimed, the
+// frame is not sent and the outcome is Failed with EOVERFLOW.
+//
+// In master-key mode the frame is sealed with the key derived for the
+// session's pid, the key the agent's beats use, rather than with the
+// master key: the master key then never seals anything, and an observer
+// opens the frame with AgentKey(master, pid). pid must be the session's
+// pid, as it is for the agent's own frames.
 func (t *secureTransport) sendTerminal(frame *[FrameBytes]byte, pid uint32, ts uint64) BeatOutcome {
 	s := t.s
 	c, ok := s.claimTerminal()

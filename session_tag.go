@@ -15,7 +15,8 @@ import (
 	"golang.org/x/crypto/chacha20poly1305"
 )
 
-// Sizes of the secure frame layouts (SPEC R6.3).
+// Sizes of the secure frame layouts (SPEC R6.3). Only built with -tags
+// secureudp.
 const (
 	// SecureFrameBytes is the length of a shared-key frame: IV prefix (8),
 	// counter (4), ciphertext (32), tag (16). Terminal frames use this

@@ -13,8 +13,8 @@ import (
 )
 
 // ErrInvalidAddress is matched (errors.Is) by the error ConnectUDP and the
-// secure UDP constructors return for an empty host or a port outside
-// 1..65535.
+// secure UDP constructors return for an empty host, a malformed IP address
+// or a port outside 1..65535. Only built with -tags udp (or secureudp).
 var ErrInvalidAddress = errors.New("varta: invalid observer address")
 
 // ConnectUDP returns an agent that sends plain 32-byte beats over UDP to
