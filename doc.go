@@ -39,11 +39,20 @@
 // (Connect) and imports neither the net package nor golang.org/x/crypto.
 // Everything else is opt-in, as with Cargo features:
 //
-//   - udp: ConnectUDP, plain 32-byte frames over UDP (IPv4 and IPv6).
+//   - udp: ConnectUDP, plain 32-byte frames over UDP (IPv4 and IPv6), and
+//     ErrInvalidAddress. It imports the net package, only to resolve the
+//     observer's name once in ConnectUDP.
 //   - secureudp: implies udp, and adds ConnectSecureUDP and
-//     ConnectSecureUDPWithMaster (ChaCha20-Poly1305 frames of 60 and 64
-//     bytes), their key helpers, and the observer-side OpenSecureFrame and
-//     OpenMasterFrame. It links golang.org/x/crypto/chacha20poly1305.
+//     ConnectSecureUDPWithMaster (ChaCha20-Poly1305 frames of
+//     SecureFrameBytes and MasterFrameBytes), the key helpers ParseKeyHex,
+//     LoadKeyFile and AgentKey, and the observer-side OpenSecureFrame and
+//     OpenMasterFrame with their errors. It links
+//     golang.org/x/crypto/chacha20poly1305; HKDF-SHA256 and the session
+//     salt come from the standard library.
+//
+// With either tag the package still compiles on systems without Unix
+// sockets (Windows); there the UDP constructors return an error matching
+// errors.ErrUnsupported.
 //
 // Functions behind a tag do not appear on pkg.go.dev's default rendering;
 // their doc comments start with the tag they need.

@@ -104,6 +104,7 @@ const (
 	opForkReconnect
 	opBadStatus
 	opNoErrno
+	opTerminalSpent
 )
 
 // ErrClosed is matched (errors.Is) by the error of any operation on a closed
@@ -131,6 +132,8 @@ func (e *BeatError) Error() string {
 		return "varta: beat refused: unknown status; send ok, degraded or critical"
 	case opNoErrno:
 		return "varta: send failed with an error that carries no errno"
+	case opTerminalSpent:
+		return "varta: terminal frame not sent: the secure session has used all 2^32 terminal nonces; Reconnect starts a new session"
 	}
 	return "varta: send failed: " + e.Errno.Error()
 }

@@ -1,0 +1,41 @@
+//go:build secureudp && unix
+
+package varta
+
+import "testing"
+
+func init() {
+	for _, m := range secureModes {
+		allocCases = append(allocCases,
+			allocCase{"secure-" + m.name + "/sent", func(t *testing.T) (func(), func(*testing.T)) {
+				r, port := listenUDP(t, "127.0.0.1")
+				return expectOutcome(dialSecure(t, m, port, testKey(t)), sent, func() { r.tryRead() })
+			}},
+			allocCase{"secure-" + m.name + "/dropped-no-observer", func(t *testing.T) (func(), func(*testing.T)) {
+				return expectSentOrRefused(dialSecure(t, m, closedUDPPort(t, "127.0.0.1"), testKey(t)))
+			}},
+			allocCase{"secure-" + m.name + "/dropped-queue-full", func(t *testing.T) (func(), func(*testing.T)) {
+				v := dialSecure(t, m, closedUDPPort(t, "127.0.0.1"), testKey(t))
+				fd, _, _ := fullSocket(t)
+				v.useSocket(t, fd)
+				return expectOutcome(v, dropped(KernelQueueFull), nil)
+			}},
+			// Every beat is the last of its IV prefix, so every beat derives
+			// the next prefix.
+			allocCase{"secure-" + m.name + "/prefix-rotation", func(t *testing.T) (func(), func(*testing.T)) {
+				r, port := listenUDP(t, "127.0.0.1")
+				v := dialSecure(t, m, port, testKey(t))
+				index := uint64(0)
+				return expectOutcome(v, sent, func() {
+					r.tryRead()
+					index++
+					v.setSessionPosition(index, lastCounter)
+				})
+			}},
+			allocCase{"secure-" + m.name + "/terminal-sent", func(t *testing.T) (func(), func(*testing.T)) {
+				r, port := listenUDP(t, "127.0.0.1")
+				return expectTerminalSent(dialSecure(t, m, port, testKey(t)), func() { r.tryRead() })
+			}},
+		)
+	}
+}

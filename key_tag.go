@@ -1,0 +1,93 @@
+//go:build secureudp
+
+package varta
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+)
+
+// KeyBytes is the length of a secure UDP key, shared or master: 32 bytes.
+// Only built with -tags secureudp.
+const KeyBytes = 32
+
+// ErrKeyLength is matched (errors.Is) by the error of any function given a
+// key that is not KeyBytes long. Only built with -tags secureudp.
+var ErrKeyLength = errors.New("varta: a secure UDP key is exactly 32 bytes")
+
+// ErrKeyText is matched (errors.Is) by the error ParseKeyHex and
+// LoadKeyFile return for text that is not 64 hexadecimal characters. Only
+// built with -tags secureudp.
+var ErrKeyText = errors.New("varta: a key in text form is exactly 64 hexadecimal characters")
+
+// checkKey returns an error naming the expected length if key is not a
+// key. The message never contains the key's bytes.
+func checkKey(what string, key []byte) error {
+	if len(key) != KeyBytes {
+		return fmt.Errorf("%w; the %s given is %d bytes", ErrKeyLength, what, len(key))
+	}
+	return nil
+}
+
+// ParseKeyHex decodes a key written as 64 hexadecimal characters (either
+// case, no prefix, no surrounding space). Only built with -tags secureudp.
+// Errors match ErrKeyText and say what is wrong by length or position,
+// never by content.
+func ParseKeyHex(text string) ([]byte, error) {
+	b := []byte(text)
+	defer clear(b)
+	return parseKeyHex(b)
+}
+
+// LoadKeyFile reads a key from a file holding 64 hexadecimal characters;
+// whitespace around them (a trailing newline, say) is ignored. Only built
+// with -tags secureudp. The file's bytes are wiped from memory once
+// parsed. A missing or unreadable file gives an error that errors.Is
+// matches against fs.ErrNotExist or fs.ErrPermission; bad content one
+// matching ErrKeyText. Errors never contain key material.
+func LoadKeyFile(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("varta: read key file: %w", err)
+	}
+	defer clear(data)
+	key, err := parseKeyHex(bytes.TrimSpace(data))
+	if err != nil {
+		return nil, fmt.Errorf("varta: key file %q: %w", path, err)
+	}
+	return key, nil
+}
+
+func parseKeyHex(text []byte) ([]byte, error) {
+	if len(text) != 2*KeyBytes {
+		return nil, fmt.Errorf("%w; got %d characters", ErrKeyText, len(text))
+	}
+	for i, c := range text {
+		if !isHexDigit(c) {
+			return nil, fmt.Errorf("%w; character %d is not one", ErrKeyText, i+1)
+		}
+	}
+	key := make([]byte, KeyBytes)
+	hex.Decode(key, text) // cannot fail: every character was checked
+	return key, nil
+}
+
+func isHexDigit(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// AgentKey returns the key an agent with the given pid derives from a
+// master key and seals with. Only built with -tags secureudp. The key is
+// HKDF-SHA256 of the master key with an empty salt and info
+// "varta-agent-v1" 0x00 || u32le(pid) (SPEC R6.3). Observers need it to open the terminal frames of master-key
+// agents, which use the 60-byte layout: pass the result to OpenSecureFrame.
+// The caller owns the returned key and should clear it after use.
+func AgentKey(master []byte, pid uint32) ([]byte, error) {
+	if err := checkKey("master key", master); err != nil {
+		return nil, err
+	}
+	return agentKey(master, pid)
+}

@@ -1,0 +1,119 @@
+//go:build secureudp
+
+package varta
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const testKeyHex = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
+func TestParseKeyHexAcceptsExactly64HexDigits(t *testing.T) {
+	for _, text := range []string{testKeyHex, strings.ToUpper(testKeyHex)} {
+		key, err := ParseKeyHex(text)
+		if err != nil || hex.EncodeToString(key) != testKeyHex {
+			t.Errorf("ParseKeyHex(%q) = %x, %v", text, key, err)
+		}
+	}
+}
+
+// secretLooking is a fragment of the bad inputs below that must never
+// appear in an error message.
+const secretLooking = "c0ffee15bad5eed"
+
+func TestParseKeyHexRejectsBadTextWithoutEchoingIt(t *testing.T) {
+	for _, tc := range []struct{ text, want string }{
+		{"", "got 0 characters"},
+		{secretLooking, "got 15 characters"},
+		{testKeyHex[:63], "got 63 characters"},
+		{testKeyHex + "0", "got 65 characters"},
+		{" " + testKeyHex[1:], "character 1 is not one"},
+		{secretLooking + "g" + testKeyHex[16:], "character 16 is not one"},
+		{"0x" + testKeyHex[2:], "character 2 is not one"},
+	} {
+		key, err := ParseKeyHex(tc.text)
+		if key != nil || !errors.Is(err, ErrKeyText) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ParseKeyHex(%q) = %x, %v; want an ErrKeyText saying %q", tc.text, key, err, tc.want)
+			continue
+		}
+		if strings.Contains(err.Error(), secretLooking) || strings.Contains(err.Error(), testKeyHex[16:]) {
+			t.Errorf("error %q contains key text", err)
+		}
+	}
+}
+
+func TestLoadKeyFileTrimsWhitespace(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "key")
+	if err := os.WriteFile(path, []byte("\n  "+testKeyHex+"\r\n\t"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	key, err := LoadKeyFile(path)
+	if err != nil || hex.EncodeToString(key) != testKeyHex {
+		t.Fatalf("LoadKeyFile = %x, %v", key, err)
+	}
+}
+
+func TestLoadKeyFileReportsMissingAndBadFiles(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := LoadKeyFile(filepath.Join(dir, "missing")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing file: error %v, want one matching fs.ErrNotExist", err)
+	}
+	bad := filepath.Join(dir, "bad")
+	if err := os.WriteFile(bad, []byte(secretLooking+" "+testKeyHex[16:]+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadKeyFile(bad)
+	if !errors.Is(err, ErrKeyText) || !strings.Contains(err.Error(), bad) {
+		t.Fatalf("bad file: error %v, want an ErrKeyText naming the file", err)
+	}
+	if strings.Contains(err.Error(), secretLooking) {
+		t.Fatalf("error %q contains key text", err)
+	}
+}
+
+func TestSecureConstructorsRejectBadKeysAndAddresses(t *testing.T) {
+	good := bytes.Repeat([]byte{0xAB}, KeyBytes)
+	connects := map[string]func(string, int, []byte) (*Varta, error){
+		"shared": ConnectSecureUDP,
+		"master": ConnectSecureUDPWithMaster,
+	}
+	for name, connect := range connects {
+		t.Run(name, func(t *testing.T) {
+			for _, n := range []int{0, 31, 33, 64} {
+				key := bytes.Repeat([]byte{0xAB}, n)
+				v, err := connect("127.0.0.1", 9, key)
+				if v != nil || !errors.Is(err, ErrKeyLength) || !strings.Contains(err.Error(), "32 bytes") {
+					t.Errorf("%d-byte key: %v, %v; want an ErrKeyLength naming 32 bytes", n, v, err)
+				} else if strings.Contains(strings.ToLower(err.Error()), "abab") {
+					t.Errorf("error %q contains key bytes", err)
+				}
+			}
+			if _, err := connect("127.0.0.1", 9, nil); !errors.Is(err, ErrKeyLength) {
+				t.Errorf("nil key: %v", err)
+			}
+			for _, port := range []int{0, 65536} {
+				if v, err := connect("127.0.0.1", port, good); v != nil || !errors.Is(err, ErrInvalidAddress) {
+					t.Errorf("port %d: %v, %v; want ErrInvalidAddress", port, v, err)
+				}
+			}
+			if v, err := connect("observer..invalid", 9, good); v != nil || err == nil {
+				t.Errorf("unresolvable host: %v, %v", v, err)
+			}
+		})
+	}
+}
+
+func TestAgentKeyRejectsBadMasterKeys(t *testing.T) {
+	for _, n := range []int{0, 31, 33} {
+		if key, err := AgentKey(make([]byte, n), 2); key != nil || !errors.Is(err, ErrKeyLength) {
+			t.Errorf("%d-byte master key: %x, %v", n, key, err)
+		}
+	}
+}

@@ -1,0 +1,472 @@
+//go:build secureudp && unix
+
+package varta
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"os"
+	"sync"
+	"testing"
+
+	"golang.org/x/crypto/chacha20poly1305"
+	"golang.org/x/sys/unix"
+)
+
+// secureMode is one of the two ways to key a secure agent.
+type secureMode struct {
+	name    string
+	master  bool
+	connect func(string, int, []byte) (*Varta, error)
+}
+
+var secureModes = []secureMode{
+	{"shared", false, ConnectSecureUDP},
+	{"master", true, ConnectSecureUDPWithMaster},
+}
+
+func testKey(t *testing.T) []byte {
+	t.Helper()
+	key, err := ParseKeyHex(testKeyHex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
+
+func dialSecure(t *testing.T, m secureMode, port int, key []byte) *Varta {
+	t.Helper()
+	v, err := m.connect("127.0.0.1", port, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { v.Close() })
+	return v
+}
+
+// nonceLog is an observer that opens every frame a secure agent sent with
+// OpenSecureFrame or OpenMasterFrame, and fails the test when a (key,
+// nonce) pair comes twice (R6.5).
+type nonceLog struct {
+	t      *testing.T
+	key    []byte // shared or master key
+	master bool
+	seen   map[[4 + chacha20poly1305.NonceSize]byte]bool // the key's pid (0 for a shared key) and the nonce
+}
+
+func newNonceLog(t *testing.T, key []byte, master bool) *nonceLog {
+	return &nonceLog{t: t, key: key, master: master, seen: make(map[[16]byte]bool)}
+}
+
+// iv is where a frame sits in its key's nonce space.
+type iv struct {
+	prefix  [prefixBytes]byte
+	counter uint32
+}
+
+// open opens one frame the agent sent for pid and records its nonce.
+// Terminal frames are 60 bytes in both modes; in master mode they are
+// sealed with the key derived for pid.
+func (l *nonceLog) open(wire []byte, pid uint32) (Frame, iv) {
+	l.t.Helper()
+	var id [16]byte
+	var f Frame
+	var err error
+	nonce := wire
+	switch {
+	case l.master && len(wire) == MasterFrameBytes:
+		f, err = OpenMasterFrame(l.key, wire)
+		copy(id[:4], wire)
+		nonce = wire[4:]
+	case l.master:
+		key, kerr := AgentKey(l.key, pid)
+		if kerr != nil {
+			l.t.Fatal(kerr)
+		}
+		f, err = OpenSecureFrame(key, wire)
+		binary.LittleEndian.PutUint32(id[:4], pid)
+	default:
+		f, err = OpenSecureFrame(l.key, wire)
+	}
+	if err != nil {
+		l.t.Fatalf("observer rejects %d-byte frame %x: %v", len(wire), wire, err)
+	}
+	if f.PID != pid {
+		l.t.Fatalf("frame carries pid %d, want %d", f.PID, pid)
+	}
+	copy(id[4:], nonce[:chacha20poly1305.NonceSize])
+	if l.seen[id] {
+		l.t.Fatalf("key of pid %d used twice with nonce %x", binary.LittleEndian.Uint32(id[:]), id[4:])
+	}
+	l.seen[id] = true
+	var at iv
+	copy(at.prefix[:], nonce)
+	at.counter = binary.LittleEndian.Uint32(nonce[prefixBytes:])
+	return f, at
+}
+
+func TestSecureUDPObserverOpensEveryBeat(t *testing.T) {
+	for _, m := range secureModes {
+		t.Run(m.name, func(t *testing.T) {
+			key := testKey(t)
+			r, port := listenUDP(t, "127.0.0.1")
+			v := dialSecure(t, m, port, key)
+			clear(key[:8]) // the agent keeps its own copy
+			key = testKey(t)
+			log := newNonceLog(t, key, m.master)
+			pid := uint32(os.Getpid())
+			for i := uint64(1); i <= 5; i++ {
+				if out := v.Beat(StatusOK, uint32(i)); !out.IsSent() {
+					t.Fatalf("beat %d: %v", i, out)
+				}
+				wire := r.recv()
+				if want := map[bool]int{false: SecureFrameBytes, true: MasterFrameBytes}[m.master]; len(wire) != want {
+					t.Fatalf("frame of %d bytes, want %d", len(wire), want)
+				}
+				f, at := log.open(wire, pid)
+				if f.Nonce != i || f.Payload != uint32(i) || at.counter != uint32(i-1) {
+					t.Fatalf("beat %d: frame %+v at counter %d", i, f, at.counter)
+				}
+			}
+		})
+	}
+}
+
+func TestOpenSecureFrameErrorsAreDistinct(t *testing.T) {
+	key := testKey(t)
+	other := bytes.Repeat([]byte{7}, KeyBytes)
+	kinds := []error{ErrKeyLength, ErrSecureFrameLength, ErrAuthentication, ErrPIDMismatch, ErrBadPID}
+
+	var plain [FrameBytes]byte
+	Frame{Status: StatusOK, PID: 5000, Timestamp: 9, Nonce: 1}.Encode(&plain)
+	nonce := bytes.Repeat([]byte{3}, chacha20poly1305.NonceSize)
+	seal := func(k []byte, pid uint32, plain []byte, master bool) []byte {
+		aead, _ := chacha20poly1305.New(k)
+		if !master {
+			return aead.Seal(append([]byte(nil), nonce...), nonce, plain, nil)
+		}
+		ak, _ := AgentKey(k, pid)
+		aead, _ = chacha20poly1305.New(ak)
+		head := binary.LittleEndian.AppendUint32(nil, pid)
+		return aead.Seal(append(head, nonce...), nonce, plain, head)
+	}
+	shared := seal(key, 0, plain[:], false)
+	masterWire := seal(key, 5000, plain[:], true)
+	var pidOne [FrameBytes]byte
+	Frame{Status: StatusOK, PID: 1, Timestamp: 9, Nonce: 1}.Encode(&pidOne)
+	flipped := func(b []byte, i int) []byte {
+		c := append([]byte(nil), b...)
+		c[i] ^= 1
+		return c
+	}
+	samePIDPrefix := append([]byte(nil), masterWire...)
+	binary.LittleEndian.PutUint32(samePIDPrefix, 5001)
+
+	for _, tc := range []struct {
+		name string
+		open func() (Frame, error)
+		want error
+	}{
+		{"shared/ok", func() (Frame, error) { return OpenSecureFrame(key, shared) }, nil},
+		{"master/ok", func() (Frame, error) { return OpenMasterFrame(key, masterWire) }, nil},
+		{"shared/short-key", func() (Frame, error) { return OpenSecureFrame(key[:31], shared) }, ErrKeyLength},
+		{"master/long-key", func() (Frame, error) { return OpenMasterFrame(append(key, 0), masterWire) }, ErrKeyLength},
+		{"shared/empty", func() (Frame, error) { return OpenSecureFrame(key, nil) }, ErrSecureFrameLength},
+		{"shared/master-sized", func() (Frame, error) { return OpenSecureFrame(key, masterWire) }, ErrSecureFrameLength},
+		{"master/shared-sized", func() (Frame, error) { return OpenMasterFrame(key, shared) }, ErrSecureFrameLength},
+		{"shared/wrong-key", func() (Frame, error) { return OpenSecureFrame(other, shared) }, ErrAuthentication},
+		{"shared/flipped-nonce", func() (Frame, error) { return OpenSecureFrame(key, flipped(shared, 3)) }, ErrAuthentication},
+		{"shared/flipped-ciphertext", func() (Frame, error) { return OpenSecureFrame(key, flipped(shared, 20)) }, ErrAuthentication},
+		{"shared/flipped-tag", func() (Frame, error) { return OpenSecureFrame(key, flipped(shared, 59)) }, ErrAuthentication},
+		{"master/wrong-key", func() (Frame, error) { return OpenMasterFrame(other, masterWire) }, ErrAuthentication},
+		{"master/other-pid-in-prefix", func() (Frame, error) { return OpenMasterFrame(key, samePIDPrefix) }, ErrAuthentication},
+		{"master/pid-mismatch", func() (Frame, error) { return OpenMasterFrame(key, seal(key, 5001, plain[:], true)) }, ErrPIDMismatch},
+		{"shared/invalid-frame-inside", func() (Frame, error) { return OpenSecureFrame(key, seal(key, 0, pidOne[:], false)) }, ErrBadPID},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := tc.open()
+			if tc.want == nil {
+				if err != nil || f.PID != 5000 || f.Nonce != 1 {
+					t.Fatalf("opened %+v, %v", f, err)
+				}
+				return
+			}
+			if !errors.Is(err, tc.want) || f != (Frame{}) {
+				t.Fatalf("opened %+v, %v; want %v", f, err, tc.want)
+			}
+			for _, k := range kinds {
+				if k != tc.want && errors.Is(err, k) {
+					t.Fatalf("error %v also matches %v", err, k)
+				}
+			}
+		})
+	}
+}
+
+// TestSecureNonceNeverRepeats checks R6.5 on what leaves the process: an
+// agent goes through injected send failures, counter rotation, prefix
+// exhaustion, auto-reconnect, an explicit reconnect, a simulated fork and
+// terminal frames, and the observer opens every frame it receives without
+// ever seeing a (key, nonce) pair twice. Beats that fail are shown not to
+// leave the process, and the counter moves only with sent frames.
+func TestSecureNonceNeverRepeats(t *testing.T) {
+	for _, m := range secureModes {
+		t.Run(m.name, func(t *testing.T) {
+			key := testKey(t)
+			r, port := listenUDP(t, "127.0.0.1")
+			v := dialSecure(t, m, port, key)
+			log := newNonceLog(t, key, m.master)
+			pid := uint32(os.Getpid())
+			nonce := uint64(0) // the frame nonce the observer saw last
+			sentFrames := 0
+
+			beat := func() iv {
+				t.Helper()
+				if out := v.Beat(StatusOK, 0); !out.IsSent() {
+					t.Fatalf("beat: %v", out)
+				}
+				sentFrames++
+				f, at := log.open(r.recv(), pid)
+				if f.Nonce != nonce+1 {
+					t.Fatalf("frame nonce %d after %d: a gap or a repeat", f.Nonce, nonce)
+				}
+				nonce = f.Nonce
+				return at
+			}
+			// failBeats makes n beats fail with a full kernel queue and
+			// checks that none of them left the process.
+			failBeats := func(n int) {
+				t.Helper()
+				fd, full, queued := fullSocket(t)
+				restore := v.useSocket(t, fd)
+				for range n {
+					if out := v.Beat(StatusOK, 0); out != dropped(KernelQueueFull) {
+						t.Fatalf("beat on a full queue: %v", out)
+					}
+				}
+				restore()
+				if got := full.drain(); got != queued {
+					t.Fatalf("%d datagrams queued, %d were there before the failed beats", got, queued)
+				}
+			}
+
+			first := beat()
+			for range 3 {
+				beat()
+			}
+
+			// Failed sends commit nothing: the next frame takes the counter
+			// the failed ones were sealed with.
+			before := beat()
+			failBeats(3)
+			if at := beat(); at.prefix != before.prefix || at.counter != before.counter+1 {
+				t.Fatalf("after failed beats: %+v, want counter %d", at, before.counter+1)
+			}
+
+			// Counter rotation, with a failure on the last counter.
+			v.setSessionPosition(5, lastCounter-1)
+			p5 := beat()
+			if p5.counter != lastCounter-1 {
+				t.Fatalf("counter %d, want %d", p5.counter, uint32(lastCounter-1))
+			}
+			failBeats(2)
+			if at := beat(); at.prefix != p5.prefix || at.counter != lastCounter {
+				t.Fatalf("last counter of prefix 5: %+v", at)
+			}
+			p6 := beat()
+			if p6.prefix == p5.prefix || p6.counter != 0 {
+				t.Fatalf("after the last counter: %+v, want a new prefix and counter 0", p6)
+			}
+
+			// Prefix exhaustion: a new session, with a failure on its first
+			// frame.
+			v.setSessionPosition(lastIndex, lastCounter)
+			last := beat()
+			failBeats(1)
+			renewed := beat()
+			if renewed.prefix == last.prefix || renewed.prefix == first.prefix || renewed.counter != 0 {
+				t.Fatalf("after the last prefix: %+v, want a new salt's prefix 0 and counter 0", renewed)
+			}
+
+			// Auto-reconnect: the second drop reconnects and resends the
+			// frame under a new session.
+			v.SetReconnectAfter(2)
+			fd, _, _ := fullSocket(t)
+			restore := v.useSocket(t, fd)
+			if out := v.Beat(StatusOK, 0); out != dropped(KernelQueueFull) {
+				t.Fatalf("first drop: %v", out)
+			}
+			if out := v.Beat(StatusOK, 0); !out.IsSent() {
+				t.Fatalf("beat that reconnects: %v", out)
+			}
+			restore()
+			v.SetReconnectAfter(0)
+			sentFrames++
+			f, at := log.open(r.recv(), pid)
+			if f.Nonce != nonce+1 || at.counter != 0 {
+				t.Fatalf("resent frame %+v at %+v", f, at)
+			}
+			nonce = f.Nonce
+
+			// An explicit reconnect starts a new session too.
+			if err := v.Reconnect(); err != nil {
+				t.Fatal(err)
+			}
+			if at := beat(); at.counter != 0 {
+				t.Fatalf("after Reconnect: counter %d, want 0", at.counter)
+			}
+			beat()
+
+			// A fork: a new pid, a new session and, with a master key, a
+			// new key.
+			pid++
+			v.setPIDSource(func() int { return int(pid) })
+			nonce = 0
+			if at := beat(); at.counter != 0 || v.ForkRecoveries() != 1 {
+				t.Fatalf("after fork: counter %d, %d fork recoveries", at.counter, v.ForkRecoveries())
+			}
+			beat()
+
+			// Terminal frames, the same timestamp twice, one that fails,
+			// and the last terminal counter.
+			terminal := func(ts uint64) {
+				t.Helper()
+				if out := v.fireTerminal(ts); !out.IsSent() {
+					t.Fatalf("terminal frame: %v", out)
+				}
+				sentFrames++
+				if f, _ := log.open(r.recv(), pid); f.Nonce != NonceTerminal || f.Timestamp != ts {
+					t.Fatalf("terminal frame %+v", f)
+				}
+			}
+			terminal(100)
+			terminal(100)
+			fd, full, queued := fullSocket(t)
+			restore = v.useSocket(t, fd)
+			if out := v.fireTerminal(101); out != dropped(KernelQueueFull) {
+				t.Fatalf("terminal frame on a full queue: %v", out)
+			}
+			restore()
+			if full.drain() != queued {
+				t.Fatal("a failed terminal frame left the process")
+			}
+			terminal(101)
+			v.setTerminalCounter(lastTerminalCounter)
+			terminal(102)
+			out := v.fireTerminal(103)
+			if !out.IsFailed() || !errors.Is(out.Err(), unix.EOVERFLOW) {
+				t.Fatalf("terminal frame past the last counter: %v", out)
+			}
+			beat() // beats go on
+
+			r.expectNothing()
+			if len(log.seen) != sentFrames {
+				t.Fatalf("%d distinct nonces for %d frames", len(log.seen), sentFrames)
+			}
+		})
+	}
+}
+
+// TestSecureNonceNeverRepeatsUnderConcurrentBeats has 8 goroutines beat
+// one agent, and a ninth send terminal frames, into a socket pair whose
+// small queue makes many sends fail; every frame that got out is opened
+// and no (key, nonce) pair comes twice (R6.5, R2.1).
+func TestSecureNonceNeverRepeatsUnderConcurrentBeats(t *testing.T) {
+	const goroutines, beatsEach, terminals = 8, 50, 20
+	for _, m := range secureModes {
+		t.Run(m.name, func(t *testing.T) {
+			key := testKey(t)
+			v := dialSecure(t, m, closedUDPPort(t, "127.0.0.1"), key)
+			fd, r := socketPair(t)
+			v.useSocket(t, fd)
+
+			const total = goroutines*beatsEach + terminals
+			frames := make(chan []byte, total)
+			go func() { // the observer: read exactly what was sent
+				defer close(frames)
+				var buf [128]byte
+				pfd := []unix.PollFd{{Fd: int32(r.fd), Events: unix.POLLIN}}
+				for range total {
+					for {
+						n, err := unix.Read(r.fd, buf[:])
+						if err == nil {
+							frames <- append([]byte(nil), buf[:n]...)
+							break
+						}
+						if err != unix.EAGAIN {
+							t.Errorf("read: %v", err)
+							return
+						}
+						if n, err := unix.Poll(pfd, 10_000); n == 0 && err == nil {
+							t.Error("hung: no frame within 10s")
+							return
+						}
+					}
+				}
+			}()
+
+			var wg sync.WaitGroup
+			send := func(what string, n int, try func(i int) BeatOutcome) {
+				defer wg.Done()
+				for i, sent := 0, 0; sent < n; i++ {
+					switch out := try(i); {
+					case out.IsSent():
+						sent++
+					case out == dropped(KernelQueueFull) && i < 10_000_000:
+					default:
+						t.Errorf("%s %d: %v", what, i, out)
+						return
+					}
+				}
+			}
+			wg.Add(goroutines + 1)
+			for g := range goroutines {
+				go send("beat", beatsEach, func(int) BeatOutcome { return v.Beat(StatusOK, uint32(g)) })
+			}
+			go send("terminal frame", terminals, func(i int) BeatOutcome { return v.fireTerminal(uint64(i)) })
+			wg.Wait()
+
+			log := newNonceLog(t, key, m.master)
+			pid := uint32(os.Getpid())
+			nonces := make(map[uint64]bool)
+			n := 0
+			for wire := range frames {
+				n++
+				if f, _ := log.open(wire, pid); f.Nonce != NonceTerminal {
+					nonces[f.Nonce] = true
+				}
+			}
+			if n != total {
+				t.Fatalf("observer got %d frames, want %d", n, total)
+			}
+			for i := uint64(1); i <= goroutines*beatsEach; i++ {
+				if !nonces[i] {
+					t.Fatalf("frame nonce %d never arrived", i)
+				}
+			}
+			r.expectNothing()
+		})
+	}
+}
+
+func TestSecureCloseWipesTheKey(t *testing.T) {
+	for _, m := range secureModes {
+		t.Run(m.name, func(t *testing.T) {
+			r, port := listenUDP(t, "127.0.0.1")
+			v := dialSecure(t, m, port, testKey(t))
+			v.Beat(StatusOK, 0)
+			r.recv()
+			tr := v.secure()
+			if tr.key == ([KeyBytes]byte{}) || tr.wire == ([MasterFrameBytes]byte{}) {
+				t.Fatal("the transport holds no key or sealed frame before Close")
+			}
+			if err := v.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if tr.key != ([KeyBytes]byte{}) || tr.nonce != ([chacha20poly1305.NonceSize]byte{}) || tr.wire != ([MasterFrameBytes]byte{}) || tr.s != nil {
+				t.Fatal("Close left key material, a nonce, a sealed frame or the session behind")
+			}
+		})
+	}
+}

@@ -1,0 +1,186 @@
+//go:build (udp || secureudp) && unix
+
+package varta
+
+import (
+	"errors"
+	"net"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+func connectUDP(t *testing.T, host string, port int) *Varta {
+	t.Helper()
+	v, err := ConnectUDP(host, port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { v.Close() })
+	return v
+}
+
+func TestConnectUDPDeliversFramesOverIPv4AndIPv6(t *testing.T) {
+	for _, tc := range []struct{ listen, host string }{
+		{"127.0.0.1", "127.0.0.1"},
+		{"::1", "::1"},
+		{"::1", "[::1]"},
+	} {
+		t.Run(tc.host, func(t *testing.T) {
+			r, port := listenUDP(t, tc.listen)
+			v := connectUDP(t, tc.host, port)
+			for i := uint64(1); i <= 3; i++ {
+				if out := v.Beat(StatusDegraded, uint32(i)); !out.IsSent() {
+					t.Fatalf("beat %d: %v", i, out)
+				}
+				f := r.recvFrame()
+				want := Frame{Status: StatusDegraded, PID: uint32(os.Getpid()), Timestamp: f.Timestamp, Nonce: i, Payload: uint32(i)}
+				if f != want {
+					t.Fatalf("observer got %+v, want %+v", f, want)
+				}
+			}
+		})
+	}
+}
+
+func TestConnectUDPResolvesAHostName(t *testing.T) {
+	ep, err := resolveUDP("localhost", 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ep.addr.Addr().IsLoopback() || ep.addr.Addr().Is4In6() {
+		t.Fatalf("localhost resolved to %v, want an unmapped loopback address", ep.addr)
+	}
+	r, port := listenUDP(t, ep.addr.Addr().String())
+	v := connectUDP(t, "localhost", port)
+	if out := v.Beat(StatusOK, 1); !out.IsSent() {
+		t.Fatalf("beat: %v", out)
+	}
+	if f := r.recvFrame(); f.Nonce != 1 {
+		t.Fatalf("observer got nonce %d, want 1", f.Nonce)
+	}
+}
+
+func TestConnectUDPRejectsBadAddresses(t *testing.T) {
+	for _, tc := range []struct {
+		host string
+		port int
+		want string // in the message
+	}{
+		{"127.0.0.1", 0, "port 0"},
+		{"127.0.0.1", -1, "port -1"},
+		{"127.0.0.1", 65536, "port 65536"},
+		{"", 9, "host is empty"},
+		{"[]", 9, "host is empty"},
+		{"::1:9000:x", 9, "not a valid IP address"},
+		{"127.0.0.1:9000", 9, "not a valid IP address"},
+		{"fe80::1%no-such-interface-x", 9, "names no interface"},
+	} {
+		v, err := ConnectUDP(tc.host, tc.port)
+		if v != nil || !errors.Is(err, ErrInvalidAddress) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ConnectUDP(%q, %d) = %v, %v; want an ErrInvalidAddress saying %q", tc.host, tc.port, v, err, tc.want)
+		}
+	}
+}
+
+func TestConnectUDPReportsAnUnresolvableHost(t *testing.T) {
+	// An empty label makes the name invalid, so the resolver rejects it
+	// without asking any server.
+	v, err := ConnectUDP("observer..invalid", 9)
+	var dnsErr *net.DNSError
+	if v != nil || !errors.As(err, &dnsErr) || !strings.Contains(err.Error(), `"observer..invalid"`) {
+		t.Fatalf("ConnectUDP = %v, %v; want a *net.DNSError naming the host", v, err)
+	}
+}
+
+func TestUDPBeatToAClosedPortIsDroppedNoObserver(t *testing.T) {
+	for _, ip := range []string{"127.0.0.1", "::1"} {
+		t.Run(ip, func(t *testing.T) {
+			v := connectUDP(t, ip, closedUDPPort(t, ip))
+			if out := v.Beat(StatusOK, 0); !out.IsSent() {
+				t.Fatalf("first beat: %v, want sent (the refusal comes back later)", out)
+			}
+			// The port-unreachable reply arrives asynchronously; on loopback
+			// it is normally there before the next beat.
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				out := v.Beat(StatusOK, 0)
+				if out == dropped(NoObserver) {
+					break
+				}
+				if !out.IsSent() || time.Now().After(deadline) {
+					t.Fatalf("hung: beats return %v, never dropped: no observer", out)
+				}
+				time.Sleep(time.Millisecond)
+			}
+			if got := v.Stats().DroppedNoObserver; got == 0 {
+				t.Fatal("Stats().DroppedNoObserver = 0")
+			}
+		})
+	}
+}
+
+func TestUDPReconnectKeepsTheSequence(t *testing.T) {
+	r, port := listenUDP(t, "127.0.0.1")
+	v := connectUDP(t, "127.0.0.1", port)
+	v.Beat(StatusOK, 0)
+	before := v.socketFD()
+	if err := v.Reconnect(); err != nil {
+		t.Fatal(err)
+	}
+	if v.socketFD() == before {
+		// The old descriptor is closed after the new one is open, so the
+		// number cannot be reused for the new socket.
+		t.Fatal("Reconnect kept the socket")
+	}
+	v.Beat(StatusOK, 0)
+	if a, b := r.recvFrame(), r.recvFrame(); a.Nonce != 1 || b.Nonce != 2 {
+		t.Fatalf("nonces %d, %d; want 1, 2", a.Nonce, b.Nonce)
+	}
+}
+
+func TestUDPSocketIsBoundNonBlockingAndCloseOnExec(t *testing.T) {
+	for _, ip := range []string{"127.0.0.1", "::1"} {
+		t.Run(ip, func(t *testing.T) {
+			v := connectUDP(t, ip, closedUDPPort(t, ip))
+			fd := v.socketFD()
+			if fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0); err != nil || fl&unix.O_NONBLOCK == 0 {
+				t.Errorf("F_GETFL = %#x, %v: not non-blocking", fl, err)
+			}
+			if fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil || fl&unix.FD_CLOEXEC == 0 {
+				t.Errorf("F_GETFD = %#x, %v: not close-on-exec", fl, err)
+			}
+			sa, err := unix.Getsockname(fd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch a := sa.(type) {
+			case *unix.SockaddrInet4:
+				if ip != "127.0.0.1" || a.Port == 0 {
+					t.Errorf("bound to %v:%d", a.Addr, a.Port)
+				}
+			case *unix.SockaddrInet6:
+				if ip != "::1" || a.Port == 0 {
+					t.Errorf("bound to %v:%d", a.Addr, a.Port)
+				}
+			default:
+				t.Errorf("socket address %T", sa)
+			}
+		})
+	}
+}
+
+func TestUDPTerminalFrameIsSentAsIs(t *testing.T) {
+	r, port := listenUDP(t, "127.0.0.1")
+	v := connectUDP(t, "127.0.0.1", port)
+	if out := v.fireTerminal(1234); !out.IsSent() {
+		t.Fatalf("terminal frame: %v", out)
+	}
+	want := Frame{Status: StatusCritical, PID: uint32(os.Getpid()), Timestamp: 1234, Nonce: NonceTerminal}
+	if f := r.recvFrame(); f != want {
+		t.Fatalf("observer got %+v, want %+v", f, want)
+	}
+}

@@ -1,0 +1,76 @@
+//go:build (udp || secureudp) && unix
+
+package varta
+
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// udpPeer holds an observer's address, and the wildcard address of its
+// family to bind to, as socket addresses built once so that dialing again
+// allocates nothing.
+type udpPeer struct {
+	ep     udpEndpoint
+	family int
+	bind   unix.Sockaddr // wildcard address, port 0: the kernel picks an ephemeral port
+	addr   unix.Sockaddr
+}
+
+func newUDPPeer(ep udpEndpoint) udpPeer {
+	ip, port := ep.addr.Addr(), int(ep.addr.Port())
+	if ip.Is4() {
+		return udpPeer{
+			ep:     ep,
+			family: unix.AF_INET,
+			bind:   &unix.SockaddrInet4{},
+			addr:   &unix.SockaddrInet4{Port: port, Addr: ip.As4()},
+		}
+	}
+	return udpPeer{
+		ep:     ep,
+		family: unix.AF_INET6,
+		bind:   &unix.SockaddrInet6{},
+		addr:   &unix.SockaddrInet6{Port: port, ZoneId: ep.zone, Addr: ip.As16()},
+	}
+}
+
+// dial opens a fresh socket to the peer and swaps it into s; on error s
+// keeps its current socket.
+func (p *udpPeer) dial(s *dgramSocket) error {
+	if err := s.dial(p.family, p.bind, p.addr); err != nil {
+		return fmt.Errorf("varta: UDP socket to observer at %v: %w", p.ep, err)
+	}
+	return nil
+}
+
+// udpTransport sends plain 32-byte frames over a connected UDP socket.
+type udpTransport struct {
+	sock dgramSocket
+	peer udpPeer
+}
+
+var _ transport = (*udpTransport)(nil)
+
+func newUDPTransport(ep udpEndpoint) (transport, error) {
+	return &udpTransport{sock: dgramSocket{fd: -1}, peer: newUDPPeer(ep)}, nil
+}
+
+func (t *udpTransport) send(frame *[FrameBytes]byte) BeatOutcome {
+	return t.sock.send(frame[:])
+}
+
+// sendTerminal sends a terminal frame as it is: plain UDP frames carry no
+// session state.
+func (t *udpTransport) sendTerminal(frame *[FrameBytes]byte, _ uint32, _ uint64) BeatOutcome {
+	return t.sock.send(frame[:])
+}
+
+func (t *udpTransport) reconnect(uint32) error {
+	return t.peer.dial(&t.sock)
+}
+
+func (t *udpTransport) close() error {
+	return t.sock.close()
+}
