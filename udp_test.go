@@ -184,3 +184,14 @@ func TestUDPTerminalFrameIsSentAsIs(t *testing.T) {
 		t.Fatalf("observer got %+v, want %+v", f, want)
 	}
 }
+
+// recvFrame receives and decodes one frame.
+func (r *receiver) recvFrame() Frame {
+	r.t.Helper()
+	b := r.recv()
+	f, err := DecodeFrame(b)
+	if err != nil {
+		r.t.Fatalf("observer rejects frame %x: %v", b, err)
+	}
+	return f
+}
