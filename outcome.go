@@ -104,6 +104,7 @@ const (
 	opForkReconnect
 	opBadStatus
 	opNoErrno
+	opTerminalPID
 )
 
 // ErrClosed is matched (errors.Is) by the error of any operation on a closed
@@ -131,6 +132,8 @@ func (e *BeatError) Error() string {
 		return "varta: beat refused: unknown status; send ok, degraded or critical"
 	case opNoErrno:
 		return "varta: send failed with an error that carries no errno"
+	case opTerminalPID:
+		return "varta: terminal frame not sent: the process's pid is 0, 1 or wider than 32 bits, which no frame can carry"
 	}
 	return "varta: send failed: " + e.Errno.Error()
 }
