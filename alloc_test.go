@@ -134,6 +134,11 @@ var allocCases = []allocCase{
 		v.Close()
 		return expectTerminal(v, closedRefused, nil)
 	}},
+	{"guard-without-panic", func(t *testing.T) (func(), func(*testing.T)) {
+		r := listen(t)
+		v := connectTo(t, r)
+		return func() { func() { defer v.Guard() }() }, func(t *testing.T) { r.expectNothing() }
+	}},
 	{"stats", func(t *testing.T) (func(), func(*testing.T)) {
 		r := listen(t)
 		v := connectTo(t, r)
@@ -148,7 +153,8 @@ var allocCases = []allocCase{
 }
 
 // TestBeatPathsAllocateNothing checks SPEC R3.8 and R7.2: every outcome
-// of a beat and of a terminal frame, Reconnect and Stats allocate nothing.
+// of a beat and of a terminal frame, Guard when nothing panics, Reconnect
+// and Stats allocate nothing.
 func TestBeatPathsAllocateNothing(t *testing.T) {
 	for _, tc := range allocCases {
 		t.Run(tc.name, func(t *testing.T) {
