@@ -75,6 +75,14 @@ func startChild(t *testing.T, test, mode string, r *receiver, env ...string) *ch
 	return c
 }
 
+// signal sends sig to the child.
+func (c *child) signal(sig syscall.Signal) {
+	c.t.Helper()
+	if err := c.cmd.Process.Signal(sig); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
 // wait waits for the child to end and returns how it ended.
 func (c *child) wait() syscall.WaitStatus {
 	c.t.Helper()
