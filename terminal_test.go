@@ -3,11 +3,15 @@
 package varta
 
 import (
+	"context"
 	"errors"
 	"os"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // expectOneTerminalFrame checks that the receiver holds exactly one
@@ -130,4 +134,97 @@ func TestTerminalNeverBlocksWhenReceiverQueueIsFull(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("hung: SendTerminal blocked on a full receiver queue")
 	}
+}
+
+// TestTerminalFramesAlongsideRunningBeats fires terminal frames from four
+// goroutines while Run beats. Every frame must reach the observer intact,
+// beats with consecutive nonces and terminal frames with strictly
+// increasing timestamps, and every Sent outcome must be a frame received.
+func TestTerminalFramesAlongsideRunningBeats(t *testing.T) {
+	const firers, each = 4, 100
+	r := listen(t)
+	v := connectTo(t, r)
+	ctx, cancel := context.WithCancel(t.Context())
+
+	ran := make(chan error, 1)
+	go func() {
+		var i uint32
+		ran <- v.Run(ctx, 50*time.Microsecond, func() (Status, uint32) { i++; return StatusDegraded, i })
+	}()
+	var terminalsSent sync.WaitGroup
+	sent := make([]int, firers)
+	for g := range firers {
+		terminalsSent.Go(func() {
+			for range each {
+				out := v.SendTerminal()
+				switch {
+				case out.IsSent():
+					sent[g]++
+				case out.DropReason() != KernelQueueFull:
+					t.Errorf("SendTerminal = %v", out)
+					return
+				}
+				time.Sleep(100 * time.Microsecond)
+			}
+		})
+	}
+	firing := make(chan struct{})
+	var runErr error
+	go func() { terminalsSent.Wait(); cancel(); runErr = <-ran; close(firing) }()
+
+	var beats, terminals int
+	var nonce, lastTS uint64
+	accept := func(b []byte) {
+		o, err := observe(b)
+		switch {
+		case err != nil:
+			t.Fatalf("observer rejects %x: %v", b, err)
+		case o.pid != uint32(os.Getpid()):
+			t.Fatalf("frame pid %d", o.pid)
+		case o.nonce == NonceTerminal:
+			if terminals > 0 && o.timestamp <= lastTS {
+				t.Fatalf("terminal timestamp %d after %d", o.timestamp, lastTS)
+			}
+			terminals++
+			lastTS = o.timestamp
+		case o.nonce != nonce+1:
+			t.Fatalf("beat nonce %d after %d", o.nonce, nonce)
+		default:
+			beats++
+			nonce = o.nonce
+		}
+	}
+	buf := make([]byte, 64)
+	deadline := time.After(30 * time.Second)
+	for done := false; ; {
+		n, err := unix.Read(r.fd, buf)
+		if err == nil {
+			accept(buf[:n])
+			continue
+		}
+		if done {
+			break // every sender had finished before this empty read
+		}
+		select {
+		case <-firing:
+			done = true
+		case <-deadline:
+			t.Fatal("hung: firing did not finish within 30s")
+		case <-time.After(time.Millisecond):
+		}
+	}
+	if !errors.Is(runErr, context.Canceled) {
+		t.Fatalf("Run = %v, want context.Canceled", runErr)
+	}
+	wantTerminals := 0
+	for _, n := range sent {
+		wantTerminals += n
+	}
+	if terminals != wantTerminals || terminals == 0 {
+		t.Fatalf("observer got %d terminal frames, SendTerminal reported %d sent", terminals, wantTerminals)
+	}
+	if got := v.Stats().Sent; uint64(beats) != got || beats == 0 {
+		t.Fatalf("observer got %d beats, Stats.Sent = %d", beats, got)
+	}
+	t.Logf("observer got %d beats and %d terminal frames", beats, terminals)
 }
