@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strings"
 	"sync"
 	"syscall"
@@ -49,7 +50,7 @@ func startChild(t *testing.T, test, mode string, r *receiver, env ...string) *ch
 	c.cmd.Env = append(os.Environ(), append([]string{childEnv + "=" + mode, sockEnv + "=" + r.path, race}, env...)...)
 	c.cmd.Stdout = c.stdout
 	c.cmd.Stderr = &c.stderr
-	if err := c.cmd.Start(); err != nil {
+	if err := startWithDefaultSignals(c.cmd); err != nil {
 		t.Fatal(err)
 	}
 	go func() {
@@ -75,6 +76,20 @@ func startChild(t *testing.T, test, mode string, r *receiver, env ...string) *ch
 	return c
 }
 
+// startWithDefaultSignals starts cmd so that it does not inherit this
+// process's ignoring of SIGHUP or SIGINT, the two signals Go leaves
+// ignored when it starts with them ignored (a shell without job control
+// starts background commands with SIGINT ignored). While a Go handler is
+// installed here, exec gives the child the default handling; signal.Stop
+// then puts back whatever this process had. A signal arriving here in
+// between is lost, which a test run can afford.
+func startWithDefaultSignals(cmd *exec.Cmd) error {
+	handled := make(chan os.Signal, 1)
+	signal.Notify(handled, syscall.SIGHUP, syscall.SIGINT)
+	defer signal.Stop(handled)
+	return cmd.Start()
+}
+
 // signal sends sig to the child.
 func (c *child) signal(sig syscall.Signal) {
 	c.t.Helper()
@@ -89,7 +104,9 @@ func (c *child) wait() syscall.WaitStatus {
 	select {
 	case <-c.exited:
 	case <-time.After(30 * time.Second):
-		c.t.Fatalf("hung: child still running after 30s\nstderr:\n%s", c.stderr.String())
+		c.cmd.Process.Kill()
+		<-c.exited
+		c.t.Fatalf("hung: child still running after 30s\n%s", c.output())
 	}
 	return c.state.Sys().(syscall.WaitStatus)
 }
