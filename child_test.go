@@ -69,7 +69,7 @@ func startChild(t *testing.T, test, mode string, r *receiver, env ...string) *ch
 	select {
 	case <-c.stdout.ready:
 	case <-c.exited:
-		t.Fatalf("child exited (%v) before it was ready\nstdout:\n%s\nstderr:\n%s", c.state, c.stdout.String(), c.stderr.String())
+		t.Fatalf("child exited (%v) before it was ready\n%s", c.state, c.output())
 	case <-time.After(30 * time.Second):
 		t.Fatal("hung: child not ready within 30s")
 	}
