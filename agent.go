@@ -63,13 +63,20 @@ var ErrInitProcess = errors.New("varta: running as pid 1 (container init): obser
 // checkPID returns pid as a frame field, or an error if no observer would
 // accept frames carrying it.
 func checkPID(pid int) (uint32, error) {
-	if pid <= 1 || pid > 1<<32-1 {
-		if pid == 1 {
-			return 0, ErrInitProcess
-		}
-		return 0, fmt.Errorf("varta: pid %d does not fit a VLP frame", pid)
+	switch {
+	case validPID(pid):
+		return uint32(pid), nil
+	case pid == 1:
+		return 0, ErrInitProcess
 	}
-	return uint32(pid), nil
+	return 0, fmt.Errorf("varta: pid %d does not fit a VLP frame", pid)
+}
+
+// validPID reports whether a frame can carry pid: it must fit 32 bits, and
+// observers reject 0 and 1. The comparison is done in uint64 so that it
+// compiles where int has 32 bits.
+func validPID(pid int) bool {
+	return pid > 1 && uint64(pid) <= 1<<32-1
 }
 
 // newAgent connects tr for the current process and wraps it in an agent.

@@ -17,9 +17,20 @@ type allocCase struct {
 // had the wanted outcome; after is run after each beat (to drain a
 // receiver, say) and must not allocate either.
 func expectOutcome(v *Varta, want BeatOutcome, after func()) (func(), func(*testing.T)) {
+	return expectSend(func() BeatOutcome { return v.Beat(StatusOK, 7) }, want, after)
+}
+
+// expectTerminal is expectOutcome for terminal frames.
+func expectTerminal(v *Varta, want BeatOutcome, after func()) (func(), func(*testing.T)) {
+	return expectSend(v.SendTerminal, want, after)
+}
+
+// expectSend returns an op that calls send and a check that every call
+// had the wanted outcome; after is run after each call.
+func expectSend(send func() BeatOutcome, want BeatOutcome, after func()) (func(), func(*testing.T)) {
 	var bad BeatOutcome
 	op := func() {
-		if out := v.Beat(StatusOK, 7); out != want {
+		if out := send(); out != want {
 			bad = out
 		}
 		if after != nil {
@@ -29,7 +40,7 @@ func expectOutcome(v *Varta, want BeatOutcome, after func()) (func(), func(*test
 	check := func(t *testing.T) {
 		t.Helper()
 		if bad != (BeatOutcome{}) {
-			t.Fatalf("a beat returned %v, want %v", bad, want)
+			t.Fatalf("a send returned %v, want %v", bad, want)
 		}
 	}
 	return op, check
@@ -108,6 +119,26 @@ var allocCases = []allocCase{
 				}
 			}
 	}},
+	{"uds/terminal-sent", func(t *testing.T) (func(), func(*testing.T)) {
+		r := listen(t)
+		return expectTerminal(connectTo(t, r), sent, func() { r.tryRead() })
+	}},
+	{"uds/terminal-dropped-queue-full", func(t *testing.T) (func(), func(*testing.T)) {
+		r := listen(t)
+		v := connectTo(t, r)
+		fillQueue(t, v)
+		return expectTerminal(v, dropped(KernelQueueFull), nil)
+	}},
+	{"terminal-closed-agent", func(t *testing.T) (func(), func(*testing.T)) {
+		v := connectTo(t, listen(t))
+		v.Close()
+		return expectTerminal(v, closedRefused, nil)
+	}},
+	{"guard-without-panic", func(t *testing.T) (func(), func(*testing.T)) {
+		r := listen(t)
+		v := connectTo(t, r)
+		return func() { func() { defer v.Guard() }() }, func(t *testing.T) { r.expectNothing() }
+	}},
 	{"stats", func(t *testing.T) (func(), func(*testing.T)) {
 		r := listen(t)
 		v := connectTo(t, r)
@@ -121,8 +152,9 @@ var allocCases = []allocCase{
 	}},
 }
 
-// TestBeatPathsAllocateNothing checks SPEC R3.8: every outcome of a beat,
-// and Reconnect and Stats, allocate nothing.
+// TestBeatPathsAllocateNothing checks SPEC R3.8 and R7.2: every outcome
+// of a beat and of a terminal frame, Guard when nothing panics, Reconnect
+// and Stats allocate nothing.
 func TestBeatPathsAllocateNothing(t *testing.T) {
 	for _, tc := range allocCases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -33,6 +33,30 @@
 // sequence. A *Varta is safe for concurrent use; its beats are serialised
 // so that nonces go 1, 2, 3 ... with no gap or repeat.
 //
+// # Run, and telling the observer about an exit
+//
+// Run beats from the calling goroutine until its context ends, asking a
+// function for each beat's status and payload; after a pause it resumes
+// with one beat, never a burst of catch-up beats. The daemon example shows
+// the usual program: connect, guard, run.
+//
+// An observer notices that beats stopped only once they are overdue. A
+// terminal frame (status Critical, nonce NonceTerminal) tells it at once
+// that the process is ending:
+//
+//   - SendTerminal sends it from the program's own shutdown path.
+//   - Guard, deferred at the top of main and of goroutines, sends it on a
+//     panic and panics again with the same value.
+//   - HandleSignals, opt-in for programs with no signal handling of their
+//     own, sends it on SIGTERM, SIGINT, SIGQUIT or SIGHUP and then lets the
+//     signal take its default course. It never kills a program that
+//     handles these signals itself.
+//
+// Sending a terminal frame never blocks, dials, resolves or allocates; it
+// is safe alongside running beats, and the terminal frames of one process
+// carry strictly increasing timestamps. Connect, Beat and Run start no
+// goroutine; HandleSignals starts one.
+//
 // # Build tags
 //
 // A build without tags has the frame codec and the Unix datagram transport

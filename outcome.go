@@ -105,6 +105,7 @@ const (
 	opBadStatus
 	opNoErrno
 	opTerminalSpent
+	opTerminalPID
 )
 
 // ErrClosed is matched (errors.Is) by the error of any operation on a closed
@@ -134,6 +135,8 @@ func (e *BeatError) Error() string {
 		return "varta: send failed with an error that carries no errno"
 	case opTerminalSpent:
 		return "varta: terminal frame not sent: the secure session has used all 2^32 terminal nonces; Reconnect starts a new session"
+	case opTerminalPID:
+		return "varta: terminal frame not sent: the process's pid is 0, 1 or wider than 32 bits, which no frame can carry"
 	}
 	return "varta: send failed: " + e.Errno.Error()
 }

@@ -6,6 +6,9 @@ type transport interface {
 	// send emits frame once and classifies the result. It never blocks
 	// and never allocates.
 	send(frame *[FrameBytes]byte) BeatOutcome
+	// sendTerminal emits a terminal frame (SPEC section 7) once; transports that seal
+	// frames use the terminal layout of R7.3. It never blocks and never allocates.
+	sendTerminal(frame *[FrameBytes]byte, pid uint32, ts uint64) BeatOutcome
 	// reconnect sets up a fresh socket (and, for secure UDP, a fresh
 	// session) for frames carrying pid and swaps it in only when every step
 	// succeeded; on error the previous state stays in use.

@@ -62,6 +62,12 @@ func (t *udsTransport) send(frame *[FrameBytes]byte) BeatOutcome {
 	return t.sock.send(frame[:])
 }
 
+// sendTerminal sends the terminal frame as it is: plain frames need
+// nothing of pid and ts beyond what the frame carries.
+func (t *udsTransport) sendTerminal(frame *[FrameBytes]byte, _ uint32, _ uint64) BeatOutcome {
+	return t.sock.send(frame[:])
+}
+
 func (t *udsTransport) reconnect(uint32) error {
 	err := t.sock.dial(unix.AF_UNIX, nil, &t.addr)
 	if err == nil {

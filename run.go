@@ -1,0 +1,63 @@
+package varta
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Run beats until ctx is done, then returns ctx.Err(). It calls beat and
+// sends the status and payload it returns, at once and then each time
+// interval has passed since the previous beat was sent. A slow beat
+// function or a paused process (SIGSTOP, a debugger, a suspended machine)
+// therefore delays the next beat but never leads to a burst of catch-up
+// beats.
+//
+// Run calls beat and sends from the calling goroutine and starts no other.
+// What became of each beat is counted in Stats; Run keeps beating through
+// Dropped and Failed outcomes, except that it returns ErrClosed when the
+// agent is closed or nil. Once ctx is done it sends nothing more, not even
+// the result of a beat call that was under way. It returns an error at
+// once, sending nothing, if interval is not positive or beat is nil.
+func (v *Varta) Run(ctx context.Context, interval time.Duration, beat func() (Status, uint32)) error {
+	switch {
+	case interval <= 0:
+		return fmt.Errorf("varta: Run: interval %v is not positive: pass the time between beats", interval)
+	case beat == nil:
+		return errors.New("varta: Run: the beat function is nil: pass one that returns each beat's status and payload")
+	}
+	if err := v.runBeat(ctx, beat); err != nil {
+		return err
+	}
+	// A timer reset after each beat, rather than a ticker, so that time
+	// spent in beat or stopped never queues a tick.
+	timer := time.NewTimer(interval)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-timer.C:
+		}
+		if err := v.runBeat(ctx, beat); err != nil {
+			return err
+		}
+		timer.Reset(interval)
+	}
+}
+
+// runBeat calls beat and sends its result, unless ctx is done by then.
+func (v *Varta) runBeat(ctx context.Context, beat func() (Status, uint32)) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	status, payload := beat()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if v.Beat(status, payload) == closedRefused {
+		return ErrClosed
+	}
+	return nil
+}

@@ -1,0 +1,230 @@
+//go:build unix
+
+package varta
+
+import (
+	"context"
+	"errors"
+	"os"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// expectOneTerminalFrame checks that the receiver holds exactly one
+// datagram, a well-formed 32-byte terminal frame carrying pid.
+func expectOneTerminalFrame(t *testing.T, r *receiver, pid int) observed {
+	t.Helper()
+	b := r.recv()
+	o, err := observe(b)
+	if err != nil {
+		t.Fatalf("observer rejects %x: %v", b, err)
+	}
+	if o.status != byte(StatusCritical) || o.nonce != NonceTerminal || o.payload != 0 || o.pid != uint32(pid) {
+		t.Fatalf("frame %+v, want a terminal frame: critical, nonce 2^64-1, payload 0, pid %d", o, pid)
+	}
+	r.expectNothing()
+	return o
+}
+
+// TestTerminalFrameStandsOutsideTheBeatSequence checks R7.1 on the wire
+// and that a terminal frame neither takes a nonce from the beats nor moves
+// their clock: the beat after it carries the next nonce, and the terminal
+// timestamp is no earlier than the beat before it.
+func TestTerminalFrameStandsOutsideTheBeatSequence(t *testing.T) {
+	r := listen(t)
+	v := connectTo(t, r)
+	s := newStream(t)
+	v.Beat(StatusOK, 5)
+	before := s.accept(r.recv())
+
+	if out := v.SendTerminal(); !out.IsSent() {
+		t.Fatalf("SendTerminal = %v", out)
+	}
+	term := expectOneTerminalFrame(t, r, os.Getpid())
+	if term.timestamp < before.timestamp {
+		t.Fatalf("terminal timestamp %d is earlier than the last beat's %d", term.timestamp, before.timestamp)
+	}
+
+	v.Beat(StatusOK, 6)
+	if after := s.accept(r.recv()); after.nonce != 2 {
+		t.Fatalf("beat after the terminal frame has nonce %d, want 2", after.nonce)
+	}
+	if got := v.Stats(); got.Sent != 2 || got.Dropped() != 0 || got.Failed != 0 {
+		t.Fatalf("Stats = %+v, want the 2 beats only", got)
+	}
+}
+
+// TestTerminalTimestampsStrictlyIncrease stops the clocks of two agents,
+// the second connected later and so behind the first: terminal frames
+// from either must still carry strictly increasing timestamps.
+func TestTerminalTimestampsStrictlyIncrease(t *testing.T) {
+	r := listen(t)
+	a, b := connectTo(t, r), connectTo(t, r)
+	frozen := time.Now()
+	a.setClock(func() time.Time { return frozen.Add(time.Hour) })
+	b.setClock(func() time.Time { return frozen })
+
+	var last uint64
+	for i, agent := range []*Varta{a, a, b, a, b, b} {
+		if out := agent.SendTerminal(); !out.IsSent() {
+			t.Fatalf("terminal frame %d: %v", i, out)
+		}
+		o := expectOneTerminalFrame(t, r, os.Getpid())
+		if i > 0 && o.timestamp <= last {
+			t.Fatalf("terminal frame %d has timestamp %d after %d", i, o.timestamp, last)
+		}
+		last = o.timestamp
+	}
+}
+
+// TestTerminalReadsPIDAfreshAndNeverReconnects simulates a fork: the
+// terminal frame carries the new pid but goes out on the socket prepared
+// at connect; a pid no frame can carry fails without sending.
+func TestTerminalReadsPIDAfreshAndNeverReconnects(t *testing.T) {
+	r := listen(t)
+	v := connectTo(t, r)
+	child := os.Getpid() + 1000
+	v.setPIDSource(func() int { return child })
+	if out := v.SendTerminal(); !out.IsSent() {
+		t.Fatalf("SendTerminal = %v", out)
+	}
+	expectOneTerminalFrame(t, r, child)
+	if got := v.Stats(); got.Reconnects != 0 || got.ForkRecoveries != 0 {
+		t.Fatalf("Stats = %+v: the terminal frame reconnected", got)
+	}
+
+	v.setPIDSource(func() int { return 1 })
+	if out := v.SendTerminal(); !out.IsFailed() || !errors.Is(out.Err(), syscall.EINVAL) {
+		t.Fatalf("SendTerminal as pid 1 = %v, want Failed(EINVAL)", out)
+	}
+	r.expectNothing()
+}
+
+func TestTerminalOnClosedOrNilAgentFails(t *testing.T) {
+	r := listen(t)
+	v := connectTo(t, r)
+	v.Close()
+	var nilAgent *Varta
+	for name, agent := range map[string]*Varta{"closed": v, "nil": nilAgent} {
+		if out := agent.SendTerminal(); !out.IsFailed() || !errors.Is(out.Err(), ErrClosed) {
+			t.Errorf("%s agent: SendTerminal = %v, want Failed matching ErrClosed", name, out)
+		}
+	}
+	r.expectNothing()
+}
+
+// TestTerminalNeverBlocksWhenReceiverQueueIsFull fires into an observer
+// whose queue is full. A blocking send would hang; the hang guard fails
+// the test instead.
+func TestTerminalNeverBlocksWhenReceiverQueueIsFull(t *testing.T) {
+	r := listen(t)
+	v := connectTo(t, r)
+	fillQueue(t, v)
+	done := make(chan BeatOutcome, 1)
+	go func() { done <- v.SendTerminal() }()
+	select {
+	case out := <-done:
+		if out != dropped(KernelQueueFull) {
+			t.Fatalf("SendTerminal = %v, want Dropped(kernel queue full)", out)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("hung: SendTerminal blocked on a full receiver queue")
+	}
+}
+
+// TestTerminalFramesAlongsideRunningBeats fires terminal frames from four
+// goroutines while Run beats. Every frame must reach the observer intact,
+// beats with consecutive nonces and terminal frames with strictly
+// increasing timestamps, and every Sent outcome must be a frame received.
+func TestTerminalFramesAlongsideRunningBeats(t *testing.T) {
+	const firers, each = 4, 100
+	r := listen(t)
+	v := connectTo(t, r)
+	ctx, cancel := context.WithCancel(t.Context())
+
+	ran := make(chan error, 1)
+	go func() {
+		var i uint32
+		ran <- v.Run(ctx, 50*time.Microsecond, func() (Status, uint32) { i++; return StatusDegraded, i })
+	}()
+	var terminalsSent sync.WaitGroup
+	sent := make([]int, firers)
+	for g := range firers {
+		terminalsSent.Go(func() {
+			for range each {
+				out := v.SendTerminal()
+				switch {
+				case out.IsSent():
+					sent[g]++
+				case out.DropReason() != KernelQueueFull:
+					t.Errorf("SendTerminal = %v", out)
+					return
+				}
+				time.Sleep(100 * time.Microsecond)
+			}
+		})
+	}
+	firing := make(chan struct{})
+	var runErr error
+	go func() { terminalsSent.Wait(); cancel(); runErr = <-ran; close(firing) }()
+
+	var beats, terminals int
+	var nonce, lastTS uint64
+	accept := func(b []byte) {
+		o, err := observe(b)
+		switch {
+		case err != nil:
+			t.Fatalf("observer rejects %x: %v", b, err)
+		case o.pid != uint32(os.Getpid()):
+			t.Fatalf("frame pid %d", o.pid)
+		case o.nonce == NonceTerminal:
+			if terminals > 0 && o.timestamp <= lastTS {
+				t.Fatalf("terminal timestamp %d after %d", o.timestamp, lastTS)
+			}
+			terminals++
+			lastTS = o.timestamp
+		case o.nonce != nonce+1:
+			t.Fatalf("beat nonce %d after %d", o.nonce, nonce)
+		default:
+			beats++
+			nonce = o.nonce
+		}
+	}
+	buf := make([]byte, 64)
+	deadline := time.After(30 * time.Second)
+	for done := false; ; {
+		n, err := unix.Read(r.fd, buf)
+		if err == nil {
+			accept(buf[:n])
+			continue
+		}
+		if done {
+			break // every sender had finished before this empty read
+		}
+		select {
+		case <-firing:
+			done = true
+		case <-deadline:
+			t.Fatal("hung: firing did not finish within 30s")
+		case <-time.After(time.Millisecond):
+		}
+	}
+	if !errors.Is(runErr, context.Canceled) {
+		t.Fatalf("Run = %v, want context.Canceled", runErr)
+	}
+	wantTerminals := 0
+	for _, n := range sent {
+		wantTerminals += n
+	}
+	if terminals != wantTerminals || terminals == 0 {
+		t.Fatalf("observer got %d terminal frames, SendTerminal reported %d sent", terminals, wantTerminals)
+	}
+	if got := v.Stats().Sent; uint64(beats) != got || beats == 0 {
+		t.Fatalf("observer got %d beats, Stats.Sent = %d", beats, got)
+	}
+	t.Logf("observer got %d beats and %d terminal frames", beats, terminals)
+}
