@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -81,22 +80,7 @@ func TestConnectReportsPermissionDenied(t *testing.T) {
 		}
 		return
 	}
-	// The test binary may sit in a directory only root can read.
-	bin := filepath.Join(dir, "varta.test")
-	data, err := os.ReadFile(os.Args[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(bin, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-test.run=^TestConnectReportsPermissionDenied$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "VARTA_TEST_DENIED_PATH="+r.path)
-	cmd.Dir = dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("child as an unprivileged user: %v\n%s", err, out)
-	}
+	runUnprivileged(t, "^TestConnectReportsPermissionDenied$", "VARTA_TEST_DENIED_PATH="+r.path)
 }
 
 func TestConnectRefusesPID1(t *testing.T) {
