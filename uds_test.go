@@ -95,17 +95,28 @@ func TestConnectRefusesPID1(t *testing.T) {
 	}
 }
 
+// TestSocketIsCloseOnExecAndNonBlocking checks the socket Connect opens and
+// the one each Reconnect swaps in, and that Close releases the descriptor.
 func TestSocketIsCloseOnExecAndNonBlocking(t *testing.T) {
 	v := connectTo(t, listen(t))
-	fd := v.tr.(*udsTransport).sock.fd
-	flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
-	if err != nil || flags&unix.FD_CLOEXEC == 0 {
-		t.Errorf("F_GETFD = %#x, %v: want FD_CLOEXEC", flags, err)
+	check := func(what string) int {
+		t.Helper()
+		fd := v.tr.(*udsTransport).sock.fd
+		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+		if err != nil || flags&unix.FD_CLOEXEC == 0 {
+			t.Errorf("%s: F_GETFD = %#x, %v: want FD_CLOEXEC", what, flags, err)
+		}
+		status, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+		if err != nil || status&unix.O_NONBLOCK == 0 {
+			t.Errorf("%s: F_GETFL = %#x, %v: want O_NONBLOCK", what, status, err)
+		}
+		return fd
 	}
-	status, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
-	if err != nil || status&unix.O_NONBLOCK == 0 {
-		t.Errorf("F_GETFL = %#x, %v: want O_NONBLOCK", status, err)
+	check("connected")
+	if err := v.Reconnect(); err != nil {
+		t.Fatal(err)
 	}
+	fd := check("reconnected")
 	if err := v.Close(); err != nil {
 		t.Fatal(err)
 	}
