@@ -235,20 +235,39 @@ func TestAutoReconnectFindsObserverRestartedOnSamePath(t *testing.T) {
 	}
 }
 
+// TestWithoutAutoReconnectARestartedObserverIsNotFound restarts the
+// observer on the same path: the agent's socket still points at the dead
+// one, so beats are dropped (the first send learns the peer is gone, later
+// ones find the socket disconnected) until Reconnect.
 func TestWithoutAutoReconnectARestartedObserverIsNotFound(t *testing.T) {
 	r := listen(t)
 	v := connectTo(t, r)
+	s := newStream(t)
 	v.Beat(StatusOK, 0)
-	r.recv()
+	s.accept(r.recv())
 	path := r.path
 	r.close()
 	r = listenAt(t, path)
-	for range 3 {
-		if out := v.Beat(StatusOK, 0); !out.IsDropped() {
-			t.Fatalf("beat = %v, want Dropped: the socket still points at the dead observer", out)
+	for _, want := range []string{"dropped: no observer", "dropped: peer gone", "dropped: peer gone"} {
+		if out := v.Beat(StatusOK, 0); out.String() != want {
+			t.Fatalf("beat = %v, want %s: the socket still points at the dead observer", out, want)
 		}
 	}
 	r.expectNothing()
+
+	if err := v.Reconnect(); err != nil {
+		t.Fatal(err)
+	}
+	if out := v.Beat(StatusOK, 7); !out.IsSent() {
+		t.Fatalf("beat after Reconnect = %v, want Sent", out)
+	}
+	if o := s.accept(r.recv()); o.payload != 7 {
+		t.Fatalf("frame after Reconnect carries payload %d, want 7", o.payload)
+	}
+	want := Stats{Sent: 2, DroppedNoObserver: 1, DroppedPeerGone: 2, Reconnects: 1}
+	if got := v.Stats(); got != want {
+		t.Fatalf("Stats = %+v, want %+v", got, want)
+	}
 }
 
 // TestAutoReconnectCountsConsecutiveDrops checks the counting rules of
@@ -335,8 +354,17 @@ func TestBeatNeverBlocksWhenReceiverQueueIsFull(t *testing.T) {
 		if n := r.drain(); n != got.sent {
 			t.Fatalf("observer holds %d frames, agent reported %d sent", n, got.sent)
 		}
-		if st := v.Stats(); st.DroppedKernelQueueFull != uint64(got.full) {
-			t.Fatalf("Stats.DroppedKernelQueueFull = %d, want %d", st.DroppedKernelQueueFull, got.full)
+		want := Stats{Sent: uint64(got.sent), DroppedKernelQueueFull: uint64(got.full)}
+		if st := v.Stats(); st != want {
+			t.Fatalf("Stats = %+v, want %+v", st, want)
+		}
+		// The observer has caught up: the next beat gets through and
+		// continues the sequence the drops left untouched.
+		if out := v.Beat(StatusOK, 0); !out.IsSent() {
+			t.Fatalf("beat after the observer drained = %v, want Sent", out)
+		}
+		if o, err := observe(r.recv()); err != nil || o.nonce != uint64(got.sent)+1 {
+			t.Fatalf("frame after the stall: nonce %d (%v), want %d", o.nonce, err, got.sent+1)
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("Beat hung on a full receiver queue")
@@ -426,35 +454,67 @@ func TestClosedAgentFailsEveryCallWithoutPanicking(t *testing.T) {
 	}
 }
 
+// TestCloseWhileBeatingConcurrently closes an agent that 8 goroutines are
+// beating on. Nothing panics or races (run with -race); once a goroutine
+// has seen the agent closed, every later beat of it is Failed(ErrClosed);
+// Stats counts every beat once; and every beat reported Sent is queued at
+// the observer.
 func TestCloseWhileBeatingConcurrently(t *testing.T) {
+	const goroutines, closedBeats = 8, 10
 	r := listen(t)
 	v := connectTo(t, r)
+	tallies := make([]Stats, goroutines) // each goroutine counts its own outcomes
 	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	for range 8 {
+	for g := range goroutines {
 		wg.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
+			tally := &tallies[g]
+			for tally.Failed < closedBeats {
 				out := v.Beat(StatusOK, 0)
-				if out.IsFailed() && !errors.Is(out.Err(), ErrClosed) {
-					t.Errorf("beat = %v", out)
+				switch {
+				case out.IsFailed() && errors.Is(out.Err(), ErrClosed):
+					tally.Failed++
+				case tally.Failed > 0:
+					t.Errorf("goroutine %d: beat after the agent closed = %v, want Failed(ErrClosed)", g, out)
+					return
+				case out.IsSent():
+					tally.Sent++
+				case out.DropReason() == KernelQueueFull:
+					tally.DroppedKernelQueueFull++
+				default:
+					t.Errorf("goroutine %d: beat = %v", g, out)
+					return
 				}
 			}
 		})
 	}
+	deadline := time.Now().Add(30 * time.Second)
 	for st := v.Stats(); st.Sent+st.Dropped() < 1000; st = v.Stats() {
+		if time.Now().After(deadline) {
+			t.Fatalf("hung: the beaters made only %d beats", st.Sent+st.Dropped())
+		}
 		time.Sleep(time.Millisecond) // let the beaters get going
 	}
 	if err := v.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if out := v.Beat(StatusOK, 0); !errors.Is(out.Err(), ErrClosed) {
-		t.Fatalf("beat after Close = %v", out)
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("hung: the beaters did not all see the agent closed")
 	}
-	close(stop)
-	wg.Wait()
+
+	var sum Stats
+	for _, tally := range tallies {
+		sum.Sent += tally.Sent
+		sum.DroppedKernelQueueFull += tally.DroppedKernelQueueFull
+		sum.Failed += tally.Failed
+	}
+	if got := v.Stats(); got != sum || sum.Failed != goroutines*closedBeats {
+		t.Fatalf("Stats = %+v, the beaters counted %+v", got, sum)
+	}
+	if n := r.drain(); n != int(sum.Sent) {
+		t.Fatalf("observer holds %d frames, the agent reported %d sent", n, sum.Sent)
+	}
 }

@@ -5,6 +5,8 @@ package varta
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -77,16 +79,30 @@ func (t *udsTransport) reconnect(uint32) error {
 	switch {
 	case errors.Is(err, unix.ENOENT):
 		hint = "no socket file there: start the observer or fix the path"
+	case errors.Is(err, unix.ENOTSOCK), errors.Is(err, unix.ECONNREFUSED) && notSocket(t.addr.Name):
+		hint = "the file there is not a socket: fix the path, or remove the file and restart the observer"
 	case errors.Is(err, unix.ECONNREFUSED):
 		hint = "the socket file exists but nobody is listening on it: the observer has stopped"
 	case errors.Is(err, unix.EACCES), errors.Is(err, unix.EPERM):
 		hint = "permission denied: this user needs write permission on the socket and search permission on its directories"
+	case errors.Is(err, unix.EMFILE), errors.Is(err, unix.ENFILE):
+		hint = "out of file descriptors: close unused files or raise the limit (ulimit -n)"
 	case errors.Is(err, unix.EPROTOTYPE):
 		hint = "the socket there is not a datagram socket"
 	default:
 		return fmt.Errorf("varta: connect to observer at %q: %w", t.addr.Name, err)
 	}
 	return fmt.Errorf("varta: connect to observer at %q: %s: %w", t.addr.Name, hint, err)
+}
+
+// notSocket reports whether path names a file that is not a socket. An
+// abstract name (leading '@' on Linux) names no file.
+func notSocket(path string) bool {
+	if path[0] == '@' {
+		return false
+	}
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().Type() != fs.ModeSocket
 }
 
 func (t *udsTransport) close() error {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -81,22 +80,7 @@ func TestConnectReportsPermissionDenied(t *testing.T) {
 		}
 		return
 	}
-	// The test binary may sit in a directory only root can read.
-	bin := filepath.Join(dir, "varta.test")
-	data, err := os.ReadFile(os.Args[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(bin, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-test.run=^TestConnectReportsPermissionDenied$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "VARTA_TEST_DENIED_PATH="+r.path)
-	cmd.Dir = dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("child as an unprivileged user: %v\n%s", err, out)
-	}
+	runUnprivileged(t, "^TestConnectReportsPermissionDenied$", "VARTA_TEST_DENIED_PATH="+r.path)
 }
 
 func TestConnectRefusesPID1(t *testing.T) {
@@ -111,17 +95,28 @@ func TestConnectRefusesPID1(t *testing.T) {
 	}
 }
 
+// TestSocketIsCloseOnExecAndNonBlocking checks the socket Connect opens and
+// the one each Reconnect swaps in, and that Close releases the descriptor.
 func TestSocketIsCloseOnExecAndNonBlocking(t *testing.T) {
 	v := connectTo(t, listen(t))
-	fd := v.tr.(*udsTransport).sock.fd
-	flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
-	if err != nil || flags&unix.FD_CLOEXEC == 0 {
-		t.Errorf("F_GETFD = %#x, %v: want FD_CLOEXEC", flags, err)
+	check := func(what string) int {
+		t.Helper()
+		fd := v.tr.(*udsTransport).sock.fd
+		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+		if err != nil || flags&unix.FD_CLOEXEC == 0 {
+			t.Errorf("%s: F_GETFD = %#x, %v: want FD_CLOEXEC", what, flags, err)
+		}
+		status, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+		if err != nil || status&unix.O_NONBLOCK == 0 {
+			t.Errorf("%s: F_GETFL = %#x, %v: want O_NONBLOCK", what, status, err)
+		}
+		return fd
 	}
-	status, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
-	if err != nil || status&unix.O_NONBLOCK == 0 {
-		t.Errorf("F_GETFL = %#x, %v: want O_NONBLOCK", status, err)
+	check("connected")
+	if err := v.Reconnect(); err != nil {
+		t.Fatal(err)
 	}
+	fd := check("reconnected")
 	if err := v.Close(); err != nil {
 		t.Fatal(err)
 	}

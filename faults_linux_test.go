@@ -1,0 +1,126 @@
+package varta
+
+import (
+	"errors"
+	"strings"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// atFDLimit runs f with the soft limit on open files lowered so that the
+// process cannot open one more descriptor, and restores the limit after,
+// even if f fails the test.
+func atFDLimit(t *testing.T, f func()) {
+	t.Helper()
+	var saved unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &saved); err != nil {
+		t.Fatal(err)
+	}
+	// A new descriptor takes the lowest free number; a limit equal to it
+	// leaves no number to take.
+	lowest, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unix.Close(lowest)
+	lowered := saved
+	lowered.Cur = uint64(lowest)
+	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lowered); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &saved); err != nil {
+			t.Errorf("restoring RLIMIT_NOFILE: %v", err)
+		}
+	}()
+	f()
+}
+
+// TestConnectFailsClearlyWhenOutOfFileDescriptors exhausts the process's
+// descriptors. Connect and Reconnect fail with EMFILE and say so; the
+// failed Reconnect keeps the working socket; automatic reconnects fail
+// without harm; nothing leaks; and once descriptors are free again the next
+// drop reconnects and the beat gets through.
+func TestConnectFailsClearlyWhenOutOfFileDescriptors(t *testing.T) {
+	r := listen(t)
+	v := connectTo(t, r)
+	s := newStream(t)
+	beatThrough(t, v, r, s, 1)
+	fds := openFDs(t)
+
+	checkEMFILE := func(what string, err error) {
+		t.Helper()
+		if !errors.Is(err, syscall.EMFILE) || !strings.Contains(err.Error(), "socket") || !strings.Contains(err.Error(), "out of file descriptors") {
+			t.Fatalf("%s at the descriptor limit = %v, want EMFILE from socket, saying so", what, err)
+		}
+	}
+	atFDLimit(t, func() {
+		other, err := Connect(r.path)
+		if other != nil {
+			t.Fatal("Connect at the descriptor limit returned an agent")
+		}
+		checkEMFILE("Connect", err)
+		checkEMFILE("Reconnect", v.Reconnect())
+		beatThrough(t, v, r, s, 2) // the failed Reconnect kept the old socket
+	})
+	if got := openFDs(t); got != fds {
+		t.Fatalf("%d descriptors open after the failures, want %d", got, fds)
+	}
+
+	// The observer restarts while descriptors are exhausted: automatic
+	// reconnects fail and the beats stay dropped.
+	path := r.path
+	r.close()
+	r = listenAt(t, path)
+	fds = openFDs(t)
+	v.SetReconnectAfter(1)
+	atFDLimit(t, func() {
+		expectBeat(t, v, "dropped: no observer")
+		expectBeat(t, v, "dropped: peer gone")
+	})
+	if got := openFDs(t); got != fds {
+		t.Fatalf("%d descriptors open after the failed reconnects, want %d", got, fds)
+	}
+	beatThrough(t, v, r, s, 3)
+	want := Stats{Sent: 3, DroppedNoObserver: 1, DroppedPeerGone: 1, Reconnects: 1}
+	if got := v.Stats(); got != want {
+		t.Fatalf("Stats = %+v, want %+v", got, want)
+	}
+}
+
+// TestStalledObserverWithAutoReconnectKeepsDroppingWithoutLeaking beats
+// 1,000 times into an observer that has stopped reading while
+// auto-reconnect is on. Every beat returns Dropped(KernelQueueFull) at
+// once. The retry after a reconnect counts as the first drop of the next
+// run, so with SetReconnectAfter(2) every beat after the first reconnects:
+// 999 reconnects, each closing the socket it replaces. Once the observer
+// reads again the next beat gets through with the next nonce.
+func TestStalledObserverWithAutoReconnectKeepsDroppingWithoutLeaking(t *testing.T) {
+	r := listen(t)
+	v := connectTo(t, r)
+	fillQueue(t, v)
+	queued := v.Stats().Sent
+	v.SetReconnectAfter(2)
+	fds := openFDs(t)
+	for range 1000 {
+		expectBeat(t, v, "dropped: kernel queue full")
+	}
+	if got := openFDs(t); got != fds {
+		t.Fatalf("%d descriptors open after the reconnects, want %d", got, fds)
+	}
+	want := Stats{Sent: queued, DroppedKernelQueueFull: 1 + 1000, Reconnects: 999}
+	if got := v.Stats(); got != want {
+		t.Fatalf("Stats = %+v, want %+v", got, want)
+	}
+	if n := r.drain(); uint64(n) != queued {
+		t.Fatalf("observer holds %d frames, the agent reported %d sent", n, queued)
+	}
+	if out := v.Beat(StatusOK, 0); !out.IsSent() {
+		t.Fatalf("beat once the observer reads again = %v, want Sent", out)
+	}
+	if o, err := observe(r.recv()); err != nil || o.nonce != queued+1 {
+		t.Fatalf("frame after the stall: nonce %d (%v), want %d", o.nonce, err, queued+1)
+	}
+}
