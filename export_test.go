@@ -8,13 +8,13 @@ import "time"
 
 func (v *Varta) setPIDSource(f func() int) {
 	v.mu.Lock()
-	v.getpid = f
+	v.pidHook = f
 	v.mu.Unlock()
 }
 
 func (v *Varta) setClock(f func() time.Time) {
 	v.mu.Lock()
-	v.now = f
+	v.clockHook = f
 	v.mu.Unlock()
 }
 
