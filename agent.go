@@ -88,7 +88,7 @@ func newAgent(tr transport) (*Varta, error) {
 		return nil, err
 	}
 	if err := tr.reconnect(pid); err != nil {
-		return nil, err
+		return nil, tr.describe(err)
 	}
 	return &Varta{
 		tr:    tr,
@@ -256,10 +256,10 @@ func (v *Varta) count(out BeatOutcome) {
 	}
 }
 
-// errnoOf returns the errno err wraps, or 0.
+// errnoOf returns the errno of an error of transport.reconnect, or 0 if it
+// is not a bare errno. Unlike errors.As it allocates nothing.
 func errnoOf(err error) syscall.Errno {
-	var errno syscall.Errno
-	errors.As(err, &errno)
+	errno, _ := err.(syscall.Errno)
 	return errno
 }
 
@@ -276,7 +276,7 @@ func (v *Varta) Reconnect() error {
 		return ErrClosed
 	}
 	if err := v.tr.reconnect(v.pid); err != nil {
-		return err
+		return v.tr.describe(err)
 	}
 	v.stats.Reconnects++
 	v.drops = 0

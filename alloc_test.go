@@ -3,7 +3,10 @@
 package varta
 
 import (
+	"os"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // allocCase is one beat path whose allocations are counted. setup returns
@@ -87,6 +90,23 @@ var allocCases = []allocCase{
 		v := connectTo(t, r)
 		fillQueue(t, v)
 		return expectOutcome(v, dropped(KernelQueueFull), nil)
+	}},
+	{"uds/dropped-auto-reconnect-fails", func(t *testing.T) (func(), func(*testing.T)) {
+		r := listen(t)
+		v := connectTo(t, r)
+		r.close()
+		os.Remove(r.path) // every reconnect fails with ENOENT
+		v.SetReconnectAfter(1)
+		v.Beat(StatusOK, 0)
+		return expectOutcome(v, dropped(PeerGone), nil)
+	}},
+	{"uds/failed-fork-recovery", func(t *testing.T) (func(), func(*testing.T)) {
+		r := listen(t)
+		v := connectTo(t, r)
+		r.close()
+		os.Remove(r.path)
+		v.setPIDSource(func() int { return os.Getpid() + 1 })
+		return expectOutcome(v, failed(unix.ENOENT, opForkReconnect), nil)
 	}},
 	{"failed-closed-agent", func(t *testing.T) (func(), func(*testing.T)) {
 		v := connectTo(t, listen(t))

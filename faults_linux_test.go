@@ -52,7 +52,7 @@ func TestConnectFailsClearlyWhenOutOfFileDescriptors(t *testing.T) {
 
 	checkEMFILE := func(what string, err error) {
 		t.Helper()
-		if !errors.Is(err, syscall.EMFILE) || !strings.Contains(err.Error(), "socket") || !strings.Contains(err.Error(), "out of file descriptors") {
+		if !errors.Is(err, syscall.EMFILE) || !strings.Contains(err.Error(), "socket") || !strings.Contains(err.Error(), "no file descriptor left") {
 			t.Fatalf("%s at the descriptor limit = %v, want EMFILE from socket, saying so", what, err)
 		}
 	}

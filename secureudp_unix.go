@@ -108,6 +108,10 @@ func (t *secureTransport) reconnect(pid uint32) error {
 	return nil
 }
 
+func (t *secureTransport) describe(err error) error {
+	return t.peer.describe(err)
+}
+
 // close closes the socket and wipes the key, the last nonce and the last
 // sealed frame.
 func (t *secureTransport) close() error {

@@ -4,6 +4,7 @@ package varta
 
 import (
 	"fmt"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -37,12 +38,17 @@ func newUDPPeer(ep udpEndpoint) udpPeer {
 }
 
 // dial opens a fresh socket to the peer and swaps it into s; on error s
-// keeps its current socket.
+// keeps its current socket and the error is a bare errno.
 func (p *udpPeer) dial(s *dgramSocket) error {
-	if err := s.dial(p.family, p.bind, p.addr); err != nil {
-		return fmt.Errorf("varta: UDP socket to observer at %v: %w", p.ep, err)
+	return s.dial(p.family, p.bind, p.addr)
+}
+
+// describe names the observer in an error of dial.
+func (p *udpPeer) describe(err error) error {
+	if _, ok := err.(syscall.Errno); !ok {
+		return err // already says what it is about
 	}
-	return nil
+	return fmt.Errorf("varta: UDP socket to observer at %v: %w", p.ep, err)
 }
 
 // udpTransport sends plain 32-byte frames over a connected UDP socket.
@@ -69,6 +75,10 @@ func (t *udpTransport) sendTerminal(frame *[FrameBytes]byte, _ uint32, _ uint64)
 
 func (t *udpTransport) reconnect(uint32) error {
 	return t.peer.dial(&t.sock)
+}
+
+func (t *udpTransport) describe(err error) error {
+	return t.peer.describe(err)
 }
 
 func (t *udpTransport) close() error {

@@ -71,10 +71,12 @@ func (t *udsTransport) sendTerminal(frame *[FrameBytes]byte, _ uint32, _ uint64)
 }
 
 func (t *udsTransport) reconnect(uint32) error {
-	err := t.sock.dial(unix.AF_UNIX, nil, &t.addr)
-	if err == nil {
-		return nil
-	}
+	return t.sock.dial(unix.AF_UNIX, nil, &t.addr)
+}
+
+// describe says what a failed connect means: a missing socket file, a
+// stale one, a file that is not a socket, a permission problem.
+func (t *udsTransport) describe(err error) error {
 	var hint string
 	switch {
 	case errors.Is(err, unix.ENOENT):
@@ -86,7 +88,7 @@ func (t *udsTransport) reconnect(uint32) error {
 	case errors.Is(err, unix.EACCES), errors.Is(err, unix.EPERM):
 		hint = "permission denied: this user needs write permission on the socket and search permission on its directories"
 	case errors.Is(err, unix.EMFILE), errors.Is(err, unix.ENFILE):
-		hint = "out of file descriptors: close unused files or raise the limit (ulimit -n)"
+		hint = "no file descriptor left for a new socket: close unused files or raise the limit (ulimit -n)"
 	case errors.Is(err, unix.EPROTOTYPE):
 		hint = "the socket there is not a datagram socket"
 	default:
