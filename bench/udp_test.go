@@ -43,7 +43,7 @@ func benchUDPSent(b *testing.B) {
 }
 
 // benchUDPDropped beats to a loopback port nothing listens on. Target:
-// x-vs-raw <= 1.10. The kernel accepts a send there, then the ICMP port
+// x-vs-raw <= 1.05. The kernel accepts a send there, then the ICMP port
 // unreachable it provokes makes the next send on the socket fail with
 // ECONNREFUSED (Dropped(NoObserver)) and clears the error, so sends
 // alternate between the two paths on both sides. dropped-frac and
