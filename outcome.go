@@ -105,6 +105,7 @@ const (
 	opBadStatus
 	opNoErrno
 	opTerminalSpent
+	opNewSession
 	opTerminalPID
 )
 
@@ -133,6 +134,8 @@ func (e *BeatError) Error() string {
 		return "varta: beat refused: unknown status; send ok, degraded or critical"
 	case opNoErrno:
 		return "varta: send failed with an error that carries no errno"
+	case opNewSession:
+		return "varta: beat not sent: the secure session used every IV prefix and a new one could not be started; Reconnect to retry"
 	case opTerminalSpent:
 		return "varta: terminal frame not sent: the secure session has used all 2^32 terminal nonces; Reconnect starts a new session"
 	case opTerminalPID:

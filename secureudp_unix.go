@@ -45,7 +45,7 @@ func (t *secureTransport) send(frame *[FrameBytes]byte) BeatOutcome {
 	if t.s.spent() {
 		s, err := newSession(&t.key, t.master, t.s.pid)
 		if err != nil {
-			return failed(0, opNoErrno) // a new salt or key could not be derived
+			return failed(0, opNewSession) // a new salt or key could not be derived
 		}
 		t.s = s
 	}
