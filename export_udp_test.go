@@ -77,12 +77,20 @@ func (v *Varta) fireTerminal(ts uint64) BeatOutcome {
 // ip and returns it with the port.
 func listenUDP(t *testing.T, ip string) (*receiver, int) {
 	t.Helper()
+	return listenUDPAt(t, ip, 0)
+}
+
+// listenUDPAt binds a receiver to port (0: an ephemeral one) of the
+// loopback address ip, as an observer restarted on its port does, and
+// returns it with the port.
+func listenUDPAt(t *testing.T, ip string, port int) (*receiver, int) {
+	t.Helper()
 	addr := netip.MustParseAddr(ip)
 	family := unix.AF_INET6
-	var sa unix.Sockaddr = &unix.SockaddrInet6{Addr: addr.As16()}
+	var sa unix.Sockaddr = &unix.SockaddrInet6{Port: port, Addr: addr.As16()}
 	if addr.Is4() {
 		family = unix.AF_INET
-		sa = &unix.SockaddrInet4{Addr: addr.As4()}
+		sa = &unix.SockaddrInet4{Port: port, Addr: addr.As4()}
 	}
 	fd, err := openSocket(family, unix.SOCK_DGRAM)
 	if err != nil {
