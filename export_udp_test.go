@@ -10,8 +10,8 @@ import (
 )
 
 // Test hooks and helpers for the UDP transports: reach the agent's socket,
-// put another socket in its place, send terminal frames, and observers
-// bound to loopback addresses.
+// put another socket in its place, and observers bound to loopback
+// addresses.
 
 func (t *udpTransport) socket() *dgramSocket { return &t.sock }
 
@@ -56,21 +56,6 @@ func (v *Varta) useSocket(t *testing.T, fd int) (restore func()) {
 	}
 	t.Cleanup(restore)
 	return restore
-}
-
-// terminalSender is what the transports offer for terminal frames.
-type terminalSender interface {
-	sendTerminal(frame *[FrameBytes]byte, pid uint32, ts uint64) BeatOutcome
-}
-
-// fireTerminal sends a terminal frame with timestamp ts through the
-// transport, holding the agent's lock as the agent does for every
-// transport call.
-func (v *Varta) fireTerminal(ts uint64) BeatOutcome {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	Frame{Status: StatusCritical, PID: v.pid, Timestamp: ts, Nonce: NonceTerminal}.Encode(&v.frame)
-	return v.tr.(terminalSender).sendTerminal(&v.frame, v.pid, ts)
 }
 
 // listenUDP binds a receiver to an ephemeral port of the loopback address

@@ -162,18 +162,6 @@ func checkUDPSocket(t *testing.T, fd int, ip, when string) {
 	}
 }
 
-func TestUDPTerminalFrameIsSentAsIs(t *testing.T) {
-	r, port := listenUDP(t, "127.0.0.1")
-	v := connectUDP(t, "127.0.0.1", port)
-	if out := v.fireTerminal(1234); !out.IsSent() {
-		t.Fatalf("terminal frame: %v", out)
-	}
-	want := Frame{Status: StatusCritical, PID: uint32(os.Getpid()), Timestamp: 1234, Nonce: NonceTerminal}
-	if f := r.recvFrame(); f != want {
-		t.Fatalf("observer got %+v, want %+v", f, want)
-	}
-}
-
 // recvFrame receives and decodes one frame.
 func (r *receiver) recvFrame() Frame {
 	r.t.Helper()
