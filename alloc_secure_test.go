@@ -12,7 +12,8 @@ func init() {
 				return expectOutcome(dialSecure(t, m, port, testKey(t)), sent, func() { r.tryRead() })
 			}},
 			allocCase{"secure-" + m.name + "/dropped-no-observer", func(t *testing.T) (func(), func(*testing.T)) {
-				return expectSentOrRefused(beatOn(dialSecure(t, m, closedUDPPort(t, "127.0.0.1"), testKey(t))))
+				v, _ := dialUnreachable(t, secureConnect(t, m), "127.0.0.1")
+				return expectSentOrRefused(beatOn(v))
 			}},
 			allocCase{"secure-" + m.name + "/dropped-queue-full", func(t *testing.T) (func(), func(*testing.T)) {
 				v := dialSecure(t, m, closedUDPPort(t, "127.0.0.1"), testKey(t))
@@ -37,7 +38,8 @@ func init() {
 				return expectTerminal(dialSecure(t, m, port, testKey(t)), sent, func() { r.tryRead() })
 			}},
 			allocCase{"secure-" + m.name + "/terminal-dropped-no-observer", func(t *testing.T) (func(), func(*testing.T)) {
-				return expectSentOrRefused(dialSecure(t, m, closedUDPPort(t, "127.0.0.1"), testKey(t)).SendTerminal)
+				v, _ := dialUnreachable(t, secureConnect(t, m), "127.0.0.1")
+				return expectSentOrRefused(v.SendTerminal)
 			}},
 			allocCase{"secure-" + m.name + "/terminal-dropped-queue-full", func(t *testing.T) (func(), func(*testing.T)) {
 				v := dialSecure(t, m, closedUDPPort(t, "127.0.0.1"), testKey(t))
@@ -59,4 +61,10 @@ func init() {
 			}},
 		)
 	}
+}
+
+// secureConnect returns the constructor of m with the test key bound.
+func secureConnect(t *testing.T, m secureMode) func(host string, port int) (*Varta, error) {
+	key := testKey(t)
+	return func(host string, port int) (*Varta, error) { return m.connect(host, port, key) }
 }

@@ -49,7 +49,8 @@ func init() {
 			return expectOutcome(connectUDP(t, "::1", port), sent, func() { r.tryRead() })
 		}},
 		allocCase{"udp/dropped-no-observer", func(t *testing.T) (func(), func(*testing.T)) {
-			return expectSentOrRefused(beatOn(connectUDP(t, "127.0.0.1", closedUDPPort(t, "127.0.0.1"))))
+			v, _ := dialUnreachable(t, ConnectUDP, "127.0.0.1")
+			return expectSentOrRefused(beatOn(v))
 		}},
 		allocCase{"udp/dropped-queue-full", func(t *testing.T) (func(), func(*testing.T)) {
 			v := connectUDP(t, "127.0.0.1", closedUDPPort(t, "127.0.0.1"))
@@ -62,7 +63,8 @@ func init() {
 			return expectTerminal(connectUDP(t, "127.0.0.1", port), sent, func() { r.tryRead() })
 		}},
 		allocCase{"udp/terminal-dropped-no-observer", func(t *testing.T) (func(), func(*testing.T)) {
-			return expectSentOrRefused(connectUDP(t, "127.0.0.1", closedUDPPort(t, "127.0.0.1")).SendTerminal)
+			v, _ := dialUnreachable(t, ConnectUDP, "127.0.0.1")
+			return expectSentOrRefused(v.SendTerminal)
 		}},
 		allocCase{"udp/terminal-dropped-queue-full", func(t *testing.T) (func(), func(*testing.T)) {
 			v := connectUDP(t, "127.0.0.1", closedUDPPort(t, "127.0.0.1"))

@@ -25,8 +25,7 @@ func TestUDPObserverPortClosed(t *testing.T) {
 	for _, u := range udpVariants {
 		for _, ip := range loopbacks {
 			t.Run(u.name+"/"+ip, func(t *testing.T) {
-				port := closedUDPPort(t, ip)
-				v := u.dial(t, ip, port)
+				v, port := dialUnreachable(t, u.connect, ip)
 				fd := v.socketFD()
 				expectBeat(t, v, "sent")
 				awaitSocketError(t, v)
@@ -110,9 +109,9 @@ func TestUDPCloseWhileBeatingConcurrently(t *testing.T) {
 		t.Run(u.name, func(t *testing.T) {
 			r, port := listenUDP(t, "127.0.0.1")
 			v := u.dial(t, "127.0.0.1", port)
-			finish := collect(t, r)
+			c := collect(t, r)
 			sum := closeWhileBeating(t, v)
-			frames := finish()
+			frames := c.finish()
 
 			pid := uint32(os.Getpid())
 			seen := make(map[uint64]bool)

@@ -87,7 +87,7 @@ func TestSendTerminalOverUDPNeverBlocks(t *testing.T) {
 				t.Fatalf("SendTerminal to an observer that never reads = %v, want Sent", out)
 			}
 
-			v = u.dial(t, "127.0.0.1", closedUDPPort(t, "127.0.0.1"))
+			v, _ = dialUnreachable(t, u.connect, "127.0.0.1")
 			if out := v.SendTerminal(); !out.IsSent() {
 				t.Fatalf("first SendTerminal to a closed port = %v, want Sent", out)
 			}

@@ -5,6 +5,7 @@ package varta
 import (
 	"errors"
 	"os"
+	"sync/atomic"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -109,14 +110,19 @@ func awaitSocketError(t *testing.T, v *Varta) {
 	}
 }
 
-// collect reads every datagram that reaches r on a goroutine of its own,
-// so that a fast sender does not overflow r's receive buffer (a full UDP
-// receiver discards what arrives while the sender sees success). finish
-// returns what was read, in order of arrival, once r's queue is empty
-// after finish was called.
-func collect(t *testing.T, r *receiver) (finish func() [][]byte) {
-	stop := make(chan struct{})
-	frames := make(chan [][]byte, 1)
+// collector reads every datagram that reaches a receiver on a goroutine
+// of its own, so that a fast sender does not overflow the receiver's
+// buffer: a full UDP receiver discards what arrives while the sender sees
+// success.
+type collector struct {
+	received atomic.Int64 // datagrams read so far
+	stop     chan struct{}
+	frames   chan [][]byte
+}
+
+// collect starts a collector on r.
+func collect(t *testing.T, r *receiver) *collector {
+	c := &collector{stop: make(chan struct{}), frames: make(chan [][]byte, 1)}
 	go func() {
 		var got [][]byte
 		var buf [256]byte
@@ -126,6 +132,7 @@ func collect(t *testing.T, r *receiver) (finish func() [][]byte) {
 			switch {
 			case err == nil:
 				got = append(got, append([]byte(nil), buf[:n]...))
+				c.received.Add(1)
 				continue
 			case err == unix.EINTR:
 				continue
@@ -133,19 +140,65 @@ func collect(t *testing.T, r *receiver) (finish func() [][]byte) {
 				t.Errorf("observer: read: %v", err)
 			case !stopping:
 				select {
-				case <-stop:
+				case <-c.stop:
 					stopping = true // read until the queue is empty once more
 				default:
 					unix.Poll(fds, 1)
 				}
 				continue
 			}
-			frames <- got
+			c.frames <- got
 			return
 		}
 	}()
-	return func() [][]byte {
-		close(stop)
-		return <-frames
+	return c
+}
+
+// finish returns what was read, in order of arrival, once the receiver's
+// queue is empty after finish was called.
+func (c *collector) finish() [][]byte {
+	close(c.stop)
+	return <-c.frames
+}
+
+// dialUnreachable connects an agent with connect to a port of the
+// loopback address ip that nothing is bound to, closes it at cleanup, and
+// returns it with the port. The kernel binds the agent's socket to a free
+// port of its choosing, and the port nothing is bound to is free: when it
+// picks that very port, the socket is connected to itself, receives its
+// own frames and provokes no ICMP reply. dialUnreachable then tries
+// another port.
+func dialUnreachable(t *testing.T, connect func(host string, port int) (*Varta, error), ip string) (*Varta, int) {
+	t.Helper()
+	for range 100 {
+		port := closedUDPPort(t, ip)
+		v, err := connect(ip, port)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if localPort(t, v) != port {
+			t.Cleanup(func() { v.Close() })
+			return v, port
+		}
+		v.Close()
 	}
+	t.Fatal("every agent socket was bound to the port it was connected to")
+	return nil, 0
+}
+
+// localPort returns the port the agent's socket is bound to.
+func localPort(t *testing.T, v *Varta) int {
+	t.Helper()
+	sa, err := unix.Getsockname(v.socketFD())
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return a.Port
+	case *unix.SockaddrInet6:
+		return a.Port
+	}
+	t.Fatalf("socket address %T", sa)
+	return 0
 }
