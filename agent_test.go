@@ -455,14 +455,26 @@ func TestClosedAgentFailsEveryCallWithoutPanicking(t *testing.T) {
 }
 
 // TestCloseWhileBeatingConcurrently closes an agent that 8 goroutines are
-// beating on. Nothing panics or races (run with -race); once a goroutine
-// has seen the agent closed, every later beat of it is Failed(ErrClosed);
-// Stats counts every beat once; and every beat reported Sent is queued at
-// the observer.
+// beating on (closeWhileBeating), and checks that every beat reported Sent
+// is queued at the observer.
 func TestCloseWhileBeatingConcurrently(t *testing.T) {
-	const goroutines, closedBeats = 8, 10
 	r := listen(t)
 	v := connectTo(t, r)
+	sum := closeWhileBeating(t, v)
+	if n := r.drain(); n != int(sum.Sent) {
+		t.Fatalf("observer holds %d frames, the agent reported %d sent", n, sum.Sent)
+	}
+}
+
+// closeWhileBeating has 8 goroutines beat on v and closes v once they have
+// made 1,000 beats. Nothing may panic or race (run with -race); once a
+// goroutine has seen the agent closed, every later beat of it must be
+// Failed(ErrClosed); before, every beat must be Sent or
+// Dropped(KernelQueueFull); and Stats must count every beat once. It
+// returns the beats counted.
+func closeWhileBeating(t *testing.T, v *Varta) Stats {
+	t.Helper()
+	const goroutines, closedBeats = 8, 10
 	tallies := make([]Stats, goroutines) // each goroutine counts its own outcomes
 	var wg sync.WaitGroup
 	for g := range goroutines {
@@ -514,7 +526,5 @@ func TestCloseWhileBeatingConcurrently(t *testing.T) {
 	if got := v.Stats(); got != sum || sum.Failed != goroutines*closedBeats {
 		t.Fatalf("Stats = %+v, the beaters counted %+v", got, sum)
 	}
-	if n := r.drain(); n != int(sum.Sent) {
-		t.Fatalf("observer holds %d frames, the agent reported %d sent", n, sum.Sent)
-	}
+	return sum
 }

@@ -12,7 +12,8 @@ func init() {
 				return expectOutcome(dialSecure(t, m, port, testKey(t)), sent, func() { r.tryRead() })
 			}},
 			allocCase{"secure-" + m.name + "/dropped-no-observer", func(t *testing.T) (func(), func(*testing.T)) {
-				return expectSentOrRefused(dialSecure(t, m, closedUDPPort(t, "127.0.0.1"), testKey(t)))
+				v, _ := dialUnreachable(t, secureConnect(t, m), "127.0.0.1")
+				return expectSentOrRefused(beatOn(v))
 			}},
 			allocCase{"secure-" + m.name + "/dropped-queue-full", func(t *testing.T) (func(), func(*testing.T)) {
 				v := dialSecure(t, m, closedUDPPort(t, "127.0.0.1"), testKey(t))
@@ -34,8 +35,36 @@ func init() {
 			}},
 			allocCase{"secure-" + m.name + "/terminal-sent", func(t *testing.T) (func(), func(*testing.T)) {
 				r, port := listenUDP(t, "127.0.0.1")
-				return expectTerminalSent(dialSecure(t, m, port, testKey(t)), func() { r.tryRead() })
+				return expectTerminal(dialSecure(t, m, port, testKey(t)), sent, func() { r.tryRead() })
+			}},
+			allocCase{"secure-" + m.name + "/terminal-dropped-no-observer", func(t *testing.T) (func(), func(*testing.T)) {
+				v, _ := dialUnreachable(t, secureConnect(t, m), "127.0.0.1")
+				return expectSentOrRefused(v.SendTerminal)
+			}},
+			allocCase{"secure-" + m.name + "/terminal-dropped-queue-full", func(t *testing.T) (func(), func(*testing.T)) {
+				v := dialSecure(t, m, closedUDPPort(t, "127.0.0.1"), testKey(t))
+				fd, _, _ := fullSocket(t)
+				v.useSocket(t, fd)
+				return expectTerminal(v, dropped(KernelQueueFull), nil)
+			}},
+			// The session has claimed its last terminal counter: every
+			// terminal frame is refused, sending nothing.
+			allocCase{"secure-" + m.name + "/terminal-failed-counters-spent", func(t *testing.T) (func(), func(*testing.T)) {
+				r, port := listenUDP(t, "127.0.0.1")
+				v := dialSecure(t, m, port, testKey(t))
+				v.setTerminalCounter(lastTerminalCounter + 1)
+				return expectTerminal(v, failed(errOverflow, opTerminalSpent), func() {
+					if r.tryRead() {
+						t.Error("a refused terminal frame reached the observer")
+					}
+				})
 			}},
 		)
 	}
+}
+
+// secureConnect returns the constructor of m with the test key bound.
+func secureConnect(t *testing.T, m secureMode) func(host string, port int) (*Varta, error) {
+	key := testKey(t)
+	return func(host string, port int) (*Varta, error) { return m.connect(host, port, key) }
 }

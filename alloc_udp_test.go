@@ -4,15 +4,16 @@ package varta
 
 import "testing"
 
-// expectSentOrRefused returns an op that beats on v, whose observer's port
-// is closed, and a check that beats were Dropped(NoObserver) and nothing
-// else but Sent: each beat that gets out provokes an ICMP port-unreachable,
-// which makes the next send fail with ECONNREFUSED.
-func expectSentOrRefused(v *Varta) (func(), func(*testing.T)) {
+// expectSentOrRefused returns an op that calls send on an agent whose
+// observer's port is closed, and a check that every call was Sent or
+// Dropped(NoObserver), and some were dropped: each frame that gets out
+// provokes an ICMP port-unreachable, which makes a later send fail with
+// ECONNREFUSED.
+func expectSentOrRefused(send func() BeatOutcome) (func(), func(*testing.T)) {
 	var refused int
 	var bad BeatOutcome
 	op := func() {
-		switch out := v.Beat(StatusOK, 7); out {
+		switch out := send(); out {
 		case dropped(NoObserver):
 			refused++
 		case sent:
@@ -23,34 +24,18 @@ func expectSentOrRefused(v *Varta) (func(), func(*testing.T)) {
 	check := func(t *testing.T) {
 		t.Helper()
 		if bad != (BeatOutcome{}) {
-			t.Fatalf("a beat returned %v, want sent or dropped: no observer", bad)
+			t.Fatalf("a send returned %v, want sent or dropped: no observer", bad)
 		}
 		if refused == 0 {
-			t.Fatal("no beat was dropped: no observer")
+			t.Fatal("no send was dropped: no observer")
 		}
 	}
 	return op, check
 }
 
-// expectTerminalSent returns an op that sends terminal frames with
-// increasing timestamps, and a check that every one was Sent.
-func expectTerminalSent(v *Varta, after func()) (func(), func(*testing.T)) {
-	var ts uint64
-	var bad BeatOutcome
-	op := func() {
-		ts++
-		if out := v.fireTerminal(ts); out != sent {
-			bad = out
-		}
-		after()
-	}
-	check := func(t *testing.T) {
-		t.Helper()
-		if bad != (BeatOutcome{}) {
-			t.Fatalf("a terminal frame returned %v, want sent", bad)
-		}
-	}
-	return op, check
+// beatOn returns a beat on v, for expectSentOrRefused.
+func beatOn(v *Varta) func() BeatOutcome {
+	return func() BeatOutcome { return v.Beat(StatusOK, 7) }
 }
 
 func init() {
@@ -64,7 +49,8 @@ func init() {
 			return expectOutcome(connectUDP(t, "::1", port), sent, func() { r.tryRead() })
 		}},
 		allocCase{"udp/dropped-no-observer", func(t *testing.T) (func(), func(*testing.T)) {
-			return expectSentOrRefused(connectUDP(t, "127.0.0.1", closedUDPPort(t, "127.0.0.1")))
+			v, _ := dialUnreachable(t, ConnectUDP, "127.0.0.1")
+			return expectSentOrRefused(beatOn(v))
 		}},
 		allocCase{"udp/dropped-queue-full", func(t *testing.T) (func(), func(*testing.T)) {
 			v := connectUDP(t, "127.0.0.1", closedUDPPort(t, "127.0.0.1"))
@@ -74,7 +60,17 @@ func init() {
 		}},
 		allocCase{"udp/terminal-sent", func(t *testing.T) (func(), func(*testing.T)) {
 			r, port := listenUDP(t, "127.0.0.1")
-			return expectTerminalSent(connectUDP(t, "127.0.0.1", port), func() { r.tryRead() })
+			return expectTerminal(connectUDP(t, "127.0.0.1", port), sent, func() { r.tryRead() })
+		}},
+		allocCase{"udp/terminal-dropped-no-observer", func(t *testing.T) (func(), func(*testing.T)) {
+			v, _ := dialUnreachable(t, ConnectUDP, "127.0.0.1")
+			return expectSentOrRefused(v.SendTerminal)
+		}},
+		allocCase{"udp/terminal-dropped-queue-full", func(t *testing.T) (func(), func(*testing.T)) {
+			v := connectUDP(t, "127.0.0.1", closedUDPPort(t, "127.0.0.1"))
+			fd, _, _ := fullSocket(t)
+			v.useSocket(t, fd)
+			return expectTerminal(v, dropped(KernelQueueFull), nil)
 		}},
 		allocCase{"udp/reconnect", func(t *testing.T) (func(), func(*testing.T)) {
 			v := connectUDP(t, "127.0.0.1", closedUDPPort(t, "127.0.0.1"))

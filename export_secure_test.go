@@ -4,8 +4,8 @@ package varta
 
 // Test hooks for the secure transport: move a session to the end of its
 // counters, prefixes or terminal counters, so tests reach rotation and
-// exhaustion without 2^32 beats. They only move state forward, as beats
-// would.
+// exhaustion without 2^32 beats (they only move state forward, as beats
+// would), and send terminal frames with a chosen timestamp.
 
 func (t *secureTransport) socket() *dgramSocket { return &t.sock }
 
@@ -38,4 +38,15 @@ func (v *Varta) setTerminalCounter(c uint64) {
 		panic("setTerminalCounter would move the session back")
 	}
 	s.terminal = c
+}
+
+// fireTerminal sends a terminal frame with timestamp ts through the secure
+// transport, holding the agent's lock as the agent does for every
+// transport call, so tests choose the timestamp the terminal prefix is
+// derived from.
+func (v *Varta) fireTerminal(ts uint64) BeatOutcome {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	Frame{Status: StatusCritical, PID: v.pid, Timestamp: ts, Nonce: NonceTerminal}.Encode(&v.frame)
+	return v.tr.(*secureTransport).sendTerminal(&v.frame, v.pid, ts)
 }

@@ -10,8 +10,8 @@ import (
 )
 
 // Test hooks and helpers for the UDP transports: reach the agent's socket,
-// put another socket in its place, send terminal frames, and observers
-// bound to loopback addresses.
+// put another socket in its place, and observers bound to loopback
+// addresses.
 
 func (t *udpTransport) socket() *dgramSocket { return &t.sock }
 
@@ -58,31 +58,24 @@ func (v *Varta) useSocket(t *testing.T, fd int) (restore func()) {
 	return restore
 }
 
-// terminalSender is what the transports offer for terminal frames.
-type terminalSender interface {
-	sendTerminal(frame *[FrameBytes]byte, pid uint32, ts uint64) BeatOutcome
-}
-
-// fireTerminal sends a terminal frame with timestamp ts through the
-// transport, holding the agent's lock as the agent does for every
-// transport call.
-func (v *Varta) fireTerminal(ts uint64) BeatOutcome {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	Frame{Status: StatusCritical, PID: v.pid, Timestamp: ts, Nonce: NonceTerminal}.Encode(&v.frame)
-	return v.tr.(terminalSender).sendTerminal(&v.frame, v.pid, ts)
-}
-
 // listenUDP binds a receiver to an ephemeral port of the loopback address
 // ip and returns it with the port.
 func listenUDP(t *testing.T, ip string) (*receiver, int) {
 	t.Helper()
+	return listenUDPAt(t, ip, 0)
+}
+
+// listenUDPAt binds a receiver to port (0: an ephemeral one) of the
+// loopback address ip, as an observer restarted on its port does, and
+// returns it with the port.
+func listenUDPAt(t *testing.T, ip string, port int) (*receiver, int) {
+	t.Helper()
 	addr := netip.MustParseAddr(ip)
 	family := unix.AF_INET6
-	var sa unix.Sockaddr = &unix.SockaddrInet6{Addr: addr.As16()}
+	var sa unix.Sockaddr = &unix.SockaddrInet6{Port: port, Addr: addr.As16()}
 	if addr.Is4() {
 		family = unix.AF_INET
-		sa = &unix.SockaddrInet4{Addr: addr.As4()}
+		sa = &unix.SockaddrInet4{Port: port, Addr: addr.As4()}
 	}
 	fd, err := openSocket(family, unix.SOCK_DGRAM)
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -96,33 +95,6 @@ func TestConnectUDPReportsAnUnresolvableHost(t *testing.T) {
 	}
 }
 
-func TestUDPBeatToAClosedPortIsDroppedNoObserver(t *testing.T) {
-	for _, ip := range []string{"127.0.0.1", "::1"} {
-		t.Run(ip, func(t *testing.T) {
-			v := connectUDP(t, ip, closedUDPPort(t, ip))
-			if out := v.Beat(StatusOK, 0); !out.IsSent() {
-				t.Fatalf("first beat: %v, want sent (the refusal comes back later)", out)
-			}
-			// The port-unreachable reply arrives asynchronously; on loopback
-			// it is normally there before the next beat.
-			deadline := time.Now().Add(10 * time.Second)
-			for {
-				out := v.Beat(StatusOK, 0)
-				if out == dropped(NoObserver) {
-					break
-				}
-				if !out.IsSent() || time.Now().After(deadline) {
-					t.Fatalf("hung: beats return %v, never dropped: no observer", out)
-				}
-				time.Sleep(time.Millisecond)
-			}
-			if got := v.Stats().DroppedNoObserver; got == 0 {
-				t.Fatal("Stats().DroppedNoObserver = 0")
-			}
-		})
-	}
-}
-
 func TestUDPReconnectKeepsTheSequence(t *testing.T) {
 	r, port := listenUDP(t, "127.0.0.1")
 	v := connectUDP(t, "127.0.0.1", port)
@@ -142,46 +114,51 @@ func TestUDPReconnectKeepsTheSequence(t *testing.T) {
 	}
 }
 
+// TestUDPSocketIsBoundNonBlockingAndCloseOnExec checks the socket of
+// every UDP variant, after Connect and after Reconnect: non-blocking,
+// close-on-exec (no child process inherits it), and bound to an ephemeral
+// port of the observer's family.
 func TestUDPSocketIsBoundNonBlockingAndCloseOnExec(t *testing.T) {
-	for _, ip := range []string{"127.0.0.1", "::1"} {
-		t.Run(ip, func(t *testing.T) {
-			v := connectUDP(t, ip, closedUDPPort(t, ip))
-			fd := v.socketFD()
-			if fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0); err != nil || fl&unix.O_NONBLOCK == 0 {
-				t.Errorf("F_GETFL = %#x, %v: not non-blocking", fl, err)
-			}
-			if fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil || fl&unix.FD_CLOEXEC == 0 {
-				t.Errorf("F_GETFD = %#x, %v: not close-on-exec", fl, err)
-			}
-			sa, err := unix.Getsockname(fd)
-			if err != nil {
-				t.Fatal(err)
-			}
-			switch a := sa.(type) {
-			case *unix.SockaddrInet4:
-				if ip != "127.0.0.1" || a.Port == 0 {
-					t.Errorf("bound to %v:%d", a.Addr, a.Port)
+	for _, u := range udpVariants {
+		for _, ip := range loopbacks {
+			t.Run(u.name+"/"+ip, func(t *testing.T) {
+				v := u.dial(t, ip, closedUDPPort(t, ip))
+				for _, when := range []string{"after Connect", "after Reconnect"} {
+					if when == "after Reconnect" {
+						if err := v.Reconnect(); err != nil {
+							t.Fatal(err)
+						}
+					}
+					checkUDPSocket(t, v.socketFD(), ip, when)
 				}
-			case *unix.SockaddrInet6:
-				if ip != "::1" || a.Port == 0 {
-					t.Errorf("bound to %v:%d", a.Addr, a.Port)
-				}
-			default:
-				t.Errorf("socket address %T", sa)
-			}
-		})
+			})
+		}
 	}
 }
 
-func TestUDPTerminalFrameIsSentAsIs(t *testing.T) {
-	r, port := listenUDP(t, "127.0.0.1")
-	v := connectUDP(t, "127.0.0.1", port)
-	if out := v.fireTerminal(1234); !out.IsSent() {
-		t.Fatalf("terminal frame: %v", out)
+func checkUDPSocket(t *testing.T, fd int, ip, when string) {
+	t.Helper()
+	if fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0); err != nil || fl&unix.O_NONBLOCK == 0 {
+		t.Errorf("%s: F_GETFL = %#x, %v: not non-blocking", when, fl, err)
 	}
-	want := Frame{Status: StatusCritical, PID: uint32(os.Getpid()), Timestamp: 1234, Nonce: NonceTerminal}
-	if f := r.recvFrame(); f != want {
-		t.Fatalf("observer got %+v, want %+v", f, want)
+	if fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil || fl&unix.FD_CLOEXEC == 0 {
+		t.Errorf("%s: F_GETFD = %#x, %v: not close-on-exec", when, fl, err)
+	}
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		if ip != "127.0.0.1" || a.Port == 0 {
+			t.Errorf("%s: bound to %v:%d", when, a.Addr, a.Port)
+		}
+	case *unix.SockaddrInet6:
+		if ip != "::1" || a.Port == 0 {
+			t.Errorf("%s: bound to %v:%d", when, a.Addr, a.Port)
+		}
+	default:
+		t.Errorf("%s: socket address %T", when, sa)
 	}
 }
 

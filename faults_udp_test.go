@@ -1,0 +1,131 @@
+//go:build (udp || secureudp) && unix
+
+package varta
+
+import (
+	"os"
+	"testing"
+)
+
+// Faults injected into the UDP transports with real loopback sockets, over
+// IPv4 and IPv6 and for each UDP variant (plain, and with -tags secureudp
+// the shared-key and master-key ones). Each test asserts the exact outcomes
+// and Stats and that the next good beat gets through. UDP has no
+// connection: a connected UDP socket names an address, not a peer, so the
+// only sign of a missing observer is the ICMP port-unreachable reply that
+// a send provokes, which the kernel hands to the next send as
+// ECONNREFUSED. The descriptor limit is in faults_udp_linux_test.go.
+
+// TestUDPObserverPortClosed beats to a port nothing is bound to. The
+// kernel accepts the first beat; the ICMP reply it provokes makes the next
+// beat Dropped(NoObserver), which commits nothing. Once an observer binds
+// the port, the next beat gets through on the same socket with the nonce
+// after the lost first beat's.
+func TestUDPObserverPortClosed(t *testing.T) {
+	for _, u := range udpVariants {
+		for _, ip := range loopbacks {
+			t.Run(u.name+"/"+ip, func(t *testing.T) {
+				v, port := dialUnreachable(t, u.connect, ip)
+				fd := v.socketFD()
+				expectBeat(t, v, "sent")
+				awaitSocketError(t, v)
+				expectBeat(t, v, "dropped: no observer")
+				if got, want := v.Stats(), (Stats{Sent: 1, DroppedNoObserver: 1}); got != want {
+					t.Fatalf("Stats = %+v, want %+v", got, want)
+				}
+
+				r, _ := listenUDPAt(t, ip, port)
+				u.beatArrives(t, v, r, 2, 7)
+				if got, want := v.Stats(), (Stats{Sent: 2, DroppedNoObserver: 1}); got != want {
+					t.Fatalf("Stats = %+v, want %+v", got, want)
+				}
+				if v.socketFD() != fd {
+					t.Fatal("the agent replaced its socket without being asked to")
+				}
+			})
+		}
+	}
+}
+
+// TestUDPObserverRestartedOnSamePort stops the observer and starts a new
+// one on the same port. The beat sent while it was down is lost, and the
+// ICMP reply it provoked is still pending on the agent's socket when the
+// new observer starts. Without auto-reconnect that stale error drops the
+// next beat as NoObserver, and the beat after it reaches the new observer
+// on the same socket: unlike a Unix socket, a UDP socket needs no
+// reconnect to find a restarted observer. With SetReconnectAfter(1) the
+// drop reconnects at once and the resent beat is the one that arrives.
+// Either way the new observer's first frame carries nonce 3: nonce 2 was
+// the lost beat.
+func TestUDPObserverRestartedOnSamePort(t *testing.T) {
+	for _, u := range udpVariants {
+		for _, ip := range loopbacks {
+			for _, auto := range []bool{false, true} {
+				name := u.name + "/" + ip + "/manual"
+				if auto {
+					name = u.name + "/" + ip + "/auto-reconnect"
+				}
+				t.Run(name, func(t *testing.T) {
+					r, port := listenUDP(t, ip)
+					v := u.dial(t, ip, port)
+					if auto {
+						v.SetReconnectAfter(1)
+					}
+					u.beatArrives(t, v, r, 1, 1)
+
+					r.close()
+					expectBeat(t, v, "sent") // lost: nothing is bound
+					awaitSocketError(t, v)
+					r, _ = listenUDPAt(t, ip, port)
+					fd := v.socketFD()
+
+					want := Stats{Sent: 3, Reconnects: 1}
+					if !auto {
+						expectBeat(t, v, "dropped: no observer")
+						want = Stats{Sent: 3, DroppedNoObserver: 1}
+					}
+					u.beatArrives(t, v, r, 3, 3)
+					if got := v.Stats(); got != want {
+						t.Fatalf("Stats = %+v, want %+v", got, want)
+					}
+					if replaced := v.socketFD() != fd; replaced != auto {
+						t.Fatalf("socket replaced: %v, want %v", replaced, auto)
+					}
+					r.expectNothing()
+				})
+			}
+		}
+	}
+}
+
+// TestUDPCloseWhileBeatingConcurrently closes an agent that 8 goroutines
+// are beating on (closeWhileBeating) while an observer reads. Every
+// datagram that arrived opens to a beat of this process with a nonce the
+// agent reported sent, no nonce arrives twice, and no more arrived than
+// were sent. A UDP observer whose buffer is full loses datagrams without
+// the sender knowing, so not every Sent beat need arrive.
+func TestUDPCloseWhileBeatingConcurrently(t *testing.T) {
+	for _, u := range udpVariants {
+		t.Run(u.name, func(t *testing.T) {
+			r, port := listenUDP(t, "127.0.0.1")
+			v := u.dial(t, "127.0.0.1", port)
+			c := collect(t, r)
+			sum := closeWhileBeating(t, v)
+			frames := c.finish()
+
+			pid := uint32(os.Getpid())
+			seen := make(map[uint64]bool)
+			for _, wire := range frames {
+				f := u.open(t, wire, pid)
+				if f.Nonce == 0 || f.Nonce > sum.Sent || seen[f.Nonce] {
+					t.Fatalf("beat with nonce %d: repeated, or beyond the %d sent", f.Nonce, sum.Sent)
+				}
+				seen[f.Nonce] = true
+			}
+			if len(frames) == 0 {
+				t.Fatal("the observer received nothing")
+			}
+			t.Logf("%d beats sent, %d received, %d failed after Close", sum.Sent, len(frames), sum.Failed)
+		})
+	}
+}

@@ -1,0 +1,89 @@
+//go:build udp || secureudp
+
+package varta
+
+import (
+	"errors"
+	"runtime"
+	"syscall"
+	"testing"
+)
+
+// TestUDPConnectAndCloseLeaveNoDescriptorOrGoroutineBehind checks, for
+// each UDP variant, that an agent holds exactly one descriptor while
+// connected, whatever reconnects (explicit or automatic) it went through,
+// releases it on Close, that a Connect failing at connect(2) leaves
+// nothing open, and that no goroutine is ever started.
+func TestUDPConnectAndCloseLeaveNoDescriptorOrGoroutineBehind(t *testing.T) {
+	for _, u := range udpVariants {
+		t.Run(u.name, func(t *testing.T) {
+			_, port := listenUDP(t, "127.0.0.1") // never read
+			fds, goroutines := openFDs(t), runtime.NumGoroutine()
+			check := func(what string, want int) {
+				t.Helper()
+				if got := openFDs(t); got != want {
+					t.Fatalf("%s: %d descriptors open, want %d", what, got, want)
+				}
+				// A goroutine of an earlier test may still be exiting, so
+				// only an increase counts as a leak.
+				if got := runtime.NumGoroutine(); got > goroutines {
+					t.Fatalf("%s: %d goroutines, want at most %d", what, got, goroutines)
+				}
+			}
+
+			for range 100 {
+				v, err := u.connect("127.0.0.1", port)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := v.Close(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			check("after 100 Connect and Close", fds)
+
+			// A link-local address without a zone fails at connect(2),
+			// after the socket was opened.
+			for range 100 {
+				if v, err := u.connect("fe80::1", port); v != nil || !errors.Is(err, syscall.EINVAL) {
+					t.Fatalf("Connect to fe80::1 without a zone = %v, %v; want EINVAL", v, err)
+				}
+			}
+			check("after 100 Connects failing at connect(2)", fds)
+
+			v, err := u.connect("127.0.0.1", port)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check("connected", fds+1)
+			for range 100 {
+				if err := v.Reconnect(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			check("after 100 Reconnects", fds+1)
+
+			// With SetReconnectAfter(1), a beat into a full socket queue
+			// reconnects and resends. The full socket stands in for the
+			// agent's, which is put back and closed once the reconnect has
+			// replaced the full one.
+			v.SetReconnectAfter(1)
+			for range 100 {
+				fd, full, _ := fullSocket(t)
+				restore := v.useSocket(t, fd)
+				expectBeat(t, v, "sent")
+				restore()
+				full.close()
+			}
+			if got, want := v.Stats(), (Stats{Sent: 100, Reconnects: 200}); got != want {
+				t.Fatalf("Stats = %+v, want %+v", got, want)
+			}
+			check("after 100 automatic reconnects", fds+1)
+
+			if err := v.Close(); err != nil {
+				t.Fatal(err)
+			}
+			check("closed", fds)
+		})
+	}
+}
