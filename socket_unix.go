@@ -23,23 +23,49 @@ type dgramSocket struct {
 // errno: returning it allocates nothing, so a beat that reconnects stays
 // allocation free. Connect and Reconnect add the context (transport.describe).
 func (s *dgramSocket) dial(family int, bind, addr unix.Sockaddr) error {
-	fd, err := openSocket(family, unix.SOCK_DGRAM)
+	fd, err := connectSocket(family, bind, addr)
 	if err != nil {
 		return err
+	}
+	s.replace(fd)
+	return nil
+}
+
+// connectSocket opens a socket of the given family, optionally binds it,
+// and connects it to addr. On error nothing stays open and the error is
+// the bare errno.
+func connectSocket(family int, bind, addr unix.Sockaddr) (int, error) {
+	fd, err := openSocket(family, unix.SOCK_DGRAM)
+	if err != nil {
+		return -1, err
 	}
 	if bind != nil {
 		if err := unix.Bind(fd, bind); err != nil {
 			unix.Close(fd)
-			return err
+			return -1, err
 		}
 	}
 	if err := unix.Connect(fd, addr); err != nil {
 		unix.Close(fd)
-		return err
+		return -1, err
 	}
+	return fd, nil
+}
+
+// noDescriptorHint is what a connect error says when the process is out of
+// file descriptors.
+const noDescriptorHint = "no file descriptor left for a new socket: close unused files or raise the limit (ulimit -n)"
+
+// outOfDescriptors reports whether errno says the process or the system
+// has no file descriptor left.
+func outOfDescriptors(errno syscall.Errno) bool {
+	return errno == unix.EMFILE || errno == unix.ENFILE
+}
+
+// replace makes fd the socket, closing the current one.
+func (s *dgramSocket) replace(fd int) {
 	s.close()
 	s.fd = fd
-	return nil
 }
 
 // send writes b as one datagram and classifies the result.

@@ -37,16 +37,44 @@ func newUDPPeer(ep udpEndpoint) udpPeer {
 	}
 }
 
+// selfConnectTries bounds the sockets dial opens while the kernel keeps
+// binding them to the observer's own address.
+const selfConnectTries = 3
+
 // dial opens a fresh socket to the peer and swaps it into s; on error s
 // keeps its current socket and the error is a bare errno.
+//
+// When nothing is bound to an observer port on this host that lies in the
+// ephemeral range, the kernel may bind the new socket to that very port:
+// the socket is then connected to itself, takes its own beats as Sent,
+// never sees an ICMP error that would make it reconnect, and keeps the
+// observer from binding its port again. dial refuses such a socket and
+// tries another, and fails with EADDRINUSE if every try ends that way.
 func (p *udpPeer) dial(s *dgramSocket) error {
-	return s.dial(p.family, p.bind, p.addr)
+	for range selfConnectTries {
+		fd, err := connectSocket(p.family, p.bind, p.addr)
+		if err != nil {
+			return err
+		}
+		if !p.boundTo(fd) {
+			s.replace(fd)
+			return nil
+		}
+		unix.Close(fd)
+	}
+	return unix.EADDRINUSE
 }
 
 // describe names the observer in an error of dial.
 func (p *udpPeer) describe(err error) error {
-	if _, ok := err.(syscall.Errno); !ok {
+	errno, ok := err.(syscall.Errno)
+	switch {
+	case !ok:
 		return err // already says what it is about
+	case outOfDescriptors(errno):
+		return fmt.Errorf("varta: UDP socket to observer at %v: %s: %w", p.ep, noDescriptorHint, err)
+	case errno == unix.EADDRINUSE:
+		return fmt.Errorf("varta: UDP socket to observer at %v: the kernel kept binding the agent's socket to the observer's own address, which nothing listens on: start the observer, or give it a port outside the ephemeral range: %w", p.ep, err)
 	}
 	return fmt.Errorf("varta: UDP socket to observer at %v: %w", p.ep, err)
 }

@@ -87,8 +87,8 @@ func (t *udsTransport) describe(err error) error {
 		hint = "the socket file exists but nobody is listening on it: the observer has stopped"
 	case errors.Is(err, unix.EACCES), errors.Is(err, unix.EPERM):
 		hint = "permission denied: this user needs write permission on the socket and search permission on its directories"
-	case errors.Is(err, unix.EMFILE), errors.Is(err, unix.ENFILE):
-		hint = "no file descriptor left for a new socket: close unused files or raise the limit (ulimit -n)"
+	case outOfDescriptors(errnoOf(err)):
+		hint = noDescriptorHint
 	case errors.Is(err, unix.EPROTOTYPE):
 		hint = "the socket there is not a datagram socket"
 	default:
