@@ -78,8 +78,11 @@ func (t *secureTransport) send(frame *[FrameBytes]byte) BeatOutcome {
 // In master-key mode the frame is sealed with the key derived for the
 // session's pid, the key the agent's beats use, rather than with the
 // master key: the master key then never seals anything, and an observer
-// opens the frame with AgentKey(master, pid). pid must be the session's
-// pid, as it is for the agent's own frames.
+// opens the frame with AgentKey(master, pid). Only if the pid changed and
+// no beat has yet recovered from the fork does pid differ from the
+// session's; the frame is then sealed with the old pid's key and an
+// observer holding only the new pid's key cannot open it. Its nonce is
+// still fresh: pid is part of the prefix derivation.
 func (t *secureTransport) sendTerminal(frame *[FrameBytes]byte, pid uint32, ts uint64) BeatOutcome {
 	s := t.s
 	c, ok := s.claimTerminal()
