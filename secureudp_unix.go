@@ -98,15 +98,20 @@ func (t *secureTransport) sendTerminal(frame *[FrameBytes]byte, pid uint32, ts u
 
 // reconnect starts a new session for pid (new salt and, in master-key
 // mode, the key of pid) on a fresh socket, and swaps both in only when
-// both are ready.
+// both are ready. The socket comes first: a reconnect that fails for want
+// of one (the usual failure) allocates nothing and reads no entropy; one
+// that succeeds allocates the session's cipher and key schedule.
 func (t *secureTransport) reconnect(pid uint32) error {
-	s, err := newSession(&t.key, t.master, pid)
+	fd, err := t.peer.connect()
 	if err != nil {
 		return err
 	}
-	if err := t.peer.dial(&t.sock); err != nil {
+	s, err := newSession(&t.key, t.master, pid)
+	if err != nil {
+		unix.Close(fd)
 		return err
 	}
+	t.sock.replace(fd)
 	t.s = s
 	return nil
 }

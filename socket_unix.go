@@ -17,23 +17,11 @@ type dgramSocket struct {
 	fd int // -1 when no socket is open
 }
 
-// dial opens a socket of the given family, optionally binds it, connects
-// it to addr, and swaps it in for the current one, which it closes. On error
-// the current socket stays open and in use, and the error is the bare
-// errno: returning it allocates nothing, so a beat that reconnects stays
-// allocation free. Connect and Reconnect add the context (transport.describe).
-func (s *dgramSocket) dial(family int, bind, addr unix.Sockaddr) error {
-	fd, err := connectSocket(family, bind, addr)
-	if err != nil {
-		return err
-	}
-	s.replace(fd)
-	return nil
-}
-
 // connectSocket opens a socket of the given family, optionally binds it,
 // and connects it to addr. On error nothing stays open and the error is
-// the bare errno.
+// the bare errno: returning it allocates nothing, so a beat that
+// reconnects stays allocation free. Connect and Reconnect add the context
+// (transport.describe).
 func connectSocket(family int, bind, addr unix.Sockaddr) (int, error) {
 	fd, err := openSocket(family, unix.SOCK_DGRAM)
 	if err != nil {
@@ -70,7 +58,7 @@ func (s *dgramSocket) replace(fd int) {
 
 // send writes b as one datagram and classifies the result.
 func (s *dgramSocket) send(b []byte) BeatOutcome {
-	err := unix.Send(s.fd, b, 0)
+	err := unix.Send(s.fd, b, sendFlags)
 	if err == nil {
 		return sent
 	}

@@ -12,12 +12,14 @@ import (
 // boundTo reports whether fd is bound to the peer's own address and port.
 // It reads the socket's address with a raw getsockname into a stack
 // buffer, because unix.Getsockname allocates and a reconnect must not.
+// Where that system call is missing (socketcall-only kernels before 4.3 on
+// 386 and s390x) it falls back to unix.Getsockname.
 func (p *udpPeer) boundTo(fd int) bool {
 	var sa unix.RawSockaddrAny
 	n := uint32(unsafe.Sizeof(sa))
 	_, _, errno := unix.Syscall(unix.SYS_GETSOCKNAME, uintptr(fd), uintptr(unsafe.Pointer(&sa)), uintptr(unsafe.Pointer(&n)))
 	if errno != 0 {
-		return false
+		return p.boundToByName(fd)
 	}
 	want := p.ep.addr
 	switch sa.Addr.Family {

@@ -3,6 +3,7 @@
 package varta
 
 import (
+	"errors"
 	"fmt"
 	"syscall"
 
@@ -37,44 +38,66 @@ func newUDPPeer(ep udpEndpoint) udpPeer {
 	}
 }
 
-// selfConnectTries bounds the sockets dial opens while the kernel keeps
+// selfConnectTries bounds the sockets connect opens while the kernel keeps
 // binding them to the observer's own address.
 const selfConnectTries = 3
 
-// dial opens a fresh socket to the peer and swaps it into s; on error s
-// keeps its current socket and the error is a bare errno.
+// errSelfConnected is the error of connect when every socket it opened was
+// bound to the observer's own address. A package-level value: returning it
+// allocates nothing.
+var errSelfConnected = errors.New("the kernel kept binding the agent's socket to the observer's own address, which nothing listens on: start the observer, or give it a port outside the ephemeral range")
+
+// connect opens a socket connected to the peer and returns it. On error
+// nothing stays open, and the error is a bare errno or errSelfConnected,
+// neither of which allocates.
 //
 // When nothing is bound to an observer port on this host that lies in the
 // ephemeral range, the kernel may bind the new socket to that very port:
 // the socket is then connected to itself, takes its own beats as Sent,
 // never sees an ICMP error that would make it reconnect, and keeps the
-// observer from binding its port again. dial refuses such a socket and
-// tries another, and fails with EADDRINUSE if every try ends that way.
-func (p *udpPeer) dial(s *dgramSocket) error {
+// observer from binding its port again. connect refuses such a socket and
+// tries another.
+func (p *udpPeer) connect() (int, error) {
 	for range selfConnectTries {
 		fd, err := connectSocket(p.family, p.bind, p.addr)
 		if err != nil {
-			return err
+			return -1, err
 		}
 		if !p.boundTo(fd) {
-			s.replace(fd)
-			return nil
+			return fd, nil
 		}
 		unix.Close(fd)
 	}
-	return unix.EADDRINUSE
+	return -1, errSelfConnected
 }
 
-// describe names the observer in an error of dial.
+// boundToByName is boundTo through unix.Getsockname, which allocates the
+// address it returns.
+func (p *udpPeer) boundToByName(fd int) bool {
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		return false
+	}
+	want := p.ep.addr
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		return sa.Port == int(want.Port()) && want.Addr().Is4() && sa.Addr == want.Addr().As4()
+	case *unix.SockaddrInet6:
+		return sa.Port == int(want.Port()) && want.Addr().Is6() && sa.Addr == want.Addr().As16()
+	}
+	return false
+}
+
+// describe names the observer in an error of connect.
 func (p *udpPeer) describe(err error) error {
-	errno, ok := err.(syscall.Errno)
+	errno, isErrno := err.(syscall.Errno)
 	switch {
-	case !ok:
+	case err == errSelfConnected:
+		return fmt.Errorf("varta: UDP socket to observer at %v: %w", p.ep, err)
+	case !isErrno:
 		return err // already says what it is about
 	case outOfDescriptors(errno):
 		return fmt.Errorf("varta: UDP socket to observer at %v: %s: %w", p.ep, noDescriptorHint, err)
-	case errno == unix.EADDRINUSE:
-		return fmt.Errorf("varta: UDP socket to observer at %v: the kernel kept binding the agent's socket to the observer's own address, which nothing listens on: start the observer, or give it a port outside the ephemeral range: %w", p.ep, err)
 	}
 	return fmt.Errorf("varta: UDP socket to observer at %v: %w", p.ep, err)
 }
@@ -102,7 +125,12 @@ func (t *udpTransport) sendTerminal(frame *[FrameBytes]byte, _ uint32, _ uint64)
 }
 
 func (t *udpTransport) reconnect(uint32) error {
-	return t.peer.dial(&t.sock)
+	fd, err := t.peer.connect()
+	if err != nil {
+		return err
+	}
+	t.sock.replace(fd)
+	return nil
 }
 
 func (t *udpTransport) describe(err error) error {

@@ -71,7 +71,12 @@ func (t *udsTransport) sendTerminal(frame *[FrameBytes]byte, _ uint32, _ uint64)
 }
 
 func (t *udsTransport) reconnect(uint32) error {
-	return t.sock.dial(unix.AF_UNIX, nil, &t.addr)
+	fd, err := connectSocket(unix.AF_UNIX, nil, &t.addr)
+	if err != nil {
+		return err
+	}
+	t.sock.replace(fd)
+	return nil
 }
 
 // describe says what a failed connect means: a missing socket file, a
