@@ -8,6 +8,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// sendFlags is 0: these systems have no MSG_NOSIGNAL everywhere the
+// package runs (macOS has SO_NOSIGPIPE instead), and Go programs ignore
+// SIGPIPE on such sockets.
+const sendFlags = 0
+
 // openSocket opens a socket and makes it non-blocking and close-on-exec.
 // These systems have no SOCK_NONBLOCK or SOCK_CLOEXEC, so the flags are set
 // afterwards, holding syscall.ForkLock so that no exec in between inherits
