@@ -17,7 +17,8 @@ import (
 // Run calls beat and sends from the calling goroutine and starts no other.
 // What became of each beat is counted in Stats; Run keeps beating through
 // Dropped and Failed outcomes, except that it returns ErrClosed when the
-// agent is closed or nil. Once ctx is done it sends nothing more, not even
+// agent is closed or nil, and Beat's error when beat returns StatusStall
+// or an unknown status, which Beat refuses. Once ctx is done it sends nothing more, not even
 // the result of a beat call that was under way. It returns an error at
 // once, sending nothing, if interval is not positive or beat is nil.
 func (v *Varta) Run(ctx context.Context, interval time.Duration, beat func() (Status, uint32)) error {
@@ -56,8 +57,11 @@ func (v *Varta) runBeat(ctx context.Context, beat func() (Status, uint32)) error
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if v.Beat(status, payload) == closedRefused {
+	switch out := v.Beat(status, payload); out {
+	case closedRefused:
 		return ErrClosed
+	case stallRefused, statusRefused:
+		return out.Err() // a bug in beat: it would never be sent
 	}
 	return nil
 }

@@ -5,6 +5,8 @@ package varta
 import (
 	"context"
 	"errors"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -105,6 +107,29 @@ func TestRunRefusesBadArgumentsAndClosedAgents(t *testing.T) {
 	})
 	if !errors.Is(err, ErrClosed) || calls != 3 {
 		t.Errorf("Run on an agent closed at call 3 = %v after %d calls, want ErrClosed after 3", err, calls)
+	}
+}
+
+// TestRunStopsOnAStatusBeatRefuses: a beat function that returns
+// StatusStall or an unknown status would never be sent; Run says so
+// instead of looping silently.
+func TestRunStopsOnAStatusBeatRefuses(t *testing.T) {
+	r := listen(t)
+	v := connectTo(t, r)
+	for _, status := range []Status{StatusStall, 7} {
+		calls := 0
+		err := runGuarded(t, v, t.Context(), time.Millisecond, func() (Status, uint32) {
+			if calls++; calls == 3 {
+				return status, 0
+			}
+			return StatusOK, 0
+		})
+		if !errors.Is(err, syscall.EINVAL) || !strings.Contains(err.Error(), "beat refused") || calls != 3 {
+			t.Errorf("Run with a beat returning %v at call 3 = %v after %d calls, want Beat's refusal after 3", status, err, calls)
+		}
+	}
+	if n := r.drain(); n != 4 {
+		t.Errorf("observer got %d frames, want the 4 ok beats", n)
 	}
 }
 
