@@ -11,8 +11,9 @@ import (
 
 // Varta is a connected agent: it sends heartbeats to one observer.
 // It is safe for concurrent use by multiple goroutines; a mutex held for the
-// duration of one non-blocking send serialises beats, so nonces stay
-// consecutive and (for secure UDP) AEAD nonces are never reused.
+// duration of one non-blocking send (and of a reconnect, when a beat needs
+// one) serialises beats, so nonces stay consecutive and (for secure UDP)
+// AEAD nonces are never reused.
 // A nil or closed *Varta does not panic: Beat returns a Failed outcome and
 // the other methods return ErrClosed or zero values.
 type Varta struct {
@@ -109,6 +110,12 @@ func newAgent(tr transport) (*Varta, error) {
 // Each beat reads the pid afresh. When it changed (the process was forked or
 // restored), the agent first reconnects and restarts its nonces at 1 and its
 // timestamps at 0; if that fails the beat is Failed.
+//
+// Two rare beats do more than send. A beat that reconnects (fork recovery,
+// or SetReconnectAfter) makes a few non-blocking socket calls; over secure
+// UDP a successful reconnect also draws a salt from crypto/rand and sets up
+// a new cipher, which allocates. And the one beat in 2^64-1 whose nonce
+// wraps writes a fixed warning line to os.Stderr (R3.3).
 func (v *Varta) Beat(status Status, payload uint32) BeatOutcome {
 	switch {
 	case status == StatusStall:
@@ -185,7 +192,7 @@ var wrapWarning = []byte("varta: beat nonce wrapped to 0 after 2^64-2 beats\n")
 func (v *Varta) followFork(raw int) (out BeatOutcome, ok bool) {
 	pid, err := checkPID(raw)
 	if err != nil {
-		return failed(errInvalid, opForkReconnect), false
+		return failed(errInvalid, opBadPID), false
 	}
 	if err := v.tr.reconnect(pid); err != nil {
 		return failed(errnoOf(err), opForkReconnect), false
@@ -285,7 +292,10 @@ func (v *Varta) Reconnect() error {
 
 // SetReconnectAfter makes the agent reconnect by itself after n consecutive
 // Dropped beats and resend the dropped frame once (R3.7). 0, the default,
-// turns this off. Setting it resets the count of consecutive drops.
+// turns this off. Setting it resets the count of consecutive drops. Every
+// drop reason counts, KernelQueueFull included (an observer that stalls
+// is reconnected to as one that restarted); Sent and Failed beats reset
+// the count, and beats refused for their status leave it alone.
 func (v *Varta) SetReconnectAfter(n uint32) {
 	if v == nil {
 		return

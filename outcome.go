@@ -106,7 +106,7 @@ const (
 	opNoErrno
 	opTerminalSpent
 	opNewSession
-	opTerminalPID
+	opBadPID
 )
 
 // ErrClosed is matched (errors.Is) by the error of any operation on a closed
@@ -129,7 +129,10 @@ func (e *BeatError) Error() string {
 	case opClosed:
 		return "varta: beat on a closed agent: Connect a new one"
 	case opForkReconnect:
-		return "varta: process changed pid (fork) and reconnecting failed: " + e.Errno.Error()
+		if e.Errno == 0 {
+			return "varta: process changed pid (fork) and starting a new session failed; the next beat tries again"
+		}
+		return "varta: process changed pid (fork) and reconnecting failed: " + e.Errno.Error() + "; the next beat tries again"
 	case opBadStatus:
 		return "varta: beat refused: unknown status; send ok, degraded or critical"
 	case opNoErrno:
@@ -138,8 +141,8 @@ func (e *BeatError) Error() string {
 		return "varta: beat not sent: the secure session used every IV prefix and a new one could not be started; Reconnect to retry"
 	case opTerminalSpent:
 		return "varta: terminal frame not sent: the secure session has used all 2^32 terminal nonces; Reconnect starts a new session"
-	case opTerminalPID:
-		return "varta: terminal frame not sent: the process's pid is 0, 1 or wider than 32 bits, which no frame can carry"
+	case opBadPID:
+		return "varta: frame not sent: the process's pid is 0, 1 or wider than 32 bits, which no frame can carry"
 	}
 	return "varta: send failed: " + e.Errno.Error()
 }

@@ -46,10 +46,12 @@ func (v *Varta) SendTerminal() BeatOutcome {
 	}
 	raw := v.getpid()
 	if !validPID(raw) {
-		return failed(errInvalid, opTerminalPID)
+		return failed(errInvalid, opBadPID)
 	}
 	pid := uint32(raw)
-	ts := v.timestamp()
+	// The beat clock, never before the last beat; unlike Beat's, a
+	// regression here is not counted: terminal frames stay out of Stats.
+	ts := max(uint64(max(v.sinceEpoch(), 0)), v.lastTS)
 
 	terminalMu.Lock()
 	defer terminalMu.Unlock()
