@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 )
 
@@ -42,21 +43,34 @@ func ParseKeyHex(text string) ([]byte, error) {
 	return parseKeyHex(b)
 }
 
+// maxKeyFileBytes bounds what LoadKeyFile reads, so that a wrong path
+// (/dev/zero, a log file) fails at once instead of filling memory.
+const maxKeyFileBytes = 4096
+
 // LoadKeyFile reads a key from a file holding 64 hexadecimal characters;
 // whitespace around them (a trailing newline, say) is ignored. Only built
 // with -tags secureudp. The file's bytes are wiped from memory once
 // parsed. A missing or unreadable file gives an error that errors.Is
-// matches against fs.ErrNotExist or fs.ErrPermission; bad content one
-// matching ErrKeyText. Errors never contain key material.
+// matches against fs.ErrNotExist or fs.ErrPermission; bad content, or a
+// file larger than 4 KiB, one matching ErrKeyText. Errors never contain
+// key material.
 func LoadKeyFile(path string) ([]byte, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("varta: read key file: %w", err)
 	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxKeyFileBytes+1))
 	defer clear(data)
+	if err != nil {
+		return nil, fmt.Errorf("varta: read key file: %w", err)
+	}
+	if len(data) > maxKeyFileBytes {
+		return nil, fmt.Errorf("%w; key file %q is larger than %d bytes", ErrKeyText, path, maxKeyFileBytes)
+	}
 	key, err := parseKeyHex(bytes.TrimSpace(data))
 	if err != nil {
-		return nil, fmt.Errorf("varta: key file %q: %w", path, err)
+		return nil, fmt.Errorf("%w (key file %q)", err, path)
 	}
 	return key, nil
 }
@@ -67,7 +81,7 @@ func parseKeyHex(text []byte) ([]byte, error) {
 	}
 	for i, c := range text {
 		if !isHexDigit(c) {
-			return nil, fmt.Errorf("%w; character %d is not one", ErrKeyText, i+1)
+			return nil, fmt.Errorf("%w; character %d is not a hexadecimal digit", ErrKeyText, i+1)
 		}
 	}
 	key := make([]byte, KeyBytes)
@@ -82,8 +96,9 @@ func isHexDigit(c byte) bool {
 // AgentKey returns the key an agent with the given pid derives from a
 // master key and seals with. Only built with -tags secureudp. The key is
 // HKDF-SHA256 of the master key with an empty salt and info
-// "varta-agent-v1" 0x00 || u32le(pid) (SPEC R6.3). Observers need it to open the terminal frames of master-key
-// agents, which use the 60-byte layout: pass the result to OpenSecureFrame.
+// "varta-agent-v1" 0x00 || u32le(pid) (SPEC R6.3). Observers need it to
+// open the terminal frames of master-key agents, which use the 60-byte
+// layout: pass the result to OpenSecureFrame.
 // The caller owns the returned key and should clear it after use.
 func AgentKey(master []byte, pid uint32) ([]byte, error) {
 	if err := checkKey("master key", master); err != nil {

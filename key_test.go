@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,9 +35,9 @@ func TestParseKeyHexRejectsBadTextWithoutEchoingIt(t *testing.T) {
 		{secretLooking, "got 15 characters"},
 		{testKeyHex[:63], "got 63 characters"},
 		{testKeyHex + "0", "got 65 characters"},
-		{" " + testKeyHex[1:], "character 1 is not one"},
-		{secretLooking + "g" + testKeyHex[16:], "character 16 is not one"},
-		{"0x" + testKeyHex[2:], "character 2 is not one"},
+		{" " + testKeyHex[1:], "character 1 is not a hexadecimal digit"},
+		{secretLooking + "g" + testKeyHex[16:], "character 16 is not a hexadecimal digit"},
+		{"0x" + testKeyHex[2:], "character 2 is not a hexadecimal digit"},
 	} {
 		key, err := ParseKeyHex(tc.text)
 		if key != nil || !errors.Is(err, ErrKeyText) || !strings.Contains(err.Error(), tc.want) {
@@ -76,6 +77,12 @@ func TestLoadKeyFileReportsMissingAndBadFiles(t *testing.T) {
 	if strings.Contains(err.Error(), secretLooking) {
 		t.Fatalf("error %q contains key text", err)
 	}
+
+	// A path that names something else entirely is refused after 4 KiB,
+	// not read to the end.
+	if _, err := LoadKeyFile("/dev/zero"); !errors.Is(err, ErrKeyText) || !strings.Contains(err.Error(), "larger than 4096 bytes") {
+		t.Errorf("/dev/zero: error %v, want an ErrKeyText saying the file is too large", err)
+	}
 }
 
 func TestSecureConstructorsRejectBadKeysAndAddresses(t *testing.T) {
@@ -103,8 +110,9 @@ func TestSecureConstructorsRejectBadKeysAndAddresses(t *testing.T) {
 					t.Errorf("port %d: %v, %v; want ErrInvalidAddress", port, v, err)
 				}
 			}
-			if v, err := connect("observer..invalid", 9, good); v != nil || err == nil {
-				t.Errorf("unresolvable host: %v, %v", v, err)
+			var dnsErr *net.DNSError
+			if v, err := connect("observer..invalid", 9, good); v != nil || !errors.As(err, &dnsErr) || !strings.Contains(err.Error(), `"observer..invalid"`) {
+				t.Errorf("unresolvable host: %v, %v; want a *net.DNSError naming the host", v, err)
 			}
 		})
 	}

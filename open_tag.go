@@ -12,8 +12,9 @@ import (
 )
 
 // Errors of OpenSecureFrame and OpenMasterFrame, matched with errors.Is.
-// Only built with -tags secureudp. A frame that authenticates but breaks a rule of SPEC R1.3 gives the
-// decoding error instead (ErrBadCRC, ErrBadPID, ...).
+// Only built with -tags secureudp. A frame that authenticates but breaks a
+// rule of SPEC R1.3 gives the decoding error instead (ErrBadCRC,
+// ErrBadPID, ...).
 var (
 	ErrSecureFrameLength = errors.New("varta: secure frame has the wrong length")
 	ErrAuthentication    = errors.New("varta: secure frame does not authenticate: wrong key, or altered in transit")
