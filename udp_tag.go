@@ -26,7 +26,8 @@ var ErrInvalidAddress = errors.New("varta: invalid observer address")
 // name is resolved once, here, with the system resolver; the first address
 // it returns is used for the life of the agent, so a beat never waits for
 // DNS. Resolution may block for as long as the resolver takes. A bad host
-// or port fails with an error matching ErrInvalidAddress; a name that does
+// (empty, malformed, or the unspecified address 0.0.0.0 or ::) or port
+// fails with an error matching ErrInvalidAddress; a name that does
 // not resolve fails with an error that errors.As turns into a
 // *net.DNSError.
 //
@@ -34,7 +35,8 @@ var ErrInvalidAddress = errors.New("varta: invalid observer address")
 // ephemeral port, connected, non-blocking and close-on-exec. When nothing
 // listens at the port, the ICMP error the first beat provokes makes a later
 // beat Dropped(NoObserver). ConnectUDP fails with ErrInitProcess when the
-// process is pid 1. It starts no goroutine; Close releases the socket.
+// process is pid 1. It leaves no goroutine running (name resolution may
+// use some while it lasts); Close releases the socket.
 func ConnectUDP(host string, port int) (*Varta, error) {
 	ep, err := resolveUDP(host, port)
 	if err != nil {
@@ -78,6 +80,9 @@ func resolveUDP(host string, port int) (udpEndpoint, error) {
 			return udpEndpoint{}, fmt.Errorf("varta: resolve observer host %q: no addresses", host)
 		}
 		addr = addrs[0]
+	}
+	if addr.IsUnspecified() {
+		return udpEndpoint{}, fmt.Errorf("%w: %q is the unspecified address, not a host: name the observer's host (127.0.0.1 or ::1 for this one)", ErrInvalidAddress, host)
 	}
 	zone, err := zoneIndex(addr.Zone())
 	if err != nil {

@@ -77,6 +77,8 @@ func TestConnectUDPRejectsBadAddresses(t *testing.T) {
 		{"::1:9000:x", 9, "not a valid IP address"},
 		{"127.0.0.1:9000", 9, "not a valid IP address"},
 		{"fe80::1%no-such-interface-x", 9, "names no interface"},
+		{"0.0.0.0", 9, "unspecified address"},
+		{"::", 9, "unspecified address"},
 	} {
 		v, err := ConnectUDP(tc.host, tc.port)
 		if v != nil || !errors.Is(err, ErrInvalidAddress) || !strings.Contains(err.Error(), tc.want) {
