@@ -138,6 +138,28 @@ func TestNonceWrapsPastTerminalToZeroAndWarnsOnce(t *testing.T) {
 	}
 }
 
+func TestNonceWrapWarnsOnlyWhenTheWrappedBeatIsSent(t *testing.T) {
+	r := listen(t)
+	v := connectTo(t, r)
+	fillQueue(t, v)
+	v.setCommittedNonce(NonceTerminal - 1)
+
+	stderr := captureStderr(t)
+	dropped := v.Beat(StatusOK, 0)
+	r.drain()
+	sentOut := v.Beat(StatusOK, 0)
+	got := stderr()
+	if !dropped.IsDropped() || !sentOut.IsSent() {
+		t.Fatalf("beats = %v, %v; want dropped, then sent", dropped, sentOut)
+	}
+	if o, _ := observe(r.recv()); o.nonce != 0 {
+		t.Fatalf("the wrapped beat carries nonce %d, want 0", o.nonce)
+	}
+	if got != string(wrapWarning) {
+		t.Fatalf("stderr = %q, want the warning once, for the sent beat", got)
+	}
+}
+
 // captureStderr redirects os.Stderr to a pipe until the returned function
 // is called; it returns what was written.
 func captureStderr(t *testing.T) func() string {

@@ -108,6 +108,33 @@ var allocCases = []allocCase{
 		v.setPIDSource(func() int { return os.Getpid() + 1 })
 		return expectOutcome(v, failed(unix.ENOENT, opForkReconnect), nil)
 	}},
+	{"uds/dropped-auto-reconnect-succeeds", func(t *testing.T) (func(), func(*testing.T)) {
+		r := listen(t)
+		v := connectTo(t, r)
+		fillQueue(t, v)
+		v.SetReconnectAfter(1) // every drop reconnects, and the resend is dropped too
+		op, check := expectOutcome(v, dropped(KernelQueueFull), nil)
+		return op, func(t *testing.T) {
+			check(t)
+			// fillQueue ended on one drop before reconnecting was on.
+			if st := v.Stats(); st.Reconnects == 0 || st.Reconnects != st.DroppedKernelQueueFull-1 {
+				t.Fatalf("Stats = %+v, want a reconnect in every beat", st)
+			}
+		}
+	}},
+	{"uds/fork-recovery", func(t *testing.T) (func(), func(*testing.T)) {
+		r := listen(t)
+		v := connectTo(t, r)
+		pid := os.Getpid()
+		v.setPIDSource(func() int { pid++; return pid }) // a new pid every beat
+		op, check := expectOutcome(v, sent, func() { r.tryRead() })
+		return op, func(t *testing.T) {
+			check(t)
+			if st := v.Stats(); st.ForkRecoveries != st.Sent {
+				t.Fatalf("Stats = %+v, want a fork recovery in every beat", st)
+			}
+		}
+	}},
 	{"failed-closed-agent", func(t *testing.T) (func(), func(*testing.T)) {
 		v := connectTo(t, listen(t))
 		v.Close()

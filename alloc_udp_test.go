@@ -2,7 +2,10 @@
 
 package varta
 
-import "testing"
+import (
+	"os"
+	"testing"
+)
 
 // expectSentOrRefused returns an op that calls send on an agent whose
 // observer's port is closed, and a check that every call was Sent or
@@ -71,6 +74,19 @@ func init() {
 			fd, _, _ := fullSocket(t)
 			v.useSocket(t, fd)
 			return expectTerminal(v, dropped(KernelQueueFull), nil)
+		}},
+		allocCase{"udp/fork-recovery", func(t *testing.T) (func(), func(*testing.T)) {
+			r, port := listenUDP(t, "127.0.0.1")
+			v := connectUDP(t, "127.0.0.1", port)
+			pid := os.Getpid()
+			v.setPIDSource(func() int { pid++; return pid }) // a new pid every beat
+			op, check := expectOutcome(v, sent, func() { r.tryRead() })
+			return op, func(t *testing.T) {
+				check(t)
+				if st := v.Stats(); st.ForkRecoveries != st.Sent {
+					t.Fatalf("Stats = %+v, want a fork recovery in every beat", st)
+				}
+			}
 		}},
 		allocCase{"udp/reconnect", func(t *testing.T) (func(), func(*testing.T)) {
 			v := connectUDP(t, "127.0.0.1", closedUDPPort(t, "127.0.0.1"))

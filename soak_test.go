@@ -19,8 +19,8 @@ import (
 // goroutine. Each beat carries its index as payload. Every beat the agent
 // reports Sent must reach the observer exactly once and in order, with
 // consecutive nonces; every other beat must be Dropped(KernelQueueFull),
-// counted in Stats and absent from what the observer saw. The benchmark job
-// runs it in full: go test -run '^TestSoak' -count=1 .
+// counted in Stats and absent from what the observer saw. CI runs it in
+// full with the README's test command, and with -short in its quick pass.
 //
 // After a drop the sender waits (up to 10ms) until its socket is writable
 // again, that is until the observer has made room, as a daemon beating on

@@ -1,6 +1,7 @@
 package varta
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"os/exec"
@@ -24,7 +25,7 @@ func TestConnectAsInitProcess(t *testing.T) {
 		}
 		return
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestConnectAsInitProcess$", "-test.count=1")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestConnectAsInitProcess$", "-test.count=1", "-test.v")
 	cmd.Env = append(os.Environ(), "VARTA_TEST_AS_INIT=1")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: unix.CLONE_NEWPID}
 	if os.Geteuid() != 0 {
@@ -33,7 +34,7 @@ func TestConnectAsInitProcess(t *testing.T) {
 		cmd.SysProcAttr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getegid(), Size: 1}}
 	}
 	out, err := cmd.CombinedOutput()
-	if err != nil {
+	if err != nil || !bytes.Contains(out, []byte("--- PASS: TestConnectAsInitProcess")) {
 		t.Fatalf("child in a new pid namespace: %v\n%s", err, out)
 	}
 }

@@ -17,8 +17,9 @@ const nobody = 65534
 
 // runUnprivileged runs the tests matching pattern again in a child process
 // as user and group nobody, with env added to its environment, and fails t
-// with the child's output if the child fails or runs no test. Root bypasses file permission
-// checks, so tests of those checks run this way when the suite runs as root.
+// with the child's output if the child fails or runs no test. Root
+// bypasses file permission checks, so tests of those checks run this way
+// when the suite runs as root.
 func runUnprivileged(t *testing.T, pattern string, env ...string) {
 	t.Helper()
 	// The test binary may sit in a directory only root can read.
