@@ -78,8 +78,9 @@
 // sockets (Windows); there the UDP constructors return an error matching
 // errors.ErrUnsupported.
 //
-// Functions behind a tag do not appear on pkg.go.dev's default rendering;
-// their doc comments start with the tag they need.
+// Identifiers behind a tag do not appear on pkg.go.dev's default
+// rendering; their doc comments say which tag they need ("Only built with
+// -tags ...").
 //
 // The protocol and the agent's behaviour are specified requirement by
 // requirement in SPEC.md at the root of the module; references such as R3.2
