@@ -145,42 +145,47 @@ func (v *Varta) Beat(status Status, payload uint32) BeatOutcome {
 	ts := v.timestamp()
 	Frame{Status: status, PID: v.pid, Timestamp: ts, Nonce: nonce, Payload: payload}.Encode(&v.frame)
 
-	// Count consecutive drops; the one that completes a run of
-	// reconnectAfter reconnects and resends (R3.7).
 	out := v.tr.send(&v.frame)
-	switch {
-	case !out.IsDropped():
-		v.drops = 0
-	case v.reconnectAfter != 0 && v.drops+1 >= v.reconnectAfter:
-		out = v.reconnectAndResend(out)
-	default:
-		v.drops++
-	}
-	v.count(out)
-	if out.IsSent() {
-		v.nonce, v.lastTS = nonce, ts
-		if nonce == 0 {
-			os.Stderr.Write(wrapWarning)
+	if !out.IsSent() {
+		if out = v.notSent(out); !out.IsSent() {
+			return out
 		}
+	}
+	v.drops = 0
+	v.stats.Sent++
+	v.nonce, v.lastTS = nonce, ts // commit on success only (R3.6)
+	if nonce == 0 {
+		os.Stderr.Write(wrapWarning)
 	}
 	return out
 }
 
-// reconnectAndResend handles out, a dropped send that completes a run of
-// reconnectAfter consecutive drops (R3.7): it reconnects and resends the
-// frame once, returning the resend's outcome. A failed reconnect returns
-// out and leaves the run complete, so the next drop tries again.
-func (v *Varta) reconnectAndResend(out BeatOutcome) BeatOutcome {
-	v.drops++
-	if v.tr.reconnect(v.pid) != nil {
-		return out
-	}
-	v.stats.Reconnects++
-	v.drops = 0
-	out = v.tr.send(&v.frame)
+// notSent handles a send the kernel did not accept. A Failed one ends any
+// run of drops. A Dropped one extends it, and the drop that completes a
+// run of reconnectAfter reconnects and resends the frame once (R3.7); a
+// failed reconnect leaves the run complete, so the next drop tries again.
+// notSent returns the final outcome and counts it in the stats, unless it
+// is Sent: Beat counts and commits that.
+func (v *Varta) notSent(out BeatOutcome) BeatOutcome {
 	if out.IsDropped() {
-		v.drops = 1
+		v.drops++
+		if v.reconnectAfter == 0 || v.drops < v.reconnectAfter || v.tr.reconnect(v.pid) != nil {
+			v.countDrop(out.reason)
+			return out
+		}
+		v.stats.Reconnects++
+		v.drops = 0
+		if out = v.tr.send(&v.frame); out.IsSent() {
+			return out
+		}
+		if out.IsDropped() {
+			v.drops = 1
+			v.countDrop(out.reason)
+			return out
+		}
 	}
+	v.drops = 0
+	v.stats.Failed++
 	return out
 }
 
@@ -242,24 +247,17 @@ func (v *Varta) sinceEpoch() time.Duration {
 	return time.Since(v.epoch)
 }
 
-// count records out in the stats.
-func (v *Varta) count(out BeatOutcome) {
-	switch {
-	case out.IsSent():
-		v.stats.Sent++
-	case out.IsFailed():
-		v.stats.Failed++
-	default:
-		switch out.reason {
-		case KernelQueueFull:
-			v.stats.DroppedKernelQueueFull++
-		case NoObserver:
-			v.stats.DroppedNoObserver++
-		case PeerGone:
-			v.stats.DroppedPeerGone++
-		case StorageFull:
-			v.stats.DroppedStorageFull++
-		}
+// countDrop counts a beat dropped for reason r.
+func (v *Varta) countDrop(r DropReason) {
+	switch r {
+	case KernelQueueFull:
+		v.stats.DroppedKernelQueueFull++
+	case NoObserver:
+		v.stats.DroppedNoObserver++
+	case PeerGone:
+		v.stats.DroppedPeerGone++
+	case StorageFull:
+		v.stats.DroppedStorageFull++
 	}
 }
 
