@@ -59,6 +59,38 @@ func connectTo(t *testing.T, r *receiver) *Varta {
 	return v
 }
 
+// expectForkRecoveries returns an op that beats on v as a process whose
+// pid changes before every beat, and a check that each beat was Sent after
+// a fork recovery; drain runs after each beat.
+func expectForkRecoveries(v *Varta, drain func()) (func(), func(*testing.T)) {
+	pid := os.Getpid()
+	v.setPIDSource(func() int { pid++; return pid })
+	op, check := expectOutcome(v, sent, drain)
+	return op, func(t *testing.T) {
+		t.Helper()
+		check(t)
+		if st := v.Stats(); st.ForkRecoveries != st.Sent {
+			t.Fatalf("Stats = %+v, want a fork recovery in every beat", st)
+		}
+	}
+}
+
+// expectReconnects returns an op that calls v.Reconnect and a check that
+// every call succeeded.
+func expectReconnects(v *Varta) (func(), func(*testing.T)) {
+	var err error
+	return func() {
+			if e := v.Reconnect(); e != nil {
+				err = e
+			}
+		}, func(t *testing.T) {
+			t.Helper()
+			if err != nil {
+				t.Fatalf("Reconnect: %v", err)
+			}
+		}
+}
+
 // fillQueue beats until the receiver's queue is full.
 func fillQueue(t *testing.T, v *Varta) {
 	t.Helper()
@@ -125,15 +157,7 @@ var allocCases = []allocCase{
 	{"uds/fork-recovery", func(t *testing.T) (func(), func(*testing.T)) {
 		r := listen(t)
 		v := connectTo(t, r)
-		pid := os.Getpid()
-		v.setPIDSource(func() int { pid++; return pid }) // a new pid every beat
-		op, check := expectOutcome(v, sent, func() { r.tryRead() })
-		return op, func(t *testing.T) {
-			check(t)
-			if st := v.Stats(); st.ForkRecoveries != st.Sent {
-				t.Fatalf("Stats = %+v, want a fork recovery in every beat", st)
-			}
-		}
+		return expectForkRecoveries(v, func() { r.tryRead() })
 	}},
 	{"failed-closed-agent", func(t *testing.T) (func(), func(*testing.T)) {
 		v := connectTo(t, listen(t))
@@ -154,17 +178,7 @@ var allocCases = []allocCase{
 			}
 	}},
 	{"uds/reconnect", func(t *testing.T) (func(), func(*testing.T)) {
-		v := connectTo(t, listen(t))
-		var err error
-		return func() {
-				if e := v.Reconnect(); e != nil {
-					err = e
-				}
-			}, func(t *testing.T) {
-				if err != nil {
-					t.Fatalf("Reconnect: %v", err)
-				}
-			}
+		return expectReconnects(connectTo(t, listen(t)))
 	}},
 	{"uds/terminal-sent", func(t *testing.T) (func(), func(*testing.T)) {
 		r := listen(t)

@@ -2,10 +2,7 @@
 
 package varta
 
-import (
-	"os"
-	"testing"
-)
+import "testing"
 
 // expectSentOrRefused returns an op that calls send on an agent whose
 // observer's port is closed, and a check that every call was Sent or
@@ -77,29 +74,10 @@ func init() {
 		}},
 		allocCase{"udp/fork-recovery", func(t *testing.T) (func(), func(*testing.T)) {
 			r, port := listenUDP(t, "127.0.0.1")
-			v := connectUDP(t, "127.0.0.1", port)
-			pid := os.Getpid()
-			v.setPIDSource(func() int { pid++; return pid }) // a new pid every beat
-			op, check := expectOutcome(v, sent, func() { r.tryRead() })
-			return op, func(t *testing.T) {
-				check(t)
-				if st := v.Stats(); st.ForkRecoveries != st.Sent {
-					t.Fatalf("Stats = %+v, want a fork recovery in every beat", st)
-				}
-			}
+			return expectForkRecoveries(connectUDP(t, "127.0.0.1", port), func() { r.tryRead() })
 		}},
 		allocCase{"udp/reconnect", func(t *testing.T) (func(), func(*testing.T)) {
-			v := connectUDP(t, "127.0.0.1", closedUDPPort(t, "127.0.0.1"))
-			var err error
-			return func() {
-					if e := v.Reconnect(); e != nil {
-						err = e
-					}
-				}, func(t *testing.T) {
-					if err != nil {
-						t.Fatalf("Reconnect: %v", err)
-					}
-				}
+			return expectReconnects(connectUDP(t, "127.0.0.1", closedUDPPort(t, "127.0.0.1")))
 		}},
 	)
 }
