@@ -88,7 +88,7 @@ func newAgent(tr transport) (*Varta, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := tr.reconnect(pid); err != nil {
+	if err := tr.restart(pid); err != nil {
 		return nil, tr.describe(err)
 	}
 	return &Varta{
@@ -169,7 +169,7 @@ func (v *Varta) Beat(status Status, payload uint32) BeatOutcome {
 func (v *Varta) notSent(out BeatOutcome) BeatOutcome {
 	if out.IsDropped() {
 		v.drops++
-		if v.reconnectAfter == 0 || v.drops < v.reconnectAfter || v.tr.reconnect(v.pid) != nil {
+		if v.reconnectAfter == 0 || v.drops < v.reconnectAfter || v.tr.reconnect() != nil {
 			v.countDrop(out.reason)
 			return out
 		}
@@ -199,7 +199,7 @@ func (v *Varta) followFork(raw int) (out BeatOutcome, ok bool) {
 	if err != nil {
 		return failed(errInvalid, opBadPID), false
 	}
-	if err := v.tr.reconnect(pid); err != nil {
+	if err := v.tr.restart(pid); err != nil {
 		return failed(errnoOf(err), opForkReconnect), false
 	}
 	v.pid = pid
@@ -261,7 +261,7 @@ func (v *Varta) countDrop(r DropReason) {
 	}
 }
 
-// errnoOf returns the errno of an error of transport.reconnect, or 0 if it
+// errnoOf returns the errno of an error of transport.restart, or 0 if it
 // is not a bare errno. Unlike errors.As it allocates nothing.
 func errnoOf(err error) syscall.Errno {
 	errno, _ := err.(syscall.Errno)
@@ -280,7 +280,7 @@ func (v *Varta) Reconnect() error {
 	if v.tr == nil {
 		return ErrClosed
 	}
-	if err := v.tr.reconnect(v.pid); err != nil {
+	if err := v.tr.reconnect(); err != nil {
 		return v.tr.describe(err)
 	}
 	v.stats.Reconnects++

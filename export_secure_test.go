@@ -48,5 +48,5 @@ func (v *Varta) fireTerminal(ts uint64) BeatOutcome {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	Frame{Status: StatusCritical, PID: v.pid, Timestamp: ts, Nonce: NonceTerminal}.Encode(&v.frame)
-	return v.tr.(*secureTransport).sendTerminal(&v.frame, v.pid, ts)
+	return v.tr.(*secureTransport).sendTerminal(&v.frame)
 }

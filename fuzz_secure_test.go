@@ -131,7 +131,7 @@ func FuzzSecureSealOpen(f *testing.F) {
 		var aeadNonce []byte // what the nonce must be, derived with crypto/hkdf
 		if terminal {
 			s.terminal = uint64(counter)
-			sent = tr.sendTerminal(&plain, pid, ts)
+			sent = tr.sendTerminal(&plain)
 			info := binary.LittleEndian.AppendUint32([]byte(panicIVLabel), pid)
 			info = binary.LittleEndian.AppendUint64(info, ts)
 			info = binary.LittleEndian.AppendUint32(info, counter)

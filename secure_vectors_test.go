@@ -168,7 +168,7 @@ func TestTerminalPrefixVector(t *testing.T) {
 		tr.s.terminal = 7
 		var frame [FrameBytes]byte
 		Frame{Status: StatusCritical, PID: 42, Timestamp: 1000, Nonce: NonceTerminal}.Encode(&frame)
-		if out := tr.sendTerminal(&frame, 42, 1000); !out.IsSent() {
+		if out := tr.sendTerminal(&frame); !out.IsSent() {
 			t.Fatalf("sendTerminal: %v", out)
 		}
 		wire := r.recv()

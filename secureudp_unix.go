@@ -83,7 +83,9 @@ func (t *secureTransport) send(frame *[FrameBytes]byte) BeatOutcome {
 // session's; the frame is then sealed with the old pid's key and an
 // observer holding only the new pid's key cannot open it. Its nonce is
 // still fresh: pid is part of the prefix derivation.
-func (t *secureTransport) sendTerminal(frame *[FrameBytes]byte, pid uint32, ts uint64) BeatOutcome {
+func (t *secureTransport) sendTerminal(frame *[FrameBytes]byte) BeatOutcome {
+	pid := binary.LittleEndian.Uint32(frame[offPID:])
+	ts := binary.LittleEndian.Uint64(frame[offTimestamp:])
 	s := t.s
 	c, ok := s.claimTerminal()
 	if !ok {
@@ -96,12 +98,16 @@ func (t *secureTransport) sendTerminal(frame *[FrameBytes]byte, pid uint32, ts u
 	return t.sock.send(s.aead.Seal(t.wire[:n], t.nonce[:], frame[:], nil))
 }
 
-// reconnect starts a new session for pid (new salt and, in master-key
+// reconnect replaces the socket and, for now, starts a new session for the
+// same pid as restart does.
+func (t *secureTransport) reconnect() error { return t.restart(t.s.pid) }
+
+// restart starts a new session for pid (new salt and, in master-key
 // mode, the key of pid) on a fresh socket, and swaps both in only when
-// both are ready. The socket comes first: a reconnect that fails for want
+// both are ready. The socket comes first: a restart that fails for want
 // of one (the usual failure) allocates nothing and reads no entropy; one
 // that succeeds allocates the session's cipher and key schedule.
-func (t *secureTransport) reconnect(pid uint32) error {
+func (t *secureTransport) restart(pid uint32) error {
 	fd, err := t.peer.connect()
 	if err != nil {
 		return err

@@ -58,5 +58,5 @@ func (v *Varta) SendTerminal() BeatOutcome {
 	ts = max(ts, lastTerminalTS+1)
 	lastTerminalTS = ts
 	Frame{Status: StatusCritical, PID: pid, Timestamp: ts, Nonce: NonceTerminal}.Encode(&v.frame)
-	return v.tr.sendTerminal(&v.frame, pid, ts)
+	return v.tr.sendTerminal(&v.frame)
 }

@@ -7,14 +7,19 @@ type transport interface {
 	// and never allocates.
 	send(frame *[FrameBytes]byte) BeatOutcome
 	// sendTerminal emits a terminal frame (SPEC section 7) once; transports that seal
-	// frames use the terminal layout of R7.3. It never blocks and never allocates.
-	sendTerminal(frame *[FrameBytes]byte, pid uint32, ts uint64) BeatOutcome
-	// reconnect sets up a fresh socket (and, for secure UDP, a fresh
-	// session) for frames carrying pid and swaps it in only when every step
-	// succeeded; on error the previous state stays in use. A failed socket
+	// frames use the terminal layout of R7.3 and read the pid and timestamp
+	// from the frame. It never blocks and never allocates.
+	sendTerminal(frame *[FrameBytes]byte) BeatOutcome
+	// restart sets up the transport for a process with the given pid: at
+	// connect and after a fork. It opens a fresh socket and, for secure UDP,
+	// starts a fresh session, and swaps them in only when every step
+	// succeeded; on error the previous state stays in use.
+	restart(pid uint32) error
+	// reconnect replaces the socket with a fresh one to the same observer
+	// (R3.7, Reconnect), with the same all-or-nothing swap. A failed socket
 	// call returns its bare syscall.Errno, which allocates nothing, so a
-	// beat that reconnects (fork recovery, R3.7) stays allocation free.
-	reconnect(pid uint32) error
+	// beat that reconnects stays allocation free.
+	reconnect() error
 	// describe turns an error of reconnect into the error Connect and
 	// Reconnect return: it names the observer and says what to do.
 	describe(err error) error

@@ -118,13 +118,15 @@ func (t *udpTransport) send(frame *[FrameBytes]byte) BeatOutcome {
 	return t.sock.send(frame[:])
 }
 
-// sendTerminal sends a terminal frame as it is: plain UDP frames carry no
-// session state.
-func (t *udpTransport) sendTerminal(frame *[FrameBytes]byte, _ uint32, _ uint64) BeatOutcome {
+// sendTerminal sends a terminal frame as it is.
+func (t *udpTransport) sendTerminal(frame *[FrameBytes]byte) BeatOutcome {
 	return t.sock.send(frame[:])
 }
 
-func (t *udpTransport) reconnect(uint32) error {
+// restart is reconnect: plain frames carry no session state.
+func (t *udpTransport) restart(uint32) error { return t.reconnect() }
+
+func (t *udpTransport) reconnect() error {
 	fd, err := t.peer.connect()
 	if err != nil {
 		return err

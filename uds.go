@@ -64,13 +64,15 @@ func (t *udsTransport) send(frame *[FrameBytes]byte) BeatOutcome {
 	return t.sock.send(frame[:])
 }
 
-// sendTerminal sends the terminal frame as it is: plain frames need
-// nothing of pid and ts beyond what the frame carries.
-func (t *udsTransport) sendTerminal(frame *[FrameBytes]byte, _ uint32, _ uint64) BeatOutcome {
+// sendTerminal sends the terminal frame as it is.
+func (t *udsTransport) sendTerminal(frame *[FrameBytes]byte) BeatOutcome {
 	return t.sock.send(frame[:])
 }
 
-func (t *udsTransport) reconnect(uint32) error {
+// restart is reconnect: plain frames carry no session state.
+func (t *udsTransport) restart(uint32) error { return t.reconnect() }
+
+func (t *udsTransport) reconnect() error {
 	fd, err := connectSocket(unix.AF_UNIX, nil, &t.addr)
 	if err != nil {
 		return err
