@@ -57,6 +57,37 @@
 // carry strictly increasing timestamps. Connect, Beat and Run start no
 // goroutine; HandleSignals starts one.
 //
+// # Choosing the observer at run time
+//
+// ConnectTo takes the observer and its transport as one target string, and
+// ConnectFromEnv reads it from the environment variable VARTA_OBSERVER, so
+// that whoever deploys a daemon, not whoever writes it, decides where its
+// beats go (a systemd unit's Environment= line, a container's -e). The
+// grammar is exact; there are no escapes, and nothing is trimmed:
+//
+//	unix:///ABS          Connect("/ABS"): ABS is any path; no '?' after unix://
+//	/ABS                 the same, taken verbatim ('?' included)
+//	unix:@NAME           Connect("@NAME"): an abstract socket, Linux only
+//	udp://HOST:PORT      ConnectUDP(HOST, PORT); needs -tags udp
+//	secureudp://HOST:PORT?keyfile=/ABS        ConnectSecureUDP; needs -tags secureudp
+//	secureudp://HOST:PORT?masterkeyfile=/ABS  ConnectSecureUDPWithMaster
+//
+// HOST is a name or IPv4 address (letters, digits, '-', '.', '_'), or an
+// IPv6 address in brackets with an optional zone: [::1], [fe80::1%eth0].
+// PORT is a decimal number in 1..65535. A secureudp target names exactly
+// one key file, by absolute path; the file holds the key as LoadKeyFile
+// reads it. Keys never travel inside the string. Schemes are lower case;
+// relative paths, a missing port, a udp target with parameters, a path
+// after HOST:PORT, both key kinds at once, a key parameter given twice, a
+// relative or empty key file path, an inline key (key=, masterkey=) and any
+// other parameter are refused with an error matching ErrInvalidTarget,
+// before any system call and without repeating parameter values. A valid
+// target for a transport the program was built without fails with an
+// error matching ErrTransportNotBuilt that names the missing tag; the
+// default build links neither the net package nor golang.org/x/crypto for
+// ConnectTo's sake. Everything after parsing is the named constructor's:
+// its checks, its errors, its behaviour.
+//
 // # Build tags
 //
 // A build without tags has the frame codec and the Unix datagram transport

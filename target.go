@@ -1,0 +1,357 @@
+package varta
+
+import (
+	"errors"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+)
+
+// ObserverEnv is the environment variable ConnectFromEnv reads: the
+// observer's target string, as ConnectTo takes it.
+const ObserverEnv = "VARTA_OBSERVER"
+
+// ErrInvalidTarget is matched (errors.Is) by the error ConnectTo and
+// ConnectFromEnv return for a target string that breaks the grammar in the
+// package documentation, and by ConnectFromEnv's error when ObserverEnv is
+// unset or empty. It is returned before any system call.
+var ErrInvalidTarget = errors.New("varta: invalid observer target")
+
+// ErrTransportNotBuilt is matched (errors.Is) by the error ConnectTo and
+// ConnectFromEnv return for a valid target whose transport this program
+// was built without: udp:// needs -tags udp (or secureudp), secureudp://
+// needs -tags secureudp.
+var ErrTransportNotBuilt = errors.New("varta: transport not built into this program")
+
+// targetError carries a message of its own and matches (errors.Is) the
+// error it wraps.
+type targetError struct {
+	msg string
+	err error
+}
+
+func (e *targetError) Error() string { return e.msg }
+func (e *targetError) Unwrap() error { return e.err }
+
+// ConnectTo returns an agent for the observer that target names, with the
+// transport it names, so that the person who deploys a daemon chooses
+// where its beats go (see "Choosing the observer at run time" in the
+// package documentation for the grammar):
+//
+//	unix:///run/varta/observer.sock     Connect("/run/varta/observer.sock")
+//	/run/varta/observer.sock            the same
+//	unix:@varta                         Connect("@varta"), Linux only
+//	udp://127.0.0.1:9000                ConnectUDP("127.0.0.1", 9000)
+//	udp://[::1]:9000                    ConnectUDP("[::1]", 9000)
+//	secureudp://obs:9443?keyfile=/k     ConnectSecureUDP("obs", 9443, key read from /k)
+//	secureudp://obs:9443?masterkeyfile=/k  ConnectSecureUDPWithMaster(...)
+//
+// A target that breaks the grammar fails with an error matching
+// ErrInvalidTarget before any system call; the error never repeats a
+// parameter's value, so a key written into the string by mistake does not
+// end up in a log. A valid target whose transport the program was built
+// without fails with an error matching ErrTransportNotBuilt that names the
+// missing build tag. Otherwise ConnectTo returns what the constructor
+// above returns, with its checks and errors. For secureudp:// the key file
+// is read with LoadKeyFile first, and ConnectTo wipes the key it read once
+// the agent holds its own copy.
+func ConnectTo(target string) (*Varta, error) {
+	t, err := parseTarget(target)
+	if err != nil {
+		return nil, err
+	}
+	switch t.transport {
+	case targetUDP:
+		return dialUDPTarget(t)
+	case targetSecureUDP:
+		return dialSecureTarget(t)
+	}
+	return Connect(t.path)
+}
+
+// ConnectFromEnv is ConnectTo with the target in the environment variable
+// VARTA_OBSERVER (ObserverEnv), for example
+// VARTA_OBSERVER=unix:///run/varta/observer.sock. An unset or empty
+// variable fails with an error matching ErrInvalidTarget that names the
+// variable; other errors are ConnectTo's, their message prefixed with the
+// variable's name.
+func ConnectFromEnv() (*Varta, error) {
+	target := os.Getenv(ObserverEnv)
+	if target == "" {
+		return nil, &targetError{
+			msg: "varta: " + ObserverEnv + " is unset or empty: set it to the observer's address, such as " + ObserverEnv + "=unix:///run/varta/observer.sock",
+			err: ErrInvalidTarget,
+		}
+	}
+	v, err := ConnectTo(target)
+	if err != nil {
+		return nil, &targetError{msg: "varta: " + ObserverEnv + ": " + strings.TrimPrefix(err.Error(), "varta: "), err: err}
+	}
+	return v, nil
+}
+
+// targetTransport is the transport a target names.
+type targetTransport uint8
+
+const (
+	targetUnix targetTransport = iota + 1
+	targetUDP
+	targetSecureUDP
+)
+
+// observerTarget is a parsed target: the arguments of the constructor that
+// ConnectTo calls.
+type observerTarget struct {
+	transport targetTransport
+	path      string // unix: an absolute path, or '@' and an abstract name
+	host      string // udp, secureudp: a name, an IPv4 address or a bracketed IPv6 address
+	port      int    // udp, secureudp: 1..65535
+	keyFile   string // secureudp: the absolute path of the key file
+	master    bool   // secureudp: keyFile holds a master key
+}
+
+// targetForms lists the forms of a target for error messages.
+const targetForms = "unix:///absolute/path, /absolute/path, unix:@name (Linux), udp://host:port or secureudp://host:port?keyfile=/absolute/path"
+
+// invalidTarget returns an error matching ErrInvalidTarget that says what
+// is wrong.
+func invalidTarget(what string) error {
+	return &targetError{msg: "varta: invalid observer target: " + what, err: ErrInvalidTarget}
+}
+
+// parseTarget checks a target string against the grammar of ConnectTo and
+// returns its parts. It makes no system call.
+func parseTarget(s string) (observerTarget, error) {
+	if s == "" {
+		return observerTarget{}, invalidTarget("the target is empty; write " + targetForms)
+	}
+	if strings.TrimSpace(s) != s {
+		return observerTarget{}, invalidTarget("the target has white space around it; remove it")
+	}
+	if s[0] == '/' {
+		return observerTarget{transport: targetUnix, path: s}, nil
+	}
+	colon := strings.IndexByte(s, ':')
+	if colon < 0 {
+		return observerTarget{}, invalidTarget("no scheme, and not an absolute path; write " + targetForms)
+	}
+	scheme, rest := s[:colon], s[colon+1:]
+	switch scheme {
+	case "unix":
+		return parseUnixTarget(rest)
+	case "udp", "secureudp":
+		if !strings.HasPrefix(rest, "//") {
+			return observerTarget{}, invalidTarget("write " + scheme + "://host:port")
+		}
+		return parseNetTarget(scheme, rest[2:])
+	}
+	return observerTarget{}, invalidTarget("unknown scheme" + quoteName(scheme) + "; the schemes are unix, udp and secureudp (lower case); write " + targetForms)
+}
+
+// parseUnixTarget parses what follows "unix:".
+func parseUnixTarget(rest string) (observerTarget, error) {
+	switch {
+	case strings.HasPrefix(rest, "@"):
+		if rest == "@" {
+			return observerTarget{}, invalidTarget("unix:@ needs a name after the @")
+		}
+		if runtime.GOOS != "linux" {
+			return observerTarget{}, invalidTarget("abstract sockets (unix:@name) exist only on Linux; name a socket file with unix:///absolute/path")
+		}
+		return observerTarget{transport: targetUnix, path: rest}, nil
+	case strings.HasPrefix(rest, "//"):
+		path := rest[2:]
+		if !strings.HasPrefix(path, "/") {
+			return observerTarget{}, invalidTarget("unix:// is followed by an absolute path, so the target starts with three slashes: unix:///run/varta/observer.sock")
+		}
+		if strings.IndexByte(path, '?') >= 0 {
+			return observerTarget{}, invalidTarget("a unix:// target takes no parameters ('?'); a bare absolute path is taken as it is, '?' included")
+		}
+		return observerTarget{transport: targetUnix, path: path}, nil
+	}
+	return observerTarget{}, invalidTarget("write unix:///absolute/path or unix:@name")
+}
+
+// parseNetTarget parses what follows "udp://" or "secureudp://":
+// host:port, and for secureudp the one key parameter.
+func parseNetTarget(scheme, rest string) (observerTarget, error) {
+	t := observerTarget{transport: targetUDP}
+	if scheme == "secureudp" {
+		t.transport = targetSecureUDP
+	}
+	hostport, query, hasQuery := strings.Cut(rest, "?")
+	if strings.IndexByte(hostport, '/') >= 0 {
+		return observerTarget{}, invalidTarget("a " + scheme + ":// target has no path after host:port")
+	}
+	host, port, err := splitHostPort(scheme, hostport)
+	if err != nil {
+		return observerTarget{}, err
+	}
+	t.host, t.port = host, port
+	if t.transport == targetUDP {
+		if hasQuery {
+			return observerTarget{}, invalidTarget("a udp:// target takes no parameters ('?'); for keys use secureudp://host:port?keyfile=/absolute/path")
+		}
+		return t, nil
+	}
+	if !hasQuery {
+		return observerTarget{}, invalidTarget("secureudp:// needs a key file: add ?keyfile=/absolute/path (shared key) or ?masterkeyfile=/absolute/path (master key)")
+	}
+	if err := parseKeyParams(&t, query); err != nil {
+		return observerTarget{}, err
+	}
+	return t, nil
+}
+
+// splitHostPort splits host:port, where host is a name or IPv4 address of
+// letters, digits, '-', '.' and '_', or an IPv6 address in brackets with
+// an optional %zone, and port is a decimal number in 1..65535. Whether the
+// host is a valid address or a name that resolves is for ConnectUDP to say.
+func splitHostPort(scheme, hostport string) (host string, port int, err error) {
+	var portText string
+	if strings.HasPrefix(hostport, "[") {
+		end := strings.IndexByte(hostport, ']')
+		if end < 0 {
+			return "", 0, invalidTarget("the IPv6 address has no closing ']'")
+		}
+		host = hostport[:end+1]
+		if !validBracketedHost(host[1:end]) {
+			return "", 0, invalidTarget("between brackets goes an IPv6 address, with an optional %zone: " + strconv.Quote(host))
+		}
+		after := hostport[end+1:]
+		if after == "" {
+			return "", 0, invalidTarget("the port is missing: write " + scheme + "://" + host + ":port")
+		}
+		if after[0] != ':' {
+			return "", 0, invalidTarget("']' must be followed by :port")
+		}
+		portText = after[1:]
+	} else {
+		colon := strings.LastIndexByte(hostport, ':')
+		if colon < 0 {
+			return "", 0, invalidTarget("the port is missing: write " + scheme + "://host:port")
+		}
+		host, portText = hostport[:colon], hostport[colon+1:]
+		if host == "" {
+			return "", 0, invalidTarget("the host is empty: write " + scheme + "://host:port")
+		}
+		if strings.IndexByte(host, ':') >= 0 {
+			return "", 0, invalidTarget("an IPv6 address goes in brackets: " + scheme + "://[::1]:9000")
+		}
+		if !validHostName(host) {
+			return "", 0, invalidTarget("the host " + strconv.Quote(host) + " has a character other than letters, digits, '-', '.' and '_'")
+		}
+	}
+	if portText == "" {
+		return "", 0, invalidTarget("the port is missing after ':'")
+	}
+	port, ok := parsePort(portText)
+	if !ok {
+		return "", 0, invalidTarget("the port must be a decimal number in 1..65535")
+	}
+	return host, port, nil
+}
+
+// parsePort reads a decimal port in 1..65535, digits only.
+func parsePort(s string) (int, bool) {
+	if len(s) > 5 {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, n >= 1 && n <= 65535
+}
+
+// validHostName reports whether s is made of the characters of DNS names
+// and IPv4 addresses.
+func validHostName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// validBracketedHost reports whether s, the text between brackets, is made
+// of the characters of an IPv6 address (with at least one ':') and an
+// optional non-empty %zone.
+func validBracketedHost(s string) bool {
+	addr, zone, hasZone := strings.Cut(s, "%")
+	if hasZone && !validHostName(zone) {
+		return false
+	}
+	if strings.IndexByte(addr, ':') < 0 {
+		return false
+	}
+	for i := 0; i < len(addr); i++ {
+		c := addr[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' || c == ':' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// parseKeyParams reads the parameters of a secureudp:// target: exactly
+// one of keyfile and masterkeyfile, with an absolute path. Values never
+// appear in errors: a key pasted into the string must not reach a log.
+func parseKeyParams(t *observerTarget, query string) error {
+	if query == "" {
+		return invalidTarget("nothing after '?': write ?keyfile=/absolute/path or ?masterkeyfile=/absolute/path")
+	}
+	for i, param := range strings.Split(query, "&") {
+		nth := "parameter " + strconv.Itoa(i+1)
+		name, value, ok := strings.Cut(param, "=")
+		if !ok {
+			return invalidTarget(nth + " has no '=': write keyfile=/absolute/path or masterkeyfile=/absolute/path")
+		}
+		switch name {
+		case "keyfile", "masterkeyfile":
+		case "key", "masterkey":
+			return invalidTarget("keys are never written into the target: put the key (64 hexadecimal characters) in a file and name it with " + name + "file=/absolute/path")
+		default:
+			return invalidTarget(nth + quoteName(name) + " is unknown; the parameters are keyfile and masterkeyfile")
+		}
+		if t.keyFile != "" {
+			if t.master == (name == "masterkeyfile") {
+				return invalidTarget(name + " is given twice")
+			}
+			return invalidTarget("keyfile and masterkeyfile are both given: name one key, shared (keyfile) or master (masterkeyfile)")
+		}
+		switch {
+		case value == "":
+			return invalidTarget(name + " is empty: write " + name + "=/absolute/path")
+		case value[0] != '/':
+			return invalidTarget(name + " must be an absolute path, starting with '/', of a file that holds the key; the key itself never goes into the target")
+		case strings.IndexByte(value, 0) >= 0:
+			return invalidTarget(name + " contains a NUL byte")
+		}
+		t.keyFile, t.master = value, name == "masterkeyfile"
+	}
+	return nil
+}
+
+// quoteName returns " " and the quoted name, for error messages, if it is
+// short and made of letters, digits, '-' and '_'; otherwise "" (it may be
+// something that must not be repeated, such as a key).
+func quoteName(name string) string {
+	if len(name) == 0 || len(name) > 16 {
+		return ""
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return ""
+		}
+	}
+	return " " + strconv.Quote(name)
+}

@@ -1,0 +1,18 @@
+//go:build !(udp || secureudp)
+
+package varta
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestConnectToUDPWithoutTheTagNamesTheTag(t *testing.T) {
+	for _, target := range []string{"udp://127.0.0.1:9000", "udp://[::1]:9000", "udp://observer.internal:9000"} {
+		v, err := ConnectTo(target)
+		if v != nil || !errors.Is(err, ErrTransportNotBuilt) || !strings.Contains(err.Error(), "built without -tags udp") {
+			t.Errorf("ConnectTo(%q) = %v, %v; want ErrTransportNotBuilt saying the program was built without -tags udp", target, v, err)
+		}
+	}
+}

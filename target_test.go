@@ -1,0 +1,273 @@
+package varta
+
+import (
+	"errors"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// formatTarget writes t back as the canonical target string: the fuzz
+// target checks that every accepted string means the same settings once
+// written this way.
+func formatTarget(t observerTarget) string {
+	switch t.transport {
+	case targetUnix:
+		if strings.HasPrefix(t.path, "@") {
+			return "unix:" + t.path
+		}
+		if strings.Contains(t.path, "?") {
+			return t.path // unix:// takes no '?'; a bare path does
+		}
+		return "unix://" + t.path
+	case targetUDP:
+		return "udp://" + t.host + ":" + strconv.Itoa(t.port)
+	case targetSecureUDP:
+		param := "keyfile="
+		if t.master {
+			param = "masterkeyfile="
+		}
+		return "secureudp://" + t.host + ":" + strconv.Itoa(t.port) + "?" + param + t.keyFile
+	}
+	return ""
+}
+
+// goodTargets are accepted on every system; each comes with the settings
+// it must parse to.
+var goodTargets = []struct {
+	in   string
+	want observerTarget
+}{
+	{"unix:///run/varta/observer.sock", observerTarget{transport: targetUnix, path: "/run/varta/observer.sock"}},
+	{"/run/varta/observer.sock", observerTarget{transport: targetUnix, path: "/run/varta/observer.sock"}},
+	{"/tmp/odd name?x=1#y", observerTarget{transport: targetUnix, path: "/tmp/odd name?x=1#y"}},
+	{"unix:///", observerTarget{transport: targetUnix, path: "/"}},
+	{"udp://127.0.0.1:9000", observerTarget{transport: targetUDP, host: "127.0.0.1", port: 9000}},
+	{"udp://[::1]:9000", observerTarget{transport: targetUDP, host: "[::1]", port: 9000}},
+	{"udp://[fe80::1%eth0]:1", observerTarget{transport: targetUDP, host: "[fe80::1%eth0]", port: 1}},
+	{"udp://observer.internal:65535", observerTarget{transport: targetUDP, host: "observer.internal", port: 65535}},
+	{"udp://my_host-2:09000", observerTarget{transport: targetUDP, host: "my_host-2", port: 9000}},
+	{"secureudp://observer.internal:9443?keyfile=/etc/varta/agent.key", observerTarget{transport: targetSecureUDP, host: "observer.internal", port: 9443, keyFile: "/etc/varta/agent.key"}},
+	{"secureudp://[::1]:9443?masterkeyfile=/etc/varta/master.key", observerTarget{transport: targetSecureUDP, host: "[::1]", port: 9443, keyFile: "/etc/varta/master.key", master: true}},
+	{"secureudp://10.0.0.7:9443?keyfile=/k=v?w", observerTarget{transport: targetSecureUDP, host: "10.0.0.7", port: 9443, keyFile: "/k=v?w"}},
+}
+
+func TestParseTargetAcceptsEachForm(t *testing.T) {
+	for _, tc := range goodTargets {
+		got, err := parseTarget(tc.in)
+		if err != nil {
+			t.Errorf("parseTarget(%q): %v", tc.in, err)
+			continue
+		}
+		if got != tc.want {
+			t.Errorf("parseTarget(%q) = %+v, want %+v", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestParseTargetAbstractSocketOnlyOnLinux(t *testing.T) {
+	got, err := parseTarget("unix:@varta")
+	if runtime.GOOS == "linux" {
+		if want := (observerTarget{transport: targetUnix, path: "@varta"}); err != nil || got != want {
+			t.Fatalf("parseTarget(unix:@varta) = %+v, %v; want %+v", got, err, want)
+		}
+		return
+	}
+	if !errors.Is(err, ErrInvalidTarget) || !strings.Contains(err.Error(), "only on Linux") {
+		t.Fatalf("parseTarget(unix:@varta) on %s: %v, want an error saying abstract sockets are Linux only", runtime.GOOS, err)
+	}
+}
+
+// testHexKey is a key as a careless operator might paste it into a target.
+const testHexKey = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+
+func TestParseTargetRefusesBadInputBeforeAnySystemCall(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string // want: in the message
+	}{
+		// The string as a whole.
+		{"", "the target is empty"},
+		{" unix:///run/x.sock", "white space"},
+		{"udp://127.0.0.1:9000\n", "white space"},
+		{"run/varta/observer.sock", "not an absolute path"},
+		{"./observer.sock", "not an absolute path"},
+		{"@varta", "not an absolute path"},
+		// Schemes.
+		{"tcp://127.0.0.1:9000", `unknown scheme "tcp"`},
+		{"UDP://127.0.0.1:9000", `unknown scheme "UDP"`},
+		{"http://observer/", `unknown scheme "http"`},
+		{"udp:127.0.0.1:9000", "write udp://host:port"},
+		{"secureudp:/x:1?keyfile=/k", "write secureudp://host:port"},
+		{"unix:/run/x.sock", "write unix:///absolute/path or unix:@name"},
+		{"unix:run/x.sock", "write unix:///absolute/path or unix:@name"},
+		{"unix://run/x.sock", "three slashes"},
+		{"unix://", "three slashes"},
+		{"unix:@", "needs a name"},
+		{"unix:///run/x.sock?keyfile=/k", "takes no parameters"},
+		// Host and port.
+		{"udp://127.0.0.1", "port is missing"},
+		{"udp://observer.internal", "port is missing"},
+		{"udp://[::1]", "port is missing"},
+		{"udp://127.0.0.1:", "port is missing"},
+		{"udp://[::1]:", "port is missing"},
+		{"secureudp://observer.internal?keyfile=/etc/varta/agent.key", "port is missing"},
+		{"udp://:9000", "host is empty"},
+		{"udp://127.0.0.1:0", "1..65535"},
+		{"udp://127.0.0.1:65536", "1..65535"},
+		{"udp://127.0.0.1:999999", "1..65535"},
+		{"udp://127.0.0.1:-1", "1..65535"},
+		{"udp://127.0.0.1:+9000", "1..65535"},
+		{"udp://127.0.0.1:90 00", "1..65535"},
+		{"udp://127.0.0.1:http", "1..65535"},
+		{"udp://::1:9000", "IPv6 address goes in brackets"},
+		{"udp://[::1:9000", "no closing ']'"},
+		{"udp://[::1]9000", "followed by :port"},
+		{"udp://[]:9000", "between brackets"},
+		{"udp://[localhost]:9000", "between brackets"},
+		{"udp://[127.0.0.1]:9000", "between brackets"},
+		{"udp://[fe80::1%]:9000", "between brackets"},
+		{"udp://user@observer:9000", "has a character other than"},
+		{"udp://obs%eth0:9000", "has a character other than"},
+		{"udp://observer.internal:9000/", "no path"},
+		{"udp://observer.internal:9000/beats", "no path"},
+		{"udp://127.0.0.1:9000?keyfile=/etc/varta/agent.key", "udp:// target takes no parameters"},
+		// Key parameters.
+		{"secureudp://127.0.0.1:9443", "needs a key file"},
+		{"secureudp://127.0.0.1:9443?", "nothing after '?'"},
+		{"secureudp://127.0.0.1:9443?keyfile=etc/varta/agent.key", "must be an absolute path"},
+		{"secureudp://127.0.0.1:9443?keyfile=./agent.key", "must be an absolute path"},
+		{"secureudp://127.0.0.1:9443?masterkeyfile=master.key", "must be an absolute path"},
+		{"secureudp://127.0.0.1:9443?keyfile=", "keyfile is empty"},
+		{"secureudp://127.0.0.1:9443?keyfile=/a\x00b", "NUL"},
+		{"secureudp://127.0.0.1:9443?keyfile=/a&masterkeyfile=/b", "both given"},
+		{"secureudp://127.0.0.1:9443?masterkeyfile=/b&keyfile=/a", "both given"},
+		{"secureudp://127.0.0.1:9443?keyfile=/a&keyfile=/b", "keyfile is given twice"},
+		{"secureudp://127.0.0.1:9443?keyfile=/a&", "parameter 2 has no '='"},
+		{"secureudp://127.0.0.1:9443?keyfile", "parameter 1 has no '='"},
+		{"secureudp://127.0.0.1:9443?keyfile=/a&timeout=5", `parameter 2 "timeout" is unknown`},
+		{"secureudp://127.0.0.1:9443?KeyFile=/a", `parameter 1 "KeyFile" is unknown`},
+		{"secureudp://127.0.0.1:9443?keyfile=/a#frag", ""}, // accepted: '#' is part of the path
+	} {
+		_, err := parseTarget(tc.in)
+		if tc.want == "" {
+			if err != nil {
+				t.Errorf("parseTarget(%q): %v, want it accepted", tc.in, err)
+			}
+			continue
+		}
+		if !errors.Is(err, ErrInvalidTarget) {
+			t.Errorf("parseTarget(%q) = %v, want an error matching ErrInvalidTarget", tc.in, err)
+			continue
+		}
+		if !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("parseTarget(%q) = %q, want it to say %q", tc.in, err, tc.want)
+		}
+		// ConnectTo refuses the same way; a system call would have
+		// made a different error (or an agent).
+		if _, cerr := ConnectTo(tc.in); cerr == nil || cerr.Error() != err.Error() {
+			t.Errorf("ConnectTo(%q) = %v, want %v", tc.in, cerr, err)
+		}
+	}
+}
+
+// TestParseTargetNeverRepeatsAKeyGivenInline writes a key everywhere an
+// operator might paste one and checks that the error refuses it without
+// quoting it.
+func TestParseTargetNeverRepeatsAKeyGivenInline(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"secureudp://127.0.0.1:9443?key=" + testHexKey, "put the key (64 hexadecimal characters) in a file"},
+		{"secureudp://127.0.0.1:9443?masterkey=" + testHexKey, "masterkeyfile=/absolute/path"},
+		{"secureudp://127.0.0.1:9443?keyfile=" + testHexKey, "must be an absolute path"},
+		{"secureudp://127.0.0.1:9443?" + testHexKey, "has no '='"},
+		{"secureudp://127.0.0.1:9443?" + testHexKey + "=1", "is unknown"},
+		{"secureudp://127.0.0.1:9443?psk=" + testHexKey, `"psk" is unknown`},
+		{"secureudp://127.0.0.1:9443?keyfile=/k&key=" + testHexKey, "never written into the target"},
+		{testHexKey, "not an absolute path"},
+		{testHexKey + ":", "unknown scheme"},
+		{testHexKey + "@127.0.0.1:9443", "unknown scheme;"},
+	} {
+		_, err := parseTarget(tc.in)
+		if !errors.Is(err, ErrInvalidTarget) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("parseTarget(key in %q form) = %v, want an ErrInvalidTarget saying %q", strings.ReplaceAll(tc.in, testHexKey, "KEY"), err, tc.want)
+			continue
+		}
+		for _, part := range []string{testHexKey[:16], testHexKey[16:32], testHexKey[32:48], testHexKey[48:]} {
+			if strings.Contains(err.Error(), part) {
+				t.Errorf("the error for the key in %q form repeats key material: %q", strings.ReplaceAll(tc.in, testHexKey, "KEY"), err)
+				break
+			}
+		}
+	}
+}
+
+func TestConnectFromEnvNamesTheVariableWhenUnsetOrEmpty(t *testing.T) {
+	t.Setenv(ObserverEnv, "")
+	v, err := ConnectFromEnv()
+	if v != nil || !errors.Is(err, ErrInvalidTarget) {
+		t.Fatalf("ConnectFromEnv() = %v, %v; want an error matching ErrInvalidTarget", v, err)
+	}
+	if !strings.Contains(err.Error(), "VARTA_OBSERVER is unset or empty: set it") {
+		t.Fatalf("error %q does not say which variable to set", err)
+	}
+}
+
+func TestConnectFromEnvPrefixesTheVariableToConnectToErrors(t *testing.T) {
+	t.Setenv(ObserverEnv, "udp://127.0.0.1")
+	_, err := ConnectFromEnv()
+	const want = "varta: VARTA_OBSERVER: invalid observer target: the port is missing"
+	if !errors.Is(err, ErrInvalidTarget) || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("ConnectFromEnv() = %v, want an ErrInvalidTarget starting %q", err, want)
+	}
+}
+
+// FuzzParseTarget checks that parseTarget never panics, refuses only with
+// ErrInvalidTarget, and that every string it accepts has valid settings
+// that round-trip: written back as a canonical target, they parse to the
+// same settings, and writing those again gives the same string.
+func FuzzParseTarget(f *testing.F) {
+	for _, tc := range goodTargets {
+		f.Add(tc.in)
+	}
+	for _, s := range []string{
+		"", "unix:@varta", "udp://[::1", "udp://a:1?", "secureudp://h:1?keyfile=/a&masterkeyfile=/b",
+		"secureudp://h:1?key=" + testHexKey, "unix://x", "x:", ":", "//", "udp://", "secureudp://[",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := parseTarget(s)
+		if err != nil {
+			if !errors.Is(err, ErrInvalidTarget) {
+				t.Fatalf("parseTarget(%q) = %v, want an error matching ErrInvalidTarget", s, err)
+			}
+			return
+		}
+		switch got.transport {
+		case targetUnix:
+			if got.path == "" || got.path[0] != '/' && got.path[0] != '@' || got.host != "" || got.port != 0 || got.keyFile != "" || got.master {
+				t.Fatalf("parseTarget(%q) = %+v: not a unix target", s, got)
+			}
+		case targetUDP, targetSecureUDP:
+			if got.path != "" || got.host == "" || got.port < 1 || got.port > 65535 {
+				t.Fatalf("parseTarget(%q) = %+v: bad host or port", s, got)
+			}
+			if (got.transport == targetSecureUDP) != strings.HasPrefix(got.keyFile, "/") || got.master && got.transport != targetSecureUDP {
+				t.Fatalf("parseTarget(%q) = %+v: bad key file", s, got)
+			}
+		default:
+			t.Fatalf("parseTarget(%q) = %+v: no transport", s, got)
+		}
+		canon := formatTarget(got)
+		again, err := parseTarget(canon)
+		if err != nil {
+			t.Fatalf("parseTarget(%q) accepted, but its canonical form %q is refused: %v", s, canon, err)
+		}
+		if again != got {
+			t.Fatalf("parseTarget(%q) = %+v, but its canonical form %q parses to %+v", s, got, canon, again)
+		}
+		if back := formatTarget(again); back != canon {
+			t.Fatalf("canonical form of %q is %q, then %q", s, canon, back)
+		}
+	})
+}
