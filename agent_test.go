@@ -257,13 +257,60 @@ func TestAutoReconnectFindsObserverRestartedOnSamePath(t *testing.T) {
 	}
 }
 
-// TestWithoutAutoReconnectARestartedObserverIsNotFound restarts the
-// observer on the same path: the agent's socket still points at the dead
-// one, so beats are dropped (the first send learns the peer is gone, later
-// ones find the socket disconnected) until Reconnect.
-func TestWithoutAutoReconnectARestartedObserverIsNotFound(t *testing.T) {
+// TestObserverRestartedFiveTimesHealsByDefault restarts the observer 5
+// times under a beating agent left at its default settings: the observer
+// is killed (its socket file stays behind) or shuts down (the file is
+// removed), is down for zero, one or two beats, and binds the path again.
+// The first beat after each restart is Sent and arrives, and the observer
+// sees every nonce in order with no gap (R3.7).
+func TestObserverRestartedFiveTimesHealsByDefault(t *testing.T) {
 	r := listen(t)
 	v := connectTo(t, r)
+	s := newStream(t)
+	path := r.path
+	payload := uint32(0)
+	beatArrives := func() {
+		t.Helper()
+		payload++
+		if out := v.Beat(StatusOK, payload); !out.IsSent() {
+			t.Fatalf("beat %d = %v, want Sent", payload, out)
+		}
+		if o := s.accept(r.recv()); o.payload != payload {
+			t.Fatalf("frame carries payload %d, want %d", o.payload, payload)
+		}
+	}
+	var down uint64
+	for restart := range 5 {
+		for range 3 {
+			beatArrives()
+		}
+		r.close()
+		if restart%2 == 1 {
+			os.Remove(path)
+		}
+		for range restart % 3 {
+			if out := v.Beat(StatusOK, 0); !out.IsDropped() {
+				t.Fatalf("restart %d: beat with the observer down = %v, want Dropped", restart, out)
+			}
+			down++
+		}
+		r = listenAt(t, path)
+		beatArrives() // the first beat after the restart
+	}
+	st := v.Stats()
+	if st.Sent != uint64(payload) || st.Dropped() != down || st.Reconnects != 5 || st.Failed != 0 {
+		t.Fatalf("Stats = %+v, want %d sent, %d dropped, 5 reconnects", st, payload, down)
+	}
+}
+
+// TestWithSelfHealingOffARestartedObserverIsNotFound turns self-healing
+// off and restarts the observer on the same path: the agent's socket still
+// points at the dead one, so beats are dropped (the first send learns the
+// peer is gone, later ones find the socket disconnected) until Reconnect.
+func TestWithSelfHealingOffARestartedObserverIsNotFound(t *testing.T) {
+	r := listen(t)
+	v := connectTo(t, r)
+	v.SetReconnectAfter(0)
 	s := newStream(t)
 	v.Beat(StatusOK, 0)
 	s.accept(r.recv())

@@ -135,6 +135,11 @@ func (t *udpTransport) reconnect() error {
 	return nil
 }
 
+// confirmsObserver is false: a UDP connect succeeds whether or not
+// anything listens at the port, so a send on a fresh socket says nothing
+// about the observer (R3.7).
+func (t *udpTransport) confirmsObserver() bool { return false }
+
 func (t *udpTransport) describe(err error) error {
 	return t.peer.describe(err)
 }

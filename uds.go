@@ -81,6 +81,11 @@ func (t *udsTransport) reconnect() error {
 	return nil
 }
 
+// confirmsObserver is true: connect fails unless an observer's socket is
+// bound at the address, so a frame resent after a reconnect can reach it
+// (R3.7).
+func (t *udsTransport) confirmsObserver() bool { return true }
+
 // describe says what a failed connect means: a missing socket file, a
 // stale one, a file that is not a socket, a permission problem.
 func (t *udsTransport) describe(err error) error {
