@@ -32,3 +32,16 @@ type transport interface {
 	// close releases the socket and wipes key material.
 	close() error
 }
+
+// setupError is an error of Connect, Reconnect or a constructor's checks:
+// its message says what happened and what to do, and errors.Is and
+// errors.As see the error it wraps (a sentinel such as ErrInvalidPath, a
+// syscall.Errno, a *net.DNSError).
+type setupError struct {
+	msg string
+	err error
+}
+
+func (e *setupError) Error() string { return e.msg }
+
+func (e *setupError) Unwrap() error { return e.err }
