@@ -597,3 +597,78 @@ func closeWhileBeating(t *testing.T, v *Varta) Stats {
 	}
 	return sum
 }
+
+// countingTransport is a transport whose every send is refused with
+// refusal and whose reconnects succeed when reconnectOK is set; it counts
+// the reconnects asked of it.
+type countingTransport struct {
+	refusal     BeatOutcome
+	reconnectOK bool
+	confirms    bool
+	reconnects  int
+	sends       int
+}
+
+func (c *countingTransport) send(*[FrameBytes]byte) BeatOutcome { c.sends++; return c.refusal }
+func (c *countingTransport) sendTerminal(*[FrameBytes]byte) BeatOutcome {
+	return c.refusal
+}
+func (c *countingTransport) restart(uint32) error { return nil }
+func (c *countingTransport) reconnect() error {
+	c.reconnects++
+	if c.reconnectOK {
+		return nil
+	}
+	return syscall.ECONNREFUSED
+}
+func (c *countingTransport) confirmsObserver() bool { return c.confirms }
+func (c *countingTransport) describe(err error) error {
+	return err
+}
+func (c *countingTransport) close() error { return nil }
+
+// TestDeadObserverCostsAtMostOneReconnectPerBeat beats 100 times into an
+// observer that is gone, on transports that do and do not confirm an
+// observer, whose reconnects fail or succeed: no beat asks for more than
+// one reconnect, and no beat sends more than twice (the send and, after a
+// reconnect that confirms an observer, one resend). Drops that do not
+// count ask for none.
+func TestDeadObserverCostsAtMostOneReconnectPerBeat(t *testing.T) {
+	for _, tc := range []struct {
+		name                  string
+		tr                    countingTransport
+		set                   func(v *Varta)
+		wantReconnects, sends int
+	}{
+		{"uds-like/reconnect-fails", countingTransport{refusal: dropped(PeerGone), confirms: true}, nil, 100, 100},
+		{"uds-like/reconnect-succeeds", countingTransport{refusal: dropped(NoObserver), confirms: true, reconnectOK: true}, nil, 100, 200},
+		{"uds-like/queue-full", countingTransport{refusal: dropped(KernelQueueFull), confirms: true, reconnectOK: true}, nil, 0, 100},
+		{"uds-like/storage-full", countingTransport{refusal: dropped(StorageFull), confirms: true, reconnectOK: true}, nil, 0, 100},
+		{"udp-like/default", countingTransport{refusal: dropped(NoObserver), reconnectOK: true}, nil, 0, 100},
+		{"udp-like/reconnect-after-1", countingTransport{refusal: dropped(NoObserver), reconnectOK: true}, func(v *Varta) { v.SetReconnectAfter(1) }, 100, 100},
+		{"uds-like/reconnect-after-3", countingTransport{refusal: dropped(PeerGone), confirms: true}, func(v *Varta) { v.SetReconnectAfter(3) }, 98, 100},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := tc.tr
+			v, err := newAgent(&tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.set != nil {
+				tc.set(v)
+			}
+			for i := range 100 {
+				before, sends := tr.reconnects, tr.sends
+				if out := v.Beat(StatusOK, 0); !out.IsDropped() {
+					t.Fatalf("beat %d = %v, want Dropped", i, out)
+				}
+				if tr.reconnects-before > 1 || tr.sends-sends > 2 {
+					t.Fatalf("beat %d asked for %d reconnects and %d sends", i, tr.reconnects-before, tr.sends-sends)
+				}
+			}
+			if tr.reconnects != tc.wantReconnects || tr.sends != tc.sends {
+				t.Fatalf("%d reconnects and %d sends in 100 beats, want %d and %d", tr.reconnects, tr.sends, tc.wantReconnects, tc.sends)
+			}
+		})
+	}
+}
