@@ -129,11 +129,11 @@ func defaultReconnectAfter(tr transport) uint32 {
 // first beat after the restart, with no call by the program.
 //
 // Two rare beats do more than send. A beat that reconnects (fork recovery,
-// or the self-healing of SetReconnectAfter) makes a few non-blocking socket
-// calls, at most one socket and one connect, whether or not they succeed;
-// over secure UDP a fork recovery also draws a salt from crypto/rand and
-// sets up a new cipher, which allocates. And the one beat in 2^64-1 whose
-// nonce wraps writes a fixed warning line to os.Stderr (R3.3).
+// or SetReconnectAfter) makes a few non-blocking socket calls, at most one
+// socket and one connect whether or not they succeed; over secure UDP a
+// successful reconnect also draws a salt from crypto/rand and sets up a new
+// cipher, which allocates. And the one beat in 2^64-1 whose nonce wraps
+// writes a fixed warning line to os.Stderr (R3.3).
 func (v *Varta) Beat(status Status, payload uint32) BeatOutcome {
 	switch {
 	case status == StatusStall:

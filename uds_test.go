@@ -73,10 +73,12 @@ func TestConnectMakesARelativePathAbsoluteOnce(t *testing.T) {
 	t.Chdir(t.TempDir())
 	r.close()
 	r = listenAt(t, r.path) // the observer restarts
-	beatThrough(t, v, r, s, 2)
 	if err := v.Reconnect(); err != nil {
 		t.Fatalf("Reconnect after a change of directory: %v", err)
 	}
+	beatThrough(t, v, r, s, 2)
+	r.close()
+	r = listenAt(t, r.path) // again, found by the automatic reconnect
 	beatThrough(t, v, r, s, 3)
 	if got := v.Stats().Reconnects; got != 2 {
 		t.Fatalf("Reconnects = %d, want 2", got)
