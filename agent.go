@@ -129,8 +129,8 @@ func defaultReconnectAfter(tr transport) uint32 {
 // first beat after the restart, with no call by the program.
 //
 // Two rare beats do more than send. A beat that reconnects (fork recovery,
-// or SetReconnectAfter) makes a few non-blocking socket calls, at most one
-// socket and one connect whether or not they succeed; over secure UDP a
+// or SetReconnectAfter) makes a few non-blocking socket calls, and tries
+// to reconnect at most once whether or not that succeeds; over secure UDP a
 // successful reconnect also draws a salt from crypto/rand and sets up a new
 // cipher, which allocates. And the one beat in 2^64-1 whose nonce wraps
 // writes a fixed warning line to os.Stderr (R3.3).
