@@ -25,7 +25,7 @@ type Varta struct {
 	epoch  time.Time // timestamps count nanoseconds from here
 	lastTS uint64    // last committed timestamp
 
-	drops          uint32 // consecutive Dropped outcomes
+	drops          uint32 // consecutive drops that count toward a reconnect (R3.7)
 	reconnectAfter uint32 // 0: never reconnect by itself
 
 	frame [FrameBytes]byte // encoding buffer, owned so a beat allocates nothing
@@ -92,10 +92,22 @@ func newAgent(tr transport) (*Varta, error) {
 		return nil, tr.describe(err)
 	}
 	return &Varta{
-		tr:    tr,
-		pid:   pid,
-		epoch: time.Now(),
+		tr:             tr,
+		pid:            pid,
+		epoch:          time.Now(),
+		reconnectAfter: defaultReconnectAfter(tr),
 	}, nil
+}
+
+// defaultReconnectAfter is the reconnect threshold an agent starts with
+// (R3.7): 1 where a reconnect can find a restarted observer (Unix
+// sockets), 0 over UDP, where the socket reaches a restarted observer
+// without one and a fresh socket could not tell whether anyone listens.
+func defaultReconnectAfter(tr transport) uint32 {
+	if tr.confirmsObserver() {
+		return 1
+	}
+	return 0
 }
 
 // Beat sends one frame with the given status and payload and reports what
@@ -111,11 +123,17 @@ func newAgent(tr transport) (*Varta, error) {
 // restored), the agent first reconnects and restarts its nonces at 1 and its
 // timestamps at 0; if that fails the beat is Failed.
 //
+// When the observer is gone (Dropped with NoObserver or PeerGone), the
+// beat may reconnect by itself: see SetReconnectAfter. Over a Unix socket
+// that is on by default, so an agent finds a restarted observer on the
+// first beat after the restart, with no call by the program.
+//
 // Two rare beats do more than send. A beat that reconnects (fork recovery,
-// or SetReconnectAfter) makes a few non-blocking socket calls; over secure
-// UDP a successful reconnect also draws a salt from crypto/rand and sets up
-// a new cipher, which allocates. And the one beat in 2^64-1 whose nonce
-// wraps writes a fixed warning line to os.Stderr (R3.3).
+// or SetReconnectAfter) makes a few non-blocking socket calls, and tries
+// to reconnect at most once whether or not that succeeds; over secure UDP a
+// successful reconnect also draws a salt from crypto/rand and sets up a new
+// cipher, which allocates. And the one beat in 2^64-1 whose nonce wraps
+// writes a fixed warning line to os.Stderr (R3.3).
 func (v *Varta) Beat(status Status, payload uint32) BeatOutcome {
 	switch {
 	case status == StatusStall:
@@ -160,33 +178,64 @@ func (v *Varta) Beat(status Status, payload uint32) BeatOutcome {
 	return out
 }
 
-// notSent handles a send the kernel did not accept. A Failed one ends any
-// run of drops. A Dropped one extends it, and the drop that completes a
-// run of reconnectAfter reconnects and resends the frame once (R3.7); a
-// failed reconnect leaves the run complete, so the next drop tries again.
-// notSent returns the final outcome and counts it in the stats, unless it
-// is Sent: Beat counts and commits that.
+// notSent handles a send the kernel did not accept (R3.7). A Failed one
+// ends any run of counting drops. A drop that says nobody is at the other
+// end (NoObserver, PeerGone) extends the run, and the drop that completes a
+// run of reconnectAfter reconnects; a failed reconnect leaves the run
+// complete, so the next counting drop tries again. Where a fresh socket
+// confirms an observer (Unix sockets) the frame is then sent once more and
+// the retry's outcome returned; over UDP the drop stands, since a send on a
+// fresh socket succeeds whether or not anyone listens. A full queue or
+// storage (KernelQueueFull, StorageFull) means the observer is there but
+// behind: such drops neither count nor reconnect, and leave the run as it
+// was. notSent returns the final outcome and counts it in the stats,
+// unless it is Sent: Beat counts and commits that.
 func (v *Varta) notSent(out BeatOutcome) BeatOutcome {
-	if out.IsDropped() {
-		v.drops++
-		if v.reconnectAfter == 0 || v.drops < v.reconnectAfter || v.tr.reconnect() != nil {
-			v.countDrop(out.reason)
-			return out
-		}
-		v.stats.Reconnects++
+	if out.IsFailed() {
 		v.drops = 0
-		if out = v.tr.send(&v.frame); out.IsSent() {
-			return out
-		}
-		if out.IsDropped() {
-			v.drops = 1
-			v.countDrop(out.reason)
-			return out
-		}
+		v.stats.Failed++
+		return out
 	}
-	v.drops = 0
-	v.stats.Failed++
+	if !v.healAfter(out.reason) {
+		v.countDrop(out.reason)
+		return out
+	}
+	if out = v.tr.send(&v.frame); out.IsSent() {
+		return out
+	}
+	if out.IsFailed() {
+		v.stats.Failed++
+		return out
+	}
+	if countsTowardReconnect(out.reason) {
+		v.drops = 1
+	}
+	v.countDrop(out.reason)
 	return out
+}
+
+// healAfter counts a drop for reason r toward a reconnect and reconnects
+// when the drop completes a run of reconnectAfter counting drops. It
+// reports whether the frame should be sent again on the fresh socket.
+func (v *Varta) healAfter(r DropReason) bool {
+	if !countsTowardReconnect(r) || v.reconnectAfter == 0 {
+		return false
+	}
+	if v.drops < v.reconnectAfter {
+		v.drops++
+	}
+	if v.drops < v.reconnectAfter || v.tr.reconnect() != nil {
+		return false
+	}
+	v.stats.Reconnects++
+	v.drops = 0
+	return v.tr.confirmsObserver()
+}
+
+// countsTowardReconnect reports whether a drop for reason r says that
+// nobody is at the other end, so that a reconnect may help (R3.7).
+func countsTowardReconnect(r DropReason) bool {
+	return r == NoObserver || r == PeerGone
 }
 
 var wrapWarning = []byte("varta: beat nonce wrapped to 0 after 2^64-2 beats\n")
@@ -288,12 +337,27 @@ func (v *Varta) Reconnect() error {
 	return nil
 }
 
-// SetReconnectAfter makes the agent reconnect by itself after n consecutive
-// Dropped beats and resend the dropped frame once (R3.7). 0, the default,
-// turns this off. Setting it resets the count of consecutive drops. Every
-// drop reason counts, KernelQueueFull included (an observer that stalls
-// is reconnected to as one that restarted); Sent and Failed beats reset
-// the count, and beats refused for their status leave it alone.
+// SetReconnectAfter sets how many consecutive beats dropped because nobody
+// is at the other end (NoObserver, PeerGone) make the agent reconnect by
+// itself (R3.7); 0 turns self-healing off. Setting it resets the count.
+//
+// The default is 1 for a Unix socket: the first beat that finds the
+// observer gone reconnects and, once a restarted observer is bound at the
+// path, sends the same frame again, returning that retry's outcome. While
+// no observer is bound, each such beat costs one failed socket and connect
+// and stays Dropped.
+//
+// The default is 0 over UDP, plain or secure: a connected UDP socket
+// reaches an observer restarted on its port without a reconnect. When set,
+// a counting drop replaces the socket but the beat is not sent again and
+// stays Dropped(NoObserver): a fresh UDP socket accepts a send whether or
+// not anyone listens (the refusal arrives later, as ICMP), so a resend
+// would report Sent for a frame nobody received.
+//
+// Drops for a full queue or full storage (KernelQueueFull, StorageFull)
+// never count: an observer that is alive but behind is not reconnected to.
+// Sent and Failed beats reset the count; beats refused for their status
+// leave it alone.
 func (v *Varta) SetReconnectAfter(n uint32) {
 	if v == nil {
 		return

@@ -257,13 +257,60 @@ func TestAutoReconnectFindsObserverRestartedOnSamePath(t *testing.T) {
 	}
 }
 
-// TestWithoutAutoReconnectARestartedObserverIsNotFound restarts the
-// observer on the same path: the agent's socket still points at the dead
-// one, so beats are dropped (the first send learns the peer is gone, later
-// ones find the socket disconnected) until Reconnect.
-func TestWithoutAutoReconnectARestartedObserverIsNotFound(t *testing.T) {
+// TestObserverRestartedFiveTimesHealsByDefault restarts the observer 5
+// times under a beating agent left at its default settings: the observer
+// is killed (its socket file stays behind) or shuts down (the file is
+// removed), is down for zero, one or two beats, and binds the path again.
+// The first beat after each restart is Sent and arrives, and the observer
+// sees every nonce in order with no gap (R3.7).
+func TestObserverRestartedFiveTimesHealsByDefault(t *testing.T) {
 	r := listen(t)
 	v := connectTo(t, r)
+	s := newStream(t)
+	path := r.path
+	payload := uint32(0)
+	beatArrives := func() {
+		t.Helper()
+		payload++
+		if out := v.Beat(StatusOK, payload); !out.IsSent() {
+			t.Fatalf("beat %d = %v, want Sent", payload, out)
+		}
+		if o := s.accept(r.recv()); o.payload != payload {
+			t.Fatalf("frame carries payload %d, want %d", o.payload, payload)
+		}
+	}
+	var down uint64
+	for restart := range 5 {
+		for range 3 {
+			beatArrives()
+		}
+		r.close()
+		if restart%2 == 1 {
+			os.Remove(path)
+		}
+		for range restart % 3 {
+			if out := v.Beat(StatusOK, 0); !out.IsDropped() {
+				t.Fatalf("restart %d: beat with the observer down = %v, want Dropped", restart, out)
+			}
+			down++
+		}
+		r = listenAt(t, path)
+		beatArrives() // the first beat after the restart
+	}
+	st := v.Stats()
+	if st.Sent != uint64(payload) || st.Dropped() != down || st.Reconnects != 5 || st.Failed != 0 {
+		t.Fatalf("Stats = %+v, want %d sent, %d dropped, 5 reconnects", st, payload, down)
+	}
+}
+
+// TestWithSelfHealingOffARestartedObserverIsNotFound turns self-healing
+// off and restarts the observer on the same path: the agent's socket still
+// points at the dead one, so beats are dropped (the first send learns the
+// peer is gone, later ones find the socket disconnected) until Reconnect.
+func TestWithSelfHealingOffARestartedObserverIsNotFound(t *testing.T) {
+	r := listen(t)
+	v := connectTo(t, r)
+	v.SetReconnectAfter(0)
 	s := newStream(t)
 	v.Beat(StatusOK, 0)
 	s.accept(r.recv())
@@ -549,4 +596,79 @@ func closeWhileBeating(t *testing.T, v *Varta) Stats {
 		t.Fatalf("Stats = %+v, the beaters counted %+v", got, sum)
 	}
 	return sum
+}
+
+// countingTransport is a transport whose every send is refused with
+// refusal and whose reconnects succeed when reconnectOK is set; it counts
+// the reconnects asked of it.
+type countingTransport struct {
+	refusal     BeatOutcome
+	reconnectOK bool
+	confirms    bool
+	reconnects  int
+	sends       int
+}
+
+func (c *countingTransport) send(*[FrameBytes]byte) BeatOutcome { c.sends++; return c.refusal }
+func (c *countingTransport) sendTerminal(*[FrameBytes]byte) BeatOutcome {
+	return c.refusal
+}
+func (c *countingTransport) restart(uint32) error { return nil }
+func (c *countingTransport) reconnect() error {
+	c.reconnects++
+	if c.reconnectOK {
+		return nil
+	}
+	return syscall.ECONNREFUSED
+}
+func (c *countingTransport) confirmsObserver() bool { return c.confirms }
+func (c *countingTransport) describe(err error) error {
+	return err
+}
+func (c *countingTransport) close() error { return nil }
+
+// TestDeadObserverCostsAtMostOneReconnectPerBeat beats 100 times into an
+// observer that is gone, on transports that do and do not confirm an
+// observer, whose reconnects fail or succeed: no beat asks for more than
+// one reconnect, and no beat sends more than twice (the send and, after a
+// reconnect that confirms an observer, one resend). Drops that do not
+// count ask for none.
+func TestDeadObserverCostsAtMostOneReconnectPerBeat(t *testing.T) {
+	for _, tc := range []struct {
+		name                  string
+		tr                    countingTransport
+		set                   func(v *Varta)
+		wantReconnects, sends int
+	}{
+		{"uds-like/reconnect-fails", countingTransport{refusal: dropped(PeerGone), confirms: true}, nil, 100, 100},
+		{"uds-like/reconnect-succeeds", countingTransport{refusal: dropped(NoObserver), confirms: true, reconnectOK: true}, nil, 100, 200},
+		{"uds-like/queue-full", countingTransport{refusal: dropped(KernelQueueFull), confirms: true, reconnectOK: true}, nil, 0, 100},
+		{"uds-like/storage-full", countingTransport{refusal: dropped(StorageFull), confirms: true, reconnectOK: true}, nil, 0, 100},
+		{"udp-like/default", countingTransport{refusal: dropped(NoObserver), reconnectOK: true}, nil, 0, 100},
+		{"udp-like/reconnect-after-1", countingTransport{refusal: dropped(NoObserver), reconnectOK: true}, func(v *Varta) { v.SetReconnectAfter(1) }, 100, 100},
+		{"uds-like/reconnect-after-3", countingTransport{refusal: dropped(PeerGone), confirms: true}, func(v *Varta) { v.SetReconnectAfter(3) }, 98, 100},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := tc.tr
+			v, err := newAgent(&tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.set != nil {
+				tc.set(v)
+			}
+			for i := range 100 {
+				before, sends := tr.reconnects, tr.sends
+				if out := v.Beat(StatusOK, 0); !out.IsDropped() {
+					t.Fatalf("beat %d = %v, want Dropped", i, out)
+				}
+				if tr.reconnects-before > 1 || tr.sends-sends > 2 {
+					t.Fatalf("beat %d asked for %d reconnects and %d sends", i, tr.reconnects-before, tr.sends-sends)
+				}
+			}
+			if tr.reconnects != tc.wantReconnects || tr.sends != tc.sends {
+				t.Fatalf("%d reconnects and %d sends in 100 beats, want %d and %d", tr.reconnects, tr.sends, tc.wantReconnects, tc.sends)
+			}
+		})
+	}
 }

@@ -91,6 +91,40 @@ func expectReconnects(v *Varta) (func(), func(*testing.T)) {
 		}
 }
 
+// deadSockets returns n sockets connected to an observer that has closed
+// since: the first send on each is refused as NoObserver. It closes at
+// cleanup those still in the slice (the caller sets handed-over ones to
+// -1).
+func deadSockets(t *testing.T, n int) []int {
+	t.Helper()
+	r := listen(t)
+	fds := make([]int, 0, n)
+	t.Cleanup(func() {
+		for _, fd := range fds {
+			if fd >= 0 {
+				unix.Close(fd)
+			}
+		}
+	})
+	for range n {
+		fd, err := connectSocket(unix.AF_UNIX, nil, &unix.SockaddrUnix{Name: r.path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fds = append(fds, fd)
+	}
+	r.close()
+	return fds
+}
+
+// swapUDSSocket closes the socket of v, a Unix socket agent, and hands it
+// fd instead. It allocates nothing.
+func swapUDSSocket(v *Varta, fd int) {
+	v.mu.Lock()
+	v.tr.(*udsTransport).sock.replace(fd)
+	v.mu.Unlock()
+}
+
 // fillQueue beats until the receiver's queue is full.
 func fillQueue(t *testing.T, v *Varta) {
 	t.Helper()
@@ -123,14 +157,56 @@ var allocCases = []allocCase{
 		fillQueue(t, v)
 		return expectOutcome(v, dropped(KernelQueueFull), nil)
 	}},
-	{"uds/dropped-auto-reconnect-fails", func(t *testing.T) (func(), func(*testing.T)) {
+	// A dead observer at its default settings: every beat tries one
+	// reconnect, which fails.
+	{"uds/dropped-dead-observer", func(t *testing.T) (func(), func(*testing.T)) {
 		r := listen(t)
 		v := connectTo(t, r)
 		r.close()
 		os.Remove(r.path) // every reconnect fails with ENOENT
-		v.SetReconnectAfter(1)
 		v.Beat(StatusOK, 0)
 		return expectOutcome(v, dropped(PeerGone), nil)
+	}},
+	{"uds/dropped-dead-observer-reconnect-after-3", func(t *testing.T) (func(), func(*testing.T)) {
+		r := listen(t)
+		v := connectTo(t, r)
+		r.close()
+		os.Remove(r.path)
+		v.SetReconnectAfter(3)
+		v.Beat(StatusOK, 0)
+		return expectOutcome(v, dropped(PeerGone), nil)
+	}},
+	// A killed observer left its socket file: every reconnect is refused.
+	{"uds/dropped-stale-socket-file", func(t *testing.T) (func(), func(*testing.T)) {
+		r := listen(t)
+		v := connectTo(t, r)
+		r.close()
+		v.Beat(StatusOK, 0)
+		return expectOutcome(v, dropped(PeerGone), nil)
+	}},
+	// Every beat finds its observer gone, reconnects to a live one at
+	// its default settings and resends.
+	{"uds/sent-after-reconnect", func(t *testing.T) (func(), func(*testing.T)) {
+		r := listen(t)
+		v := connectTo(t, r)
+		dead := deadSockets(t, 256)
+		next := 0
+		giveDead := func() {
+			swapUDSSocket(v, dead[next])
+			dead[next] = -1 // the agent owns it now
+			next++
+		}
+		giveDead()
+		op, check := expectOutcome(v, sent, func() {
+			r.tryRead()
+			giveDead()
+		})
+		return op, func(t *testing.T) {
+			check(t)
+			if st := v.Stats(); st.Reconnects != st.Sent || st.Dropped() != 0 {
+				t.Fatalf("Stats = %+v, want a reconnect in every beat and no drop", st)
+			}
+		}
 	}},
 	{"uds/failed-fork-recovery", func(t *testing.T) (func(), func(*testing.T)) {
 		r := listen(t)
@@ -140,17 +216,16 @@ var allocCases = []allocCase{
 		v.setPIDSource(func() int { return os.Getpid() + 1 })
 		return expectOutcome(v, failed(unix.ENOENT, opForkReconnect), nil)
 	}},
-	{"uds/dropped-auto-reconnect-succeeds", func(t *testing.T) (func(), func(*testing.T)) {
+	{"uds/dropped-queue-full-reconnect-after-1", func(t *testing.T) (func(), func(*testing.T)) {
 		r := listen(t)
 		v := connectTo(t, r)
 		fillQueue(t, v)
-		v.SetReconnectAfter(1) // every drop reconnects, and the resend is dropped too
+		v.SetReconnectAfter(1) // a full queue never reconnects
 		op, check := expectOutcome(v, dropped(KernelQueueFull), nil)
 		return op, func(t *testing.T) {
 			check(t)
-			// fillQueue ended on one drop before reconnecting was on.
-			if st := v.Stats(); st.Reconnects == 0 || st.Reconnects != st.DroppedKernelQueueFull-1 {
-				t.Fatalf("Stats = %+v, want a reconnect in every beat", st)
+			if st := v.Stats(); st.Reconnects != 0 {
+				t.Fatalf("Stats = %+v, want no reconnect", st)
 			}
 		}
 	}},

@@ -52,6 +52,18 @@ func init() {
 			v, _ := dialUnreachable(t, ConnectUDP, "127.0.0.1")
 			return expectSentOrRefused(beatOn(v))
 		}},
+		// Every refused beat replaces the socket; the drop stands.
+		allocCase{"udp/dropped-no-observer-reconnect-after-1", func(t *testing.T) (func(), func(*testing.T)) {
+			v, _ := dialUnreachable(t, ConnectUDP, "127.0.0.1")
+			v.SetReconnectAfter(1)
+			op, check := expectSentOrRefused(beatOn(v))
+			return op, func(t *testing.T) {
+				check(t)
+				if st := v.Stats(); st.Reconnects != st.DroppedNoObserver {
+					t.Fatalf("Stats = %+v, want a reconnect for every drop", st)
+				}
+			}
+		}},
 		allocCase{"udp/dropped-queue-full", func(t *testing.T) (func(), func(*testing.T)) {
 			v := connectUDP(t, "127.0.0.1", closedUDPPort(t, "127.0.0.1"))
 			fd, _, _ := fullSocket(t)

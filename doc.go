@@ -20,8 +20,10 @@
 //     now: its queue is full (KernelQueueFull), nothing is bound at the
 //     address (NoObserver), the observer went away (PeerGone), or the
 //     kernel is out of room (StorageFull). Nothing to fix in the daemon; the
-//     next beat reuses the nonce, so the observer sees no gap. With
-//     SetReconnectAfter the agent reconnects by itself after a run of drops.
+//     next beat reuses the nonce, so the observer sees no gap. Over a Unix
+//     socket the first beat that finds the observer gone reconnects by
+//     itself, so a restarted observer gets that very beat; over UDP the
+//     socket reaches a restarted observer as it is (see SetReconnectAfter).
 //   - Failed (with Err): the status was StatusStall or unknown (nothing is
 //     sent), the agent is closed (errors.Is(err, ErrClosed)), a forked
 //     process could not reconnect, or the system refused the send for a
@@ -92,26 +94,41 @@
 //
 // A build without tags has the frame codec and the Unix datagram transport
 // (Connect) and imports neither the net package nor golang.org/x/crypto.
-// Everything else is opt-in, as with Cargo features:
+// Everything else is opt-in, as with Cargo features. Neither go doc nor
+// pkg.go.dev shows identifiers behind a tag, so here is all that each tag
+// adds; the doc comment of each begins "Only built with -tags ...".
 //
-//   - udp: ConnectUDP, plain 32-byte frames over UDP (IPv4 and IPv6), and
-//     ErrInvalidAddress. It imports the net package, only to resolve the
-//     observer's name once in ConnectUDP.
-//   - secureudp: implies udp, and adds ConnectSecureUDP and
-//     ConnectSecureUDPWithMaster (ChaCha20-Poly1305 frames of
-//     SecureFrameBytes and MasterFrameBytes), the key helpers ParseKeyHex,
-//     LoadKeyFile and AgentKey, and the observer-side OpenSecureFrame and
-//     OpenMasterFrame with their errors. It links
-//     golang.org/x/crypto/chacha20poly1305; HKDF-SHA256 and the session
-//     salt come from the standard library.
+// -tags udp adds plain 32-byte frames over UDP (IPv4 and IPv6). It imports
+// the net package, only to resolve the observer's name once in ConnectUDP.
+//
+//	func ConnectUDP(host string, port int) (*Varta, error)
+//	var ErrInvalidAddress error
+//
+// -tags secureudp adds everything of udp, and ChaCha20-Poly1305 frames
+// with a shared key or a per-pid key derived from a master key, the key
+// helpers, and the observer side that opens such frames. It links
+// golang.org/x/crypto/chacha20poly1305; HKDF-SHA256 and the session salt
+// come from the standard library.
+//
+//	func ConnectSecureUDP(host string, port int, key []byte) (*Varta, error)
+//	func ConnectSecureUDPWithMaster(host string, port int, master []byte) (*Varta, error)
+//	func ParseKeyHex(text string) ([]byte, error)
+//	func LoadKeyFile(path string) ([]byte, error)
+//	func AgentKey(master []byte, pid uint32) ([]byte, error)
+//	func OpenSecureFrame(key, wire []byte) (Frame, error)
+//	func OpenMasterFrame(master, wire []byte) (Frame, error)
+//	const KeyBytes = 32
+//	const SecureFrameBytes = 60 // shared-key frame: prefix, counter, ciphertext, tag
+//	const MasterFrameBytes = 64 // master-key frame: the pid, then the shared-key layout
+//	var ErrKeyLength error
+//	var ErrKeyText error
+//	var ErrSecureFrameLength error
+//	var ErrAuthentication error
+//	var ErrPIDMismatch error
 //
 // With either tag the package still compiles on systems without Unix
 // sockets (Windows); there the UDP constructors return an error matching
 // errors.ErrUnsupported.
-//
-// Identifiers behind a tag do not appear on pkg.go.dev's default
-// rendering; their doc comments say which tag they need ("Only built with
-// -tags ...").
 //
 // The protocol and the agent's behaviour are specified requirement by
 // requirement in SPEC.md at the root of the module; references such as R3.2

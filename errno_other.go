@@ -4,10 +4,12 @@ package varta
 
 import "syscall"
 
-// Errnos the agent reports itself: invalid input and a closed agent.
+// Errnos the agent reports itself (invalid input, a closed agent), and
+// EPERM, whose send error says what it means.
 const (
-	errInvalid = syscall.EINVAL
-	errBadFD   = syscall.EBADF
+	errInvalid      = syscall.EINVAL
+	errBadFD        = syscall.EBADF
+	errNotPermitted = syscall.EPERM
 )
 
 // dropReasonOf returns the DropReason for errno, or 0 if a send that failed

@@ -8,10 +8,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Errnos the agent reports itself: invalid input and a closed agent.
+// Errnos the agent reports itself (invalid input, a closed agent), and
+// EPERM, whose send error says what it means.
 const (
-	errInvalid = unix.EINVAL
-	errBadFD   = unix.EBADF
+	errInvalid      = unix.EINVAL
+	errBadFD        = unix.EBADF
+	errNotPermitted = unix.EPERM
 )
 
 // dropReasonOf returns the DropReason for errno, or 0 if a send that failed

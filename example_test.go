@@ -84,22 +84,27 @@ func ExampleVarta_SetReconnectAfter() {
 		log.Fatal(err)
 	}
 	defer agent.Close()
-	agent.SetReconnectAfter(1) // reconnect on the first dropped beat
-
+	// Over a Unix socket the agent reconnects by itself on the first beat
+	// that finds the observer gone: no call is needed.
 	fmt.Println("observer up:  ", agent.Beat(varta.StatusOK, 0))
 	obs.stop()
-	fmt.Println("observer down:", agent.Beat(varta.StatusOK, 0).IsDropped())
+	fmt.Println("observer down:", agent.Beat(varta.StatusOK, 0))
 	obs.listen() // the observer restarts on the same path
 	fmt.Println("observer back:", agent.Beat(varta.StatusOK, 0))
-
 	fmt.Println("nonce received:", obs.receive().Nonce) // the dropped beat used no nonce
 	fmt.Println("reconnects:", agent.Stats().Reconnects)
+
+	agent.SetReconnectAfter(0) // self-healing off: only Reconnect finds a restarted observer
+	obs.stop()
+	obs.listen()
+	fmt.Println("healing off:  ", agent.Beat(varta.StatusOK, 0))
 	// Output:
 	// observer up:   sent
-	// observer down: true
+	// observer down: dropped: no observer
 	// observer back: sent
 	// nonce received: 2
 	// reconnects: 1
+	// healing off:   dropped: no observer
 }
 
 func ExampleDecodeFrame() {
@@ -129,7 +134,7 @@ func ExampleClassifySendError() {
 		nil,
 		os.NewSyscallError("sendto", syscall.EAGAIN),
 		syscall.ECONNREFUSED,
-		syscall.EPERM,
+		syscall.EMSGSIZE,
 	} {
 		fmt.Println(varta.ClassifySendError(err))
 	}
@@ -137,7 +142,7 @@ func ExampleClassifySendError() {
 	// sent
 	// dropped: kernel queue full
 	// dropped: no observer
-	// failed: varta: send failed: operation not permitted
+	// failed: varta: send failed: message too long
 }
 
 // observer stands in for the observer daemon in the examples: a Unix

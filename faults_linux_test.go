@@ -90,37 +90,48 @@ func TestConnectFailsClearlyWhenOutOfFileDescriptors(t *testing.T) {
 	}
 }
 
-// TestStalledObserverWithAutoReconnectKeepsDroppingWithoutLeaking beats
-// 1,000 times into an observer that has stopped reading while
-// auto-reconnect is on. Every beat returns Dropped(KernelQueueFull) at
-// once. The retry after a reconnect counts as the first drop of the next
-// run, so with SetReconnectAfter(2) every beat after the first reconnects:
-// 999 reconnects, each closing the socket it replaces. Once the observer
-// reads again the next beat gets through with the next nonce.
-func TestStalledObserverWithAutoReconnectKeepsDroppingWithoutLeaking(t *testing.T) {
-	r := listen(t)
-	v := connectTo(t, r)
-	fillQueue(t, v)
-	queued := v.Stats().Sent
-	v.SetReconnectAfter(2)
-	fds := openFDs(t)
-	for range 1000 {
-		expectBeat(t, v, "dropped: kernel queue full")
-	}
-	if got := openFDs(t); got != fds {
-		t.Fatalf("%d descriptors open after the reconnects, want %d", got, fds)
-	}
-	want := Stats{Sent: queued, DroppedKernelQueueFull: 1 + 1000, Reconnects: 999}
-	if got := v.Stats(); got != want {
-		t.Fatalf("Stats = %+v, want %+v", got, want)
-	}
-	if n := r.drain(); uint64(n) != queued {
-		t.Fatalf("observer holds %d frames, the agent reported %d sent", n, queued)
-	}
-	if out := v.Beat(StatusOK, 0); !out.IsSent() {
-		t.Fatalf("beat once the observer reads again = %v, want Sent", out)
-	}
-	if o, err := observe(r.recv()); err != nil || o.nonce != queued+1 {
-		t.Fatalf("frame after the stall: nonce %d (%v), want %d", o.nonce, err, queued+1)
+// TestStalledObserverIsNeverReconnectedTo beats 10,000 times into an
+// observer that has stopped reading, with self-healing off, at its default
+// and at SetReconnectAfter(1). Every beat returns Dropped(KernelQueueFull)
+// at once, and none reconnects: a full queue means the observer is alive
+// but behind (R3.7). Nothing leaks, and once the observer reads again the
+// next beat gets through with the next nonce.
+func TestStalledObserverIsNeverReconnectedTo(t *testing.T) {
+	const beats = 10_000
+	for _, tc := range []struct {
+		name string
+		set  func(v *Varta)
+	}{
+		{"default", func(*Varta) {}},
+		{"reconnect-after-0", func(v *Varta) { v.SetReconnectAfter(0) }},
+		{"reconnect-after-1", func(v *Varta) { v.SetReconnectAfter(1) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := listen(t)
+			v := connectTo(t, r)
+			tc.set(v)
+			fillQueue(t, v)
+			queued := v.Stats().Sent
+			fds := openFDs(t)
+			for range beats {
+				expectBeat(t, v, "dropped: kernel queue full")
+			}
+			if got := openFDs(t); got != fds {
+				t.Fatalf("%d descriptors open after the drops, want %d", got, fds)
+			}
+			want := Stats{Sent: queued, DroppedKernelQueueFull: 1 + beats}
+			if got := v.Stats(); got != want {
+				t.Fatalf("Stats = %+v, want %+v", got, want)
+			}
+			if n := r.drain(); uint64(n) != queued {
+				t.Fatalf("observer holds %d frames, the agent reported %d sent", n, queued)
+			}
+			if out := v.Beat(StatusOK, 0); !out.IsSent() {
+				t.Fatalf("beat once the observer reads again = %v, want Sent", out)
+			}
+			if o, err := observe(r.recv()); err != nil || o.nonce != queued+1 {
+				t.Fatalf("frame after the stall: nonce %d (%v), want %d", o.nonce, err, queued+1)
+			}
+		})
 	}
 }

@@ -19,8 +19,10 @@ import (
 // through once the fault is gone. Other faults are tested beside the
 // behaviour they exercise: an observer restarted on the same path
 // (TestAutoReconnectFindsObserverRestartedOnSamePath,
-// TestWithoutAutoReconnectARestartedObserverIsNotFound), a stalled observer
-// (TestBeatNeverBlocksWhenReceiverQueueIsFull) and an agent closed while 8
+// TestWithSelfHealingOffARestartedObserverIsNotFound,
+// TestObserverRestartedFiveTimesHealsByDefault), a stalled observer
+// (TestBeatNeverBlocksWhenReceiverQueueIsFull,
+// TestStalledObserverIsNeverReconnectedTo) and an agent closed while 8
 // goroutines beat (TestCloseWhileBeatingConcurrently).
 
 // beatThrough sends one beat with payload, which must be Sent and arrive at

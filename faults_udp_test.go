@@ -5,6 +5,7 @@ package varta
 import (
 	"os"
 	"testing"
+	"time"
 )
 
 // Faults injected into the UDP transports with real loopback sockets, over
@@ -50,20 +51,21 @@ func TestUDPObserverPortClosed(t *testing.T) {
 // TestUDPObserverRestartedOnSamePort stops the observer and starts a new
 // one on the same port. The beat sent while it was down is lost, and the
 // ICMP reply it provoked is still pending on the agent's socket when the
-// new observer starts. Without auto-reconnect that stale error drops the
-// next beat as NoObserver, and the beat after it reaches the new observer
-// on the same socket: unlike a Unix socket, a UDP socket needs no
-// reconnect to find a restarted observer. With SetReconnectAfter(1) the
-// drop reconnects at once and the resent beat is the one that arrives.
-// Either way the new observer's first frame carries nonce 3: nonce 2 was
-// the lost beat.
+// new observer starts. That stale error drops the next beat as NoObserver,
+// and the beat after it reaches the new observer: unlike a Unix socket, a
+// UDP socket needs no reconnect to find a restarted observer, so by
+// default the agent keeps its socket. With SetReconnectAfter(1) the drop
+// replaces the socket but stands: a fresh UDP socket cannot tell whether
+// anyone listens, so the agent does not resend on it (R3.7). Either way
+// the new observer's first frame carries nonce 3: nonce 2 was the lost
+// beat.
 func TestUDPObserverRestartedOnSamePort(t *testing.T) {
 	for _, u := range udpVariants {
 		for _, ip := range loopbacks {
 			for _, auto := range []bool{false, true} {
-				name := u.name + "/" + ip + "/manual"
+				name := u.name + "/" + ip + "/default"
 				if auto {
-					name = u.name + "/" + ip + "/auto-reconnect"
+					name = u.name + "/" + ip + "/reconnect-after-1"
 				}
 				t.Run(name, func(t *testing.T) {
 					r, port := listenUDP(t, ip)
@@ -79,12 +81,12 @@ func TestUDPObserverRestartedOnSamePort(t *testing.T) {
 					r, _ = listenUDPAt(t, ip, port)
 					fd := v.socketFD()
 
-					want := Stats{Sent: 3, Reconnects: 1}
-					if !auto {
-						expectBeat(t, v, "dropped: no observer")
-						want = Stats{Sent: 3, DroppedNoObserver: 1}
-					}
+					expectBeat(t, v, "dropped: no observer")
 					u.beatArrives(t, v, r, 3, 3)
+					want := Stats{Sent: 3, DroppedNoObserver: 1}
+					if auto {
+						want.Reconnects = 1
+					}
 					if got := v.Stats(); got != want {
 						t.Fatalf("Stats = %+v, want %+v", got, want)
 					}
@@ -94,6 +96,53 @@ func TestUDPObserverRestartedOnSamePort(t *testing.T) {
 					r.expectNothing()
 				})
 			}
+		}
+	}
+}
+
+// TestUDPStoppedObserverShowsAsNoObserverDrops beats, about 1 ms apart, to
+// a port whose observer has stopped, with self-healing at its default, off
+// and at SetReconnectAfter(1), for each UDP variant. Each beat that gets
+// out provokes an ICMP refusal; the beat after it must read
+// Dropped(NoObserver) whatever the setting: a reconnect may replace the
+// socket, but a resend on the fresh one would read Sent although nobody
+// received it (R3.7). So Stats().DroppedNoObserver grows by one a round
+// in every setting, and once an observer binds the port the next beat
+// arrives on the socket the agent holds.
+func TestUDPStoppedObserverShowsAsNoObserverDrops(t *testing.T) {
+	const rounds = 20
+	for _, u := range udpVariants {
+		for _, tc := range []struct {
+			name       string
+			set        func(v *Varta)
+			reconnects uint64
+		}{
+			{"default", func(*Varta) {}, 0},
+			{"reconnect-after-0", func(v *Varta) { v.SetReconnectAfter(0) }, 0},
+			{"reconnect-after-1", func(v *Varta) { v.SetReconnectAfter(1) }, rounds},
+		} {
+			t.Run(u.name+"/"+tc.name, func(t *testing.T) {
+				v, port := dialUnreachable(t, u.connect, "127.0.0.1")
+				tc.set(v)
+				for i := range rounds {
+					expectBeat(t, v, "sent") // gets out; nobody receives it
+					awaitSocketError(t, v)
+					time.Sleep(time.Millisecond)
+					if out := v.Beat(StatusOK, 0); out != dropped(NoObserver) {
+						t.Fatalf("round %d: the beat after an ICMP refusal = %v, want dropped: no observer", i, out)
+					}
+					if got := v.Stats().DroppedNoObserver; got != uint64(i+1) {
+						t.Fatalf("round %d: DroppedNoObserver = %d, want %d", i, got, i+1)
+					}
+					time.Sleep(time.Millisecond)
+				}
+				want := Stats{Sent: rounds, DroppedNoObserver: rounds, Reconnects: tc.reconnects}
+				if got := v.Stats(); got != want {
+					t.Fatalf("Stats = %+v, want %+v", got, want)
+				}
+				r, _ := listenUDPAt(t, "127.0.0.1", port)
+				u.beatArrives(t, v, r, rounds+1, 9)
+			})
 		}
 	}
 }

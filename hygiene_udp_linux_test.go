@@ -42,11 +42,11 @@ func TestUDPConnectAndCloseLeaveNoDescriptorOrGoroutineBehind(t *testing.T) {
 			}
 			check("after 100 Connect and Close", fds)
 
-			// A link-local address without a zone fails at connect(2),
-			// after the socket was opened.
+			// The broadcast address fails at connect(2), after the
+			// socket was opened: the socket may not send broadcasts.
 			for range 100 {
-				if v, err := u.connect("fe80::1", port); v != nil || !errors.Is(err, syscall.EINVAL) {
-					t.Fatalf("Connect to fe80::1 without a zone = %v, %v; want EINVAL", v, err)
+				if v, err := u.connect("255.255.255.255", port); v != nil || !errors.Is(err, syscall.EACCES) {
+					t.Fatalf("Connect to the broadcast address = %v, %v; want EACCES", v, err)
 				}
 			}
 			check("after 100 Connects failing at connect(2)", fds)
@@ -63,19 +63,20 @@ func TestUDPConnectAndCloseLeaveNoDescriptorOrGoroutineBehind(t *testing.T) {
 			}
 			check("after 100 Reconnects", fds+1)
 
-			// With SetReconnectAfter(1), a beat into a full socket queue
-			// reconnects and resends. The full socket stands in for the
-			// agent's, which is put back and closed once the reconnect has
-			// replaced the full one.
+			// With SetReconnectAfter(1), a beat refused for want of an
+			// observer reconnects; over UDP the drop stands. A socket
+			// whose peer is closed stands in for the agent's, which is
+			// put back and closed once the reconnect has replaced the
+			// stand-in.
 			v.SetReconnectAfter(1)
 			for range 100 {
-				fd, full, _ := fullSocket(t)
+				fd, gone := socketPair(t)
+				gone.close()
 				restore := v.useSocket(t, fd)
-				expectBeat(t, v, "sent")
+				expectBeat(t, v, "dropped: no observer")
 				restore()
-				full.close()
 			}
-			if got, want := v.Stats(), (Stats{Sent: 100, Reconnects: 200}); got != want {
+			if got, want := v.Stats(), (Stats{DroppedNoObserver: 100, Reconnects: 200}); got != want {
 				t.Fatalf("Stats = %+v, want %+v", got, want)
 			}
 			check("after 100 automatic reconnects", fds+1)

@@ -110,8 +110,12 @@ func TestSecureConstructorsRejectBadKeysAndAddresses(t *testing.T) {
 					t.Errorf("port %d: %v, %v; want ErrInvalidAddress", port, v, err)
 				}
 			}
+			if v, err := connect("observer..invalid", 9, good); v != nil || !errors.Is(err, ErrInvalidAddress) {
+				t.Errorf("malformed host: %v, %v; want ErrInvalidAddress", v, err)
+			}
+			forbidLookups(t) // every query fails, as with an unreachable server
 			var dnsErr *net.DNSError
-			if v, err := connect("observer..invalid", 9, good); v != nil || !errors.As(err, &dnsErr) || !strings.Contains(err.Error(), `"observer..invalid"`) {
+			if v, err := connect("observer.invalid", 9, good); v != nil || !errors.As(err, &dnsErr) || !strings.Contains(err.Error(), `"observer.invalid"`) {
 				t.Errorf("unresolvable host: %v, %v; want a *net.DNSError naming the host", v, err)
 			}
 		})

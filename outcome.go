@@ -17,7 +17,9 @@ const (
 	// NoObserver: nothing is bound at the address (ECONNREFUSED, ENOENT).
 	NoObserver
 	// PeerGone: the observer the socket was connected to went away
-	// (ECONNRESET, ENOTCONN, EPIPE). SetReconnectAfter recovers from it.
+	// (ECONNRESET, ENOTCONN, EPIPE). Over a Unix socket the agent
+	// reconnects by itself when it sees NoObserver or PeerGone (see
+	// SetReconnectAfter).
 	PeerGone
 	// StorageFull: the kernel has no room for the datagram (ENOSPC).
 	StorageFull
@@ -130,7 +132,7 @@ func (e *BeatError) Error() string {
 		return "varta: beat on a closed agent: Connect a new one"
 	case opForkReconnect:
 		if e.Errno == 0 {
-			return "varta: process changed pid (fork) and starting a new session failed; the next beat tries again"
+			return "varta: process changed pid (fork) and setting up the transport for the new process failed; the next beat tries again"
 		}
 		return "varta: process changed pid (fork) and reconnecting failed: " + e.Errno.Error() + "; the next beat tries again"
 	case opBadStatus:
@@ -144,11 +146,21 @@ func (e *BeatError) Error() string {
 	case opBadPID:
 		return "varta: frame not sent: the process's pid is 0, 1 or wider than 32 bits, which no frame can carry"
 	}
+	if e.Errno == errNotPermitted {
+		return "varta: send refused: " + e.Errno.Error() + " (EPERM), not a file permission problem: " +
+			"the observer's socket takes datagrams only from the peer it is connected to, or a firewall or security policy refused the datagram"
+	}
 	return "varta: send failed: " + e.Errno.Error()
 }
 
-// Unwrap returns the errno, so errors.Is(err, syscall.EPERM) works.
-func (e *BeatError) Unwrap() error { return e.Errno }
+// Unwrap returns the errno, so errors.Is(err, syscall.EPERM) works, or nil
+// when the failure carries no errno.
+func (e *BeatError) Unwrap() error {
+	if e.Errno == 0 {
+		return nil
+	}
+	return e.Errno
+}
 
 // Is reports whether target is ErrClosed and the agent was closed.
 func (e *BeatError) Is(target error) bool { return target == ErrClosed && e.op == opClosed }
@@ -176,9 +188,17 @@ func ClassifySendError(err error) BeatOutcome {
 	if err == nil {
 		return sent
 	}
+	if errno, ok := err.(syscall.Errno); ok {
+		return classifyErrno(errno) // a bare errno needs no errors.As, which allocates
+	}
+	return classifyErrno(wrappedErrno(err))
+}
+
+// wrappedErrno returns the syscall.Errno that err wraps, or 0.
+func wrappedErrno(err error) syscall.Errno {
 	var errno syscall.Errno
 	errors.As(err, &errno)
-	return classifyErrno(errno)
+	return errno
 }
 
 // classifyErrno is ClassifySendError for the errno of a failed send; it

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -28,7 +29,8 @@ func TestClassifySendErrorFollowsTheTable(t *testing.T) {
 		{unix.ENOTCONN, "dropped: peer gone"},
 		{unix.EPIPE, "dropped: peer gone"},
 		{unix.ENOSPC, "dropped: storage full"},
-		{unix.EPERM, "failed: varta: send failed: " + unix.EPERM.Error()},
+		{unix.EPERM, "failed: varta: send refused: " + unix.EPERM.Error() + " (EPERM), not a file permission problem: " +
+			"the observer's socket takes datagrams only from the peer it is connected to, or a firewall or security policy refused the datagram"},
 		{unix.EACCES, "failed: varta: send failed: " + unix.EACCES.Error()},
 		{unix.EMSGSIZE, "failed: varta: send failed: " + unix.EMSGSIZE.Error()},
 		{unix.ENETUNREACH, "failed: varta: send failed: " + unix.ENETUNREACH.Error()},
@@ -78,5 +80,41 @@ func TestOutcomeAccessorsAreExclusive(t *testing.T) {
 	}
 	if got := DropReason(9).String(); got != "drop reason(9)" {
 		t.Errorf("DropReason(9) = %q", got)
+	}
+}
+
+// TestBeatErrorWithoutErrnoUnwrapsToNil checks that a Failed outcome that
+// carries no errno unwraps to nil, not to a non-nil syscall.Errno(0) that
+// reads "errno 0".
+func TestBeatErrorWithoutErrnoUnwrapsToNil(t *testing.T) {
+	for _, out := range []BeatOutcome{ClassifySendError(errors.New("not a system error")), failed(0, opForkReconnect), failed(0, opNewSession)} {
+		if got := errors.Unwrap(out.Err()); got != nil {
+			t.Errorf("%v: Unwrap = %#v (%v), want nil", out, got, got)
+		}
+	}
+	if got := errors.Unwrap(ClassifySendError(unix.EMSGSIZE).Err()); got != unix.EMSGSIZE {
+		t.Errorf("Unwrap of an EMSGSIZE failure = %v, want EMSGSIZE", got)
+	}
+}
+
+// TestForkReconnectFailureWithoutErrnoNamesNoSession checks the message of
+// a fork recovery whose reconnect failed without an errno (a UDP socket
+// the kernel kept connecting to itself, say): plain UDS and UDP agents
+// have no session, so the message must not speak of one.
+func TestForkReconnectFailureWithoutErrnoNamesNoSession(t *testing.T) {
+	msg := failed(0, opForkReconnect).String()
+	if strings.Contains(msg, "session") || !strings.Contains(msg, "fork") {
+		t.Fatalf("message %q: want it to name the fork and no session", msg)
+	}
+}
+
+// TestClassifySendErrorOfABareErrnoAllocatesNothing checks that a bare
+// syscall.Errno is classified without errors.As, which allocates.
+func TestClassifySendErrorOfABareErrnoAllocatesNothing(t *testing.T) {
+	for _, errno := range []syscall.Errno{unix.EAGAIN, unix.ECONNREFUSED, unix.EPERM} {
+		var err error = errno
+		if n := testing.AllocsPerRun(100, func() { ClassifySendError(err) }); n != 0 {
+			t.Errorf("ClassifySendError(%v): got %v allocations, want 0", errno, n)
+		}
 	}
 }

@@ -20,9 +20,28 @@ type transport interface {
 	// call returns its bare syscall.Errno, which allocates nothing, so a
 	// beat that reconnects stays allocation free.
 	reconnect() error
+	// confirmsObserver reports whether a successful reconnect shows that an
+	// observer is bound at the address, so that resending a dropped frame
+	// on the fresh socket can reach it (R3.7). A Unix socket's connect
+	// fails when nobody is bound; a UDP connect succeeds whether or not
+	// anything listens, and a refusal arrives only later, as ICMP.
+	confirmsObserver() bool
 	// describe turns an error of reconnect into the error Connect and
 	// Reconnect return: it names the observer and says what to do.
 	describe(err error) error
 	// close releases the socket and wipes key material.
 	close() error
 }
+
+// setupError is an error of Connect, Reconnect or a constructor's checks:
+// its message says what happened and what to do, and errors.Is and
+// errors.As see the error it wraps (a sentinel such as ErrInvalidPath, a
+// syscall.Errno, a *net.DNSError).
+type setupError struct {
+	msg string
+	err error
+}
+
+func (e *setupError) Error() string { return e.msg }
+
+func (e *setupError) Unwrap() error { return e.err }

@@ -63,7 +63,12 @@ func TestConnectUDPResolvesAHostName(t *testing.T) {
 	}
 }
 
-func TestConnectUDPRejectsBadAddresses(t *testing.T) {
+// TestConnectUDPRejectsBadAddressesBeforeAnyLookup checks the host
+// grammar of ConnectUDP: every host that is not an IP literal or an RFC
+// 1123 name, and every bad port, fails with ErrInvalidAddress saying why,
+// and the resolver is never asked.
+func TestConnectUDPRejectsBadAddressesBeforeAnyLookup(t *testing.T) {
+	lookups := forbidLookups(t)
 	for _, tc := range []struct {
 		host string
 		port int
@@ -74,25 +79,82 @@ func TestConnectUDPRejectsBadAddresses(t *testing.T) {
 		{"127.0.0.1", 65536, "port 65536"},
 		{"", 9, "host is empty"},
 		{"[]", 9, "host is empty"},
+		{"[", 9, "unclosed bracket"},
+		{"[::1", 9, "unclosed bracket"},
+		{"[::1]:9000", 9, "unclosed bracket"},
+		{"[localhost]", 9, "brackets hold only an IPv6 address"},
+		{"[127.0.0.1]", 9, "brackets hold only an IPv6 address"},
+		{"256.1.1.1", 9, "not a valid IPv4 address"},
+		{"1.2.3", 9, "not a valid IPv4 address"},
+		{"127.0.0.1.", 9, "not a valid IPv4 address"},
+		{" 127.0.0.1", 9, "not a valid IP address or DNS name"},
+		{"127.0.0.1 ", 9, "not a valid IP address or DNS name"},
+		{"127.0.0.1%lo", 9, "not a valid IP address or DNS name"},
 		{"::1:9000:x", 9, "not a valid IP address"},
 		{"127.0.0.1:9000", 9, "not a valid IP address"},
+		{"observer..invalid", 9, "not a valid IP address or DNS name"},
+		{"-observer.invalid", 9, "not a valid IP address or DNS name"},
+		{"observer-.invalid", 9, "not a valid IP address or DNS name"},
+		{"obs_erver.invalid", 9, "not a valid IP address or DNS name"},
+		{strings.Repeat("a", 64) + ".invalid", 9, "not a valid IP address or DNS name"},
+		{strings.Repeat("a.", 127) + "invalid", 9, "not a valid IP address or DNS name"},
+		{"fe80::1", 9, "link-local IPv6 address, which is ambiguous without a zone"},
+		{"[fe80::1]", 9, "link-local IPv6 address, which is ambiguous without a zone"},
+		{"fe80::1%0", 9, "link-local IPv6 address, which is ambiguous without a zone"},
+		{"ff02::1", 9, "link-local IPv6 address, which is ambiguous without a zone"},
 		{"fe80::1%no-such-interface-x", 9, "names no interface"},
 		{"0.0.0.0", 9, "unspecified address"},
 		{"::", 9, "unspecified address"},
+		{"[::]", 9, "unspecified address"},
 	} {
 		v, err := ConnectUDP(tc.host, tc.port)
 		if v != nil || !errors.Is(err, ErrInvalidAddress) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("ConnectUDP(%q, %d) = %v, %v; want an ErrInvalidAddress saying %q", tc.host, tc.port, v, err, tc.want)
 		}
 	}
+	if n := lookups.Load(); n != 0 {
+		t.Errorf("the resolver was asked %d times, want never", n)
+	}
+}
+
+// TestConnectUDPAcceptsTheHostGrammar checks hosts the grammar allows:
+// IP literals are used without a lookup, with brackets and zones as
+// written, and names go to the resolver.
+func TestConnectUDPAcceptsTheHostGrammar(t *testing.T) {
+	lookups := forbidLookups(t)
+	for _, tc := range []struct {
+		host string
+		want string // the endpoint
+	}{
+		{"127.0.0.1", "127.0.0.1:9"},
+		{"::1", "[::1]:9"},
+		{"[::1]", "[::1]:9"},
+		{"[::ffff:127.0.0.1]", "127.0.0.1:9"},
+		{"fe80::1%1", "[fe80::1%1]:9"},
+		{"[fe80::1%1]", "[fe80::1%1]:9"},
+		{"2001:db8::1", "[2001:db8::1]:9"},
+	} {
+		ep, err := resolveUDP(tc.host, 9)
+		if err != nil || ep.String() != tc.want {
+			t.Errorf("resolveUDP(%q) = %v, %v; want %s", tc.host, ep, err, tc.want)
+		}
+	}
+	if n := lookups.Load(); n != 0 {
+		t.Errorf("IP literals asked the resolver %d times, want never", n)
+	}
+	for _, name := range []string{"observer.invalid", "observer.invalid.", "OBS-1.invalid", "x.invalid"} {
+		resolveUDP(name, 9)
+	}
+	if n := lookups.Load(); n == 0 {
+		t.Error("names never reached the resolver")
+	}
 }
 
 func TestConnectUDPReportsAnUnresolvableHost(t *testing.T) {
-	// An empty label makes the name invalid, so the resolver rejects it
-	// without asking any server.
-	v, err := ConnectUDP("observer..invalid", 9)
+	forbidLookups(t) // every query fails, as with an unreachable server
+	v, err := ConnectUDP("observer.invalid", 9)
 	var dnsErr *net.DNSError
-	if v != nil || !errors.As(err, &dnsErr) || !strings.Contains(err.Error(), `"observer..invalid"`) {
+	if v != nil || !errors.As(err, &dnsErr) || errors.Is(err, ErrInvalidAddress) || !strings.Contains(err.Error(), `"observer.invalid"`) {
 		t.Fatalf("ConnectUDP = %v, %v; want a *net.DNSError naming the host", v, err)
 	}
 }

@@ -4,7 +4,6 @@ package varta
 
 import (
 	"errors"
-	"fmt"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -91,15 +90,16 @@ func (p *udpPeer) boundToByName(fd int) bool {
 // describe names the observer in an error of connect.
 func (p *udpPeer) describe(err error) error {
 	errno, isErrno := err.(syscall.Errno)
+	prefix := "varta: UDP socket to observer at " + p.ep.String() + ": "
 	switch {
 	case err == errSelfConnected:
-		return fmt.Errorf("varta: UDP socket to observer at %v: %w", p.ep, err)
+		return &setupError{msg: prefix + err.Error(), err: err}
 	case !isErrno:
 		return err // already says what it is about
 	case outOfDescriptors(errno):
-		return fmt.Errorf("varta: UDP socket to observer at %v: %s: %w", p.ep, noDescriptorHint, err)
+		return &setupError{msg: prefix + noDescriptorHint + ": " + err.Error(), err: err}
 	}
-	return fmt.Errorf("varta: UDP socket to observer at %v: %w", p.ep, err)
+	return &setupError{msg: prefix + err.Error(), err: err}
 }
 
 // udpTransport sends plain 32-byte frames over a connected UDP socket.
@@ -134,6 +134,11 @@ func (t *udpTransport) reconnect() error {
 	t.sock.replace(fd)
 	return nil
 }
+
+// confirmsObserver is false: a UDP connect succeeds whether or not
+// anything listens at the port, so a send on a fresh socket says nothing
+// about the observer (R3.7).
+func (t *udpTransport) confirmsObserver() bool { return false }
 
 func (t *udpTransport) describe(err error) error {
 	return t.peer.describe(err)

@@ -4,9 +4,10 @@ package varta
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -17,13 +18,14 @@ import (
 const maxPathLen = len(unix.RawSockaddrUnix{}.Path) - 1
 
 // ErrInvalidPath is matched (errors.Is) by the error Connect returns for a
-// path that is empty, too long for a Unix socket address, or contains NUL.
+// path that is empty, contains NUL, or whose absolute form is too long for
+// a Unix socket address.
 var ErrInvalidPath = errors.New("varta: invalid socket path")
 
 // udsTransport sends plain 32-byte frames over a Unix datagram socket.
 type udsTransport struct {
 	sock dgramSocket
-	addr unix.SockaddrUnix // kept so a reconnect allocates nothing
+	addr unix.SockaddrUnix // absolute path or abstract name; kept so a reconnect allocates nothing
 }
 
 var _ transport = (*udsTransport)(nil)
@@ -31,33 +33,74 @@ var _ transport = (*udsTransport)(nil)
 // Connect returns an agent that sends beats to the observer bound to the
 // Unix datagram socket at path (the default transport, SPEC R5.1).
 //
-// The path is checked before any system call: it must be non-empty,
-// contain no NUL byte and fit the platform's socket address (107 bytes on
-// Linux, 103 on macOS and the BSDs); otherwise the error matches
-// ErrInvalidPath. On Linux a leading '@' names an abstract socket. Connect
-// fails with ErrInitProcess when the process is pid 1. When the observer
-// cannot be reached the error says whether the socket file is missing
-// (errors.Is(err, fs.ErrNotExist)), nobody is listening
-// (syscall.ECONNREFUSED) or permission was denied (fs.ErrPermission).
+// A relative path is made absolute once, here, against the working
+// directory, so a later os.Chdir does not change where reconnects go. On
+// Linux a leading '@' names an abstract socket, used as given.
+//
+// The path is checked before any socket is opened: it must be non-empty,
+// contain no NUL byte, and in its absolute form fit the platform's socket
+// address (107 bytes on Linux, 103 on macOS and the BSDs); otherwise the
+// error matches ErrInvalidPath. Connect fails with ErrInitProcess when the
+// process is pid 1. When the observer cannot be reached the error says
+// whether the socket file is missing (errors.Is(err, fs.ErrNotExist)),
+// nobody is listening (syscall.ECONNREFUSED; for an abstract name, nobody
+// is bound to it), permission was denied (fs.ErrPermission), or the socket
+// there is connected to another peer and so refuses this one
+// (syscall.EPERM, which is not a permission problem even though
+// errors.Is(err, fs.ErrPermission) holds for that errno too).
 //
 // Connect starts no goroutine. Close releases the socket.
 func Connect(path string) (*Varta, error) {
-	if err := checkPath(path); err != nil {
+	name, err := socketName(path)
+	if err != nil {
 		return nil, err
 	}
-	return newAgent(&udsTransport{sock: dgramSocket{fd: -1}, addr: unix.SockaddrUnix{Name: path}})
+	return newAgent(&udsTransport{sock: dgramSocket{fd: -1}, addr: unix.SockaddrUnix{Name: name}})
 }
 
-func checkPath(path string) error {
+// socketName checks path and returns the name to connect to: an abstract
+// name as given, any other path made absolute.
+func socketName(path string) (string, error) {
 	switch {
 	case path == "":
-		return fmt.Errorf("%w: the path is empty", ErrInvalidPath)
+		return "", invalidPath("the path is empty")
 	case strings.IndexByte(path, 0) >= 0:
-		return fmt.Errorf("%w: %q contains a NUL byte", ErrInvalidPath, path)
-	case len(path) > maxPathLen:
-		return fmt.Errorf("%w: %d bytes is longer than the %d a Unix socket address holds here; use a shorter path (a symlinked or relative directory)", ErrInvalidPath, len(path), maxPathLen)
+		return "", invalidPath(strconv.Quote(path) + " contains a NUL byte")
+	case isAbstract(path):
+		if len(path) > maxPathLen {
+			return "", invalidPath("the abstract name is " + strconv.Itoa(len(path)) + " bytes, longer than the " +
+				strconv.Itoa(maxPathLen) + " a Unix socket address holds; use a shorter name")
+		}
+		return path, nil
 	}
-	return nil
+	name := path
+	if !filepath.IsAbs(path) {
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return "", &setupError{msg: "varta: socket path " + strconv.Quote(path) + " is relative and the working directory cannot be read to make it absolute: " + err.Error(), err: err}
+		}
+		name = abs
+	}
+	if len(name) > maxPathLen {
+		what := strconv.Itoa(len(name)) + " bytes"
+		if name != path {
+			what = "the absolute path " + strconv.Quote(name) + " is " + what // a relative path does not shorten the address
+		}
+		return "", invalidPath(what + ", longer than the " + strconv.Itoa(maxPathLen) +
+			" a Unix socket address holds here; bind the observer in a directory with a shorter path, or reach the socket through a symlink with a short absolute path")
+	}
+	return name, nil
+}
+
+// invalidPath returns an error matching ErrInvalidPath that says why.
+func invalidPath(why string) error {
+	return &setupError{msg: ErrInvalidPath.Error() + ": " + why, err: ErrInvalidPath}
+}
+
+// isAbstract reports whether path names an abstract socket: a leading '@'
+// on Linux. Elsewhere '@' is an ordinary file name character.
+func isAbstract(path string) bool {
+	return abstractNames && path != "" && path[0] == '@'
 }
 
 func (t *udsTransport) send(frame *[FrameBytes]byte) BeatOutcome {
@@ -81,33 +124,47 @@ func (t *udsTransport) reconnect() error {
 	return nil
 }
 
+// confirmsObserver is true: connect fails unless an observer's socket is
+// bound at the address, so a frame resent after a reconnect can reach it
+// (R3.7).
+func (t *udsTransport) confirmsObserver() bool { return true }
+
 // describe says what a failed connect means: a missing socket file, a
-// stale one, a file that is not a socket, a permission problem.
+// stale one, a file that is not a socket, a permission problem, a socket
+// that takes datagrams from another peer only.
 func (t *udsTransport) describe(err error) error {
+	name := t.addr.Name
+	abstract := isAbstract(name)
 	var hint string
-	switch {
-	case errors.Is(err, unix.ENOENT):
+	switch errno := errnoOf(err); {
+	case errno == unix.ENOENT:
 		hint = "no socket file there: start the observer or fix the path"
-	case errors.Is(err, unix.ENOTSOCK), errors.Is(err, unix.ECONNREFUSED) && notSocket(t.addr.Name):
+	case errno == unix.ENOTSOCK, errno == unix.ECONNREFUSED && notSocket(name):
 		hint = "the file there is not a socket: fix the path, or remove the file and restart the observer"
-	case errors.Is(err, unix.ECONNREFUSED):
+	case errno == unix.ECONNREFUSED && abstract:
+		hint = "nobody is bound to this abstract socket name (abstract names have no file): start the observer or fix the name"
+	case errno == unix.ECONNREFUSED:
 		hint = "the socket file exists but nobody is listening on it: the observer has stopped"
-	case errors.Is(err, unix.EACCES), errors.Is(err, unix.EPERM):
+	case (errno == unix.EACCES || errno == unix.EPERM) && !abstract && unix.Access(name, unix.W_OK) != nil:
 		hint = "permission denied: this user needs write permission on the socket and search permission on its directories"
-	case outOfDescriptors(errnoOf(err)):
+	case errno == unix.EPERM:
+		hint = "the socket there refuses this agent, though this user may write to it: it is connected to another peer and takes datagrams from that peer only (an observer's socket is never connected), or a security policy forbids the connection"
+	case errno == unix.EACCES:
+		hint = "access denied by a security policy (such as SELinux or AppArmor), though the socket's permissions allow this user to write to it"
+	case outOfDescriptors(errno):
 		hint = noDescriptorHint
-	case errors.Is(err, unix.EPROTOTYPE):
+	case errno == unix.EPROTOTYPE:
 		hint = "the socket there is not a datagram socket"
 	default:
-		return fmt.Errorf("varta: connect to observer at %q: %w", t.addr.Name, err)
+		return &setupError{msg: "varta: connect to observer at " + strconv.Quote(name) + ": " + err.Error(), err: err}
 	}
-	return fmt.Errorf("varta: connect to observer at %q: %s: %w", t.addr.Name, hint, err)
+	return &setupError{msg: "varta: connect to observer at " + strconv.Quote(name) + ": " + hint + ": " + err.Error(), err: err}
 }
 
 // notSocket reports whether path names a file that is not a socket. An
-// abstract name (leading '@' on Linux) names no file.
+// abstract name names no file.
 func notSocket(path string) bool {
-	if path[0] == '@' {
+	if isAbstract(path) {
 		return false
 	}
 	fi, err := os.Stat(path)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -36,5 +38,20 @@ func TestConnectAsInitProcess(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err != nil || !bytes.Contains(out, []byte("--- PASS: TestConnectAsInitProcess")) {
 		t.Fatalf("child in a new pid namespace: %v\n%s", err, out)
+	}
+}
+
+// TestConnectToAnAbstractNameNobodyBindsSpeaksOfNoFile connects to an
+// abstract socket name that nothing is bound to: the error matches
+// ECONNREFUSED and says nobody is bound to the name, and, since abstract
+// names have no file, it speaks of no socket file.
+func TestConnectToAnAbstractNameNobodyBindsSpeaksOfNoFile(t *testing.T) {
+	name := "@varta-test-nobody-" + strconv.Itoa(os.Getpid())
+	v, err := Connect(name)
+	if v != nil || !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("Connect(%q) = %v, %v; want ECONNREFUSED", name, v, err)
+	}
+	if msg := err.Error(); strings.Contains(msg, "file exists") || strings.Contains(msg, "socket file") || !strings.Contains(msg, "abstract") {
+		t.Fatalf("Connect(%q): %q: want it to speak of an abstract name and of no file", name, msg)
 	}
 }

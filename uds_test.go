@@ -54,6 +54,84 @@ func TestConnectSaysWhatIsWrongWithTheObserver(t *testing.T) {
 	}
 }
 
+// TestConnectMakesARelativePathAbsoluteOnce connects with a path relative
+// to the working directory, then changes directory and restarts the
+// observer: the automatic reconnect and Reconnect still find the socket,
+// because Connect made the path absolute (R5.1).
+func TestConnectMakesARelativePathAbsoluteOnce(t *testing.T) {
+	dir := socketDir(t)
+	r := listenAt(t, filepath.Join(dir, "obs.sock"))
+	t.Chdir(dir)
+	v, err := Connect("obs.sock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { v.Close() })
+	s := newStream(t)
+	beatThrough(t, v, r, s, 1)
+
+	t.Chdir(t.TempDir())
+	r.close()
+	r = listenAt(t, r.path) // the observer restarts
+	if err := v.Reconnect(); err != nil {
+		t.Fatalf("Reconnect after a change of directory: %v", err)
+	}
+	beatThrough(t, v, r, s, 2)
+	r.close()
+	r = listenAt(t, r.path) // again, found by the automatic reconnect
+	beatThrough(t, v, r, s, 3)
+	if got := v.Stats().Reconnects; got != 2 {
+		t.Fatalf("Reconnects = %d, want 2", got)
+	}
+}
+
+// TestConnectChecksTheAbsoluteLengthOfARelativePath connects with a short
+// relative path whose absolute form does not fit a socket address: the
+// error matches ErrInvalidPath and names the absolute path, and the hint
+// does not recommend a relative path, which no longer shortens anything.
+func TestConnectChecksTheAbsoluteLengthOfARelativePath(t *testing.T) {
+	deep := t.TempDir()
+	for len(deep) <= maxPathLen {
+		deep = filepath.Join(deep, strings.Repeat("d", 40))
+	}
+	if err := os.MkdirAll(deep, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(deep)
+	v, err := Connect("obs.sock")
+	if v != nil || !errors.Is(err, ErrInvalidPath) || !strings.Contains(err.Error(), "absolute path") || strings.Contains(err.Error(), "relative") {
+		t.Fatalf("Connect(relative path, too long once absolute) = %v, %v; want ErrInvalidPath naming the absolute path", v, err)
+	}
+}
+
+// TestConnectTellsAConnectedSocketFromAPermissionProblem connects to an
+// observer socket that is itself connected to another socket: the kernel
+// refuses with EPERM although the file is writable, and the error must not
+// blame permissions. A beat whose observer connects elsewhere meanwhile is
+// Failed with EPERM, and its error says the same.
+func TestConnectTellsAConnectedSocketFromAPermissionProblem(t *testing.T) {
+	dir := socketDir(t)
+	r := listenAt(t, filepath.Join(dir, "obs.sock"))
+	other := listenAt(t, filepath.Join(dir, "other.sock"))
+	v := connectTo(t, r)
+	if err := unix.Connect(r.fd, &unix.SockaddrUnix{Name: other.path}); err != nil {
+		t.Fatal(err)
+	}
+
+	_, err := Connect(r.path)
+	if !errors.Is(err, syscall.EPERM) || strings.Contains(err.Error(), "permission denied") || !strings.Contains(err.Error(), "connected to another peer") {
+		t.Errorf("Connect to a socket connected to another peer = %v; want EPERM saying so, not permission denied", err)
+	}
+
+	out := v.Beat(StatusOK, 0)
+	if !out.IsFailed() || !errors.Is(out.Err(), syscall.EPERM) {
+		t.Fatalf("beat to an observer connected to another peer = %v, want Failed with EPERM", out)
+	}
+	if msg := out.Err().Error(); !strings.Contains(msg, "not a file permission problem") || !strings.Contains(msg, "connected to") {
+		t.Errorf("beat error %q: want it to say EPERM is no file permission problem", msg)
+	}
+}
+
 // TestConnectReportsPermissionDenied connects to a socket the caller may
 // not write. Root ignores file permissions, so as root the check runs in a
 // child process re-executed as an unprivileged user.

@@ -101,9 +101,7 @@ func (d *demo) connect() error {
 	if err != nil {
 		return err
 	}
-	d.out.row("varta.Connect(path)", "connected")
-	d.agent.SetReconnectAfter(1)
-	d.out.row("SetReconnectAfter(1)", "reconnect by itself after 1 dropped beat")
+	d.out.row("varta.Connect(path)", "connected; finds a restarted observer by itself (the default)")
 	return nil
 }
 
