@@ -203,4 +203,3 @@ func allocate(stop chan struct{}) {
 		}
 	}
 }
-
