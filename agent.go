@@ -38,11 +38,11 @@ type Varta struct {
 	// Test hooks that replace os.Getpid and time.Now, to simulate a fork
 	// or a clock that goes backwards. Go has no fork that goes on running
 	// Go code, and the child of a raw fork can do little safely, so most
-	// fork tests simulate one: a new pid alone in
-	// ForkCheckPID mode, a new pid and a cleared mark in ForkCheckMark
-	// mode (where the pid is read only once the mark is gone). They are
-	// nil outside tests, so that a beat makes direct calls: an indirect
-	// one costs about 1% of a beat (bench/).
+	// fork tests simulate one: a new pid alone in ForkCheckPID mode, a new
+	// pid and a cleared mark in ForkCheckMark mode (where the pid is read
+	// only once the mark is gone). They are nil outside tests, so that a
+	// beat makes direct calls: an indirect one costs about 1% of a beat
+	// (bench/).
 	pidHook   func() int
 	clockHook func() time.Time
 }
@@ -225,10 +225,11 @@ func (v *Varta) followFork() (out BeatOutcome, ok bool) {
 	if v.mark != nil {
 		gen = remark(v.mark)
 	}
-	pid, err := checkPID(v.getpid())
-	if err != nil {
+	raw := v.getpid()
+	if !validPID(raw) {
 		return failed(errInvalid, opBadPID), false
 	}
+	pid := uint32(raw)
 	if err := v.tr.restart(pid); err != nil {
 		return failed(errnoOf(err), opForkReconnect), false
 	}

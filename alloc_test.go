@@ -143,6 +143,12 @@ var allocCases = []allocCase{
 		v.setPIDSource(func() int { return os.Getpid() + 1 })
 		return expectOutcome(v, failed(unix.ENOENT, opForkReconnect), nil)
 	}},
+	{"uds/failed-fork-into-pid-1", func(t *testing.T) (func(), func(*testing.T)) {
+		r := listen(t)
+		v := connectTo(t, r)
+		v.setPIDSource(func() int { return 1 })
+		return expectOutcome(v, failed(unix.EINVAL, opBadPID), nil)
+	}},
 	{"uds/dropped-auto-reconnect-succeeds", func(t *testing.T) (func(), func(*testing.T)) {
 		r := listen(t)
 		v := connectTo(t, r)

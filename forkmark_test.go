@@ -3,7 +3,9 @@
 package varta
 
 import (
+	"errors"
 	"os"
+	"syscall"
 	"testing"
 )
 
@@ -81,4 +83,28 @@ func TestForkCheckString(t *testing.T) {
 	if got := nilAgent.ForkCheck(); got != ForkCheckPID {
 		t.Errorf("nil agent: ForkCheck = %v", got)
 	}
+}
+
+// TestForkIntoAnUnsendablePIDFailsWithoutSending: a child whose pid no
+// frame can carry (1, as a container's init) gets Failed(EINVAL) from
+// every beat and terminal frame, and nothing reaches the observer.
+func TestForkIntoAnUnsendablePIDFailsWithoutSending(t *testing.T) {
+	forkChecks(t, func(t *testing.T, mode ForkCheck) {
+		r := listen(t)
+		v := connectTo(t, r)
+		expectForkCheck(t, v, mode)
+		v.setPIDSource(func() int { return 1 })
+		for range 2 {
+			if out := v.Beat(StatusOK, 0); !out.IsFailed() || !errors.Is(out.Err(), syscall.EINVAL) {
+				t.Fatalf("beat as pid 1 = %v, want Failed(EINVAL)", out)
+			}
+			if out := v.SendTerminal(); !out.IsFailed() {
+				t.Fatalf("SendTerminal as pid 1 = %v, want Failed", out)
+			}
+		}
+		r.expectNothing()
+		if got := v.Stats(); got.Failed != 2 || got.ForkRecoveries != 0 {
+			t.Fatalf("Stats = %+v, want 2 failed and no recovery", got)
+		}
+	})
 }
