@@ -8,9 +8,10 @@ import (
 	"time"
 )
 
-// side is one of the two operations a ratio compares.
+// side is one of the operations a comparison times.
 type side struct {
-	// name prefixes the side's metrics: "raw" reports raw-ns/op.
+	// name prefixes the side's metrics: "send" reports send-ns/op, and a
+	// candidate's ratio to it as x-vs-send.
 	name string
 	// run performs the operation n times. The loop lives inside it so that
 	// no indirect call per operation is measured.
