@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -25,6 +26,9 @@ type Varta struct {
 	epoch  time.Time // timestamps count nanoseconds from here
 	lastTS uint64    // last committed timestamp
 
+	mark *atomic.Uint64 // the process's wipe-on-fork mark; nil: read the pid (ForkCheckPID)
+	gen  uint64         // generation of mark the transport was set up for
+
 	drops          uint32 // consecutive drops that count toward a reconnect (R3.7)
 	reconnectAfter uint32 // 0: never reconnect by itself
 
@@ -32,7 +36,11 @@ type Varta struct {
 	stats Stats
 
 	// Test hooks that replace os.Getpid and time.Now, to simulate a fork
-	// or a clock that goes backwards. They are nil outside tests, so that a
+	// or a clock that goes backwards. Go has no fork that goes on running
+	// Go code, and the child of a raw fork can do little safely, so most
+	// fork tests simulate one: a new pid alone in ForkCheckPID mode, a new
+	// pid and a cleared mark in ForkCheckMark mode (where the pid is read
+	// only once the mark is gone). They are nil outside tests, so that a
 	// beat makes direct calls: an indirect one costs about 1% of a beat
 	// (bench/).
 	pidHook   func() int
@@ -51,7 +59,7 @@ type Stats struct {
 	Failed                 uint64 // needs attention: see BeatOutcome.Err
 	Reconnects             uint64 // successful reconnects, automatic or by Reconnect
 	ClockRegressions       uint64 // times the clock went backwards (R3.4)
-	ForkRecoveries         uint64 // times a new pid was detected (R3.2)
+	ForkRecoveries         uint64 // times a fork was detected and followed (R3.2)
 }
 
 // Dropped returns the number of dropped beats, all reasons together.
@@ -88,15 +96,18 @@ func newAgent(tr transport) (*Varta, error) {
 	if err != nil {
 		return nil, err
 	}
+	v := &Varta{tr: tr, pid: pid}
+	if v.mark = processForkMark(); v.mark != nil {
+		// Read before the transport is set up: a fork in between then
+		// shows at the first beat.
+		v.gen = remark(v.mark)
+	}
 	if err := tr.restart(pid); err != nil {
 		return nil, tr.describe(err)
 	}
-	return &Varta{
-		tr:             tr,
-		pid:            pid,
-		epoch:          time.Now(),
-		reconnectAfter: defaultReconnectAfter(tr),
-	}, nil
+	v.epoch = time.Now()
+	v.reconnectAfter = defaultReconnectAfter(tr)
+	return v, nil
 }
 
 // defaultReconnectAfter is the reconnect threshold an agent starts with
@@ -119,9 +130,11 @@ func defaultReconnectAfter(tr transport) uint32 {
 // unknown (nothing is sent and no counter moves), the agent is closed, or
 // the system refused the send for a reason that will not clear by itself.
 //
-// Each beat reads the pid afresh. When it changed (the process was forked or
-// restored), the agent first reconnects and restarts its nonces at 1 and its
-// timestamps at 0; if that fails the beat is Failed.
+// Each beat checks whether the process was forked (or restored) since the
+// agent was set up: on Linux by reading a wipe-on-fork mark, elsewhere by
+// reading the pid (ForkCheck says which). After a fork the agent first
+// sets up its transport again for the new process and restarts its nonces
+// at 1 and its timestamps at 0; if that fails the beat is Failed.
 //
 // When the observer is gone (Dropped with NoObserver or PeerGone), the
 // beat may reconnect by itself: see SetReconnectAfter. Over a Unix socket
@@ -149,8 +162,8 @@ func (v *Varta) Beat(status Status, payload uint32) BeatOutcome {
 		v.stats.Failed++
 		return closedRefused
 	}
-	if raw := v.getpid(); raw != int(v.pid) {
-		if out, ok := v.followFork(raw); !ok {
+	if !v.sameProcess() {
+		if out, ok := v.followFork(); !ok {
 			v.stats.Failed++
 			return out
 		}
@@ -240,17 +253,36 @@ func countsTowardReconnect(r DropReason) bool {
 
 var wrapWarning = []byte("varta: beat nonce wrapped to 0 after 2^64-2 beats\n")
 
-// followFork reconnects and resets the sequence for raw, a pid that differs
-// from the one the transport was set up for (R3.2). ok is false, with a
-// Failed outcome, if the pid cannot be sent or the reconnect failed.
-func (v *Varta) followFork(raw int) (out BeatOutcome, ok bool) {
-	pid, err := checkPID(raw)
-	if err != nil {
+// sameProcess reports whether the process is still the one the transport
+// was set up for: the mark holds the agent's generation, or, without a
+// mark, the pid is the agent's.
+func (v *Varta) sameProcess() bool {
+	if v.mark != nil {
+		return v.mark.Load() == v.gen
+	}
+	return v.getpid() == int(v.pid)
+}
+
+// followFork sets the transport up again for the process the agent now
+// runs in, after sameProcess said it was forked, and resets the sequence
+// (R3.2). With a mark this happens even when the pid number is the same
+// (R6.8): for secure UDP that is a new session. ok is false, with a
+// Failed outcome, if the pid cannot be sent or the restart failed; the
+// agent then still sees a fork at the next beat and tries again.
+func (v *Varta) followFork() (out BeatOutcome, ok bool) {
+	var gen uint64
+	if v.mark != nil {
+		gen = remark(v.mark)
+	}
+	raw := v.getpid()
+	if !validPID(raw) {
 		return failed(errInvalid, opBadPID), false
 	}
+	pid := uint32(raw)
 	if err := v.tr.restart(pid); err != nil {
 		return failed(errnoOf(err), opForkReconnect), false
 	}
+	v.gen = gen
 	v.pid = pid
 	v.nonce = 0
 	v.epoch = v.now()
@@ -382,8 +414,8 @@ func (v *Varta) Stats() Stats {
 // sent timestamp and resent that timestamp instead.
 func (v *Varta) ClockRegressions() uint64 { return v.Stats().ClockRegressions }
 
-// ForkRecoveries returns how many times a beat found a new pid and
-// reconnected for it.
+// ForkRecoveries returns how many times a beat found the process forked
+// and set the transport up again for it.
 func (v *Varta) ForkRecoveries() uint64 { return v.Stats().ForkRecoveries }
 
 // Close releases the socket and wipes any key material. Beats after Close

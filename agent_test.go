@@ -52,62 +52,71 @@ func TestBeatRefusesStallAndUnknownStatusWithoutSending(t *testing.T) {
 }
 
 // TestForkRecoveryReconnectsAndRestartsSequence simulates what a beat sees
-// after fork: a pid that differs from the one captured at connect (R3.2).
+// after fork: a pid that differs from the one captured at connect and, in
+// ForkCheckMark mode, a cleared mark (R3.2).
 func TestForkRecoveryReconnectsAndRestartsSequence(t *testing.T) {
-	r := listen(t)
-	v := connectTo(t, r)
-	for range 3 {
+	forkChecks(t, func(t *testing.T, mode ForkCheck) {
+		r := listen(t)
+		v := connectTo(t, r)
+		expectForkCheck(t, v, mode)
+		for range 3 {
+			v.Beat(StatusOK, 0)
+			r.recv()
+		}
+		child := os.Getpid() + 1000
+		v.setPIDSource(func() int { return child })
+		if out := v.Beat(StatusDegraded, 9); !out.IsSent() {
+			t.Fatalf("first beat in the child: %v", out)
+		}
+		o, err := observe(r.recv())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.pid != uint32(child) || o.nonce != 1 {
+			t.Fatalf("child's first frame has pid %d nonce %d, want %d and 1", o.pid, o.nonce, child)
+		}
+		if o.timestamp > uint64(time.Minute) {
+			t.Fatalf("child's timestamp %d does not count from a fresh epoch", o.timestamp)
+		}
+		if got := v.ForkRecoveries(); got != 1 {
+			t.Fatalf("ForkRecoveries = %d, want 1", got)
+		}
 		v.Beat(StatusOK, 0)
-		r.recv()
-	}
-	child := os.Getpid() + 1000
-	v.setPIDSource(func() int { return child })
-	if out := v.Beat(StatusDegraded, 9); !out.IsSent() {
-		t.Fatalf("first beat in the child: %v", out)
-	}
-	o, err := observe(r.recv())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if o.pid != uint32(child) || o.nonce != 1 {
-		t.Fatalf("child's first frame has pid %d nonce %d, want %d and 1", o.pid, o.nonce, child)
-	}
-	if o.timestamp > uint64(time.Minute) {
-		t.Fatalf("child's timestamp %d does not count from a fresh epoch", o.timestamp)
-	}
-	if got := v.ForkRecoveries(); got != 1 {
-		t.Fatalf("ForkRecoveries = %d, want 1", got)
-	}
-	v.Beat(StatusOK, 0)
-	if o, _ := observe(r.recv()); o.nonce != 2 || o.pid != uint32(child) {
-		t.Fatalf("second child frame: pid %d nonce %d", o.pid, o.nonce)
-	}
+		if o, _ := observe(r.recv()); o.nonce != 2 || o.pid != uint32(child) {
+			t.Fatalf("second child frame: pid %d nonce %d", o.pid, o.nonce)
+		}
+	})
 }
 
 func TestForkRecoveryFailsWithoutSendingWhenObserverIsUnreachable(t *testing.T) {
-	r := listen(t)
-	v := connectTo(t, r)
-	v.Beat(StatusOK, 0)
-	r.recv()
-	r.close()
-	os.Remove(r.path)
-	v.setPIDSource(func() int { return os.Getpid() + 1 })
+	forkChecks(t, func(t *testing.T, mode ForkCheck) {
+		r := listen(t)
+		v := connectTo(t, r)
+		expectForkCheck(t, v, mode)
+		v.Beat(StatusOK, 0)
+		r.recv()
+		r.close()
+		os.Remove(r.path)
+		v.setPIDSource(func() int { return os.Getpid() + 1 })
 
-	out := v.Beat(StatusOK, 0)
-	if !out.IsFailed() || !errors.Is(out.Err(), syscall.ENOENT) {
-		t.Fatalf("beat after fork with no observer = %v, want Failed(ENOENT)", out)
-	}
-	if got := v.Stats(); got.ForkRecoveries != 0 || got.Failed != 1 {
-		t.Fatalf("Stats = %+v, want 1 failed and no recovery", got)
-	}
+		for range 2 { // the failed recovery is tried again at the next beat
+			out := v.Beat(StatusOK, 0)
+			if !out.IsFailed() || !errors.Is(out.Err(), syscall.ENOENT) {
+				t.Fatalf("beat after fork with no observer = %v, want Failed(ENOENT)", out)
+			}
+		}
+		if got := v.Stats(); got.ForkRecoveries != 0 || got.Failed != 2 {
+			t.Fatalf("Stats = %+v, want 2 failed and no recovery", got)
+		}
 
-	r = listenAt(t, r.path)
-	if out := v.Beat(StatusOK, 0); !out.IsSent() {
-		t.Fatalf("beat once the observer is back: %v", out)
-	}
-	if o, _ := observe(r.recv()); o.nonce != 1 || o.pid != uint32(os.Getpid()+1) {
-		t.Fatalf("recovered frame: pid %d nonce %d", o.pid, o.nonce)
-	}
+		r = listenAt(t, r.path)
+		if out := v.Beat(StatusOK, 0); !out.IsSent() {
+			t.Fatalf("beat once the observer is back: %v", out)
+		}
+		if o, _ := observe(r.recv()); o.nonce != 1 || o.pid != uint32(os.Getpid()+1) {
+			t.Fatalf("recovered frame: pid %d nonce %d", o.pid, o.nonce)
+		}
+	})
 }
 
 func TestNonceWrapsPastTerminalToZeroAndWarnsOnce(t *testing.T) {

@@ -59,13 +59,16 @@ func connectTo(t *testing.T, r *receiver) *Varta {
 	return v
 }
 
-// expectForkRecoveries returns an op that beats on v as a process whose
-// pid changes before every beat, and a check that each beat was Sent after
-// a fork recovery; drain runs after each beat.
+// expectForkRecoveries returns an op that beats on v as a process forked
+// before every beat (a new pid and a cleared mark), and a check that each
+// beat was Sent after a fork recovery; drain runs after each beat.
 func expectForkRecoveries(v *Varta, drain func()) (func(), func(*testing.T)) {
 	pid := os.Getpid()
 	v.setPIDSource(func() int { pid++; return pid })
-	op, check := expectOutcome(v, sent, drain)
+	op, check := expectSend(func() BeatOutcome {
+		clearForkMark()
+		return v.Beat(StatusOK, 7)
+	}, sent, drain)
 	return op, func(t *testing.T) {
 		t.Helper()
 		check(t)
@@ -216,6 +219,12 @@ var allocCases = []allocCase{
 		v.setPIDSource(func() int { return os.Getpid() + 1 })
 		return expectOutcome(v, failed(unix.ENOENT, opForkReconnect), nil)
 	}},
+	{"uds/failed-fork-into-pid-1", func(t *testing.T) (func(), func(*testing.T)) {
+		r := listen(t)
+		v := connectTo(t, r)
+		v.setPIDSource(func() int { return 1 })
+		return expectOutcome(v, failed(unix.EINVAL, opBadPID), nil)
+	}},
 	{"uds/dropped-queue-full-reconnect-after-1", func(t *testing.T) (func(), func(*testing.T)) {
 		r := listen(t)
 		v := connectTo(t, r)
@@ -265,6 +274,16 @@ var allocCases = []allocCase{
 		fillQueue(t, v)
 		return expectTerminal(v, dropped(KernelQueueFull), nil)
 	}},
+	{"uds/terminal-failed-after-fork", func(t *testing.T) (func(), func(*testing.T)) {
+		r := listen(t)
+		v := connectTo(t, r)
+		v.setPIDSource(func() int { return os.Getpid() + 1 })
+		return expectTerminal(v, failed(0, opTerminalForked), func() {
+			if r.tryRead() {
+				t.Error("a terminal frame after a fork reached the observer")
+			}
+		})
+	}},
 	{"terminal-closed-agent", func(t *testing.T) (func(), func(*testing.T)) {
 		v := connectTo(t, listen(t))
 		v.Close()
@@ -290,16 +309,18 @@ var allocCases = []allocCase{
 
 // TestBeatPathsAllocateNothing checks SPEC R3.8 and R7.2: every outcome
 // of a beat and of a terminal frame, Guard when nothing panics, Reconnect
-// and Stats allocate nothing.
+// and Stats allocate nothing, with either fork check.
 func TestBeatPathsAllocateNothing(t *testing.T) {
-	for _, tc := range allocCases {
-		t.Run(tc.name, func(t *testing.T) {
-			op, check := tc.setup(t)
-			op() // warm up: first-use work is not per-beat work
-			if n := testing.AllocsPerRun(200, op); n != 0 {
-				t.Errorf("got %v allocations, want 0", n)
-			}
-			check(t)
-		})
-	}
+	forkChecks(t, func(t *testing.T, _ ForkCheck) {
+		for _, tc := range allocCases {
+			t.Run(tc.name, func(t *testing.T) {
+				op, check := tc.setup(t)
+				op() // warm up: first-use work is not per-beat work
+				if n := testing.AllocsPerRun(200, op); n != 0 {
+					t.Errorf("got %v allocations, want 0", n)
+				}
+				check(t)
+			})
+		}
+	})
 }

@@ -29,10 +29,13 @@
 //     process could not reconnect, or the system refused the send for a
 //     reason that will not clear by itself (EPERM, EMSGSIZE, ...).
 //
-// Every beat reads the pid afresh, so frames always carry the sender's real
-// pid. When it changes (the process was restored from a checkpoint, or
-// forked by code outside Go), the agent reconnects and restarts its
-// sequence. A *Varta is safe for concurrent use; its beats are serialised
+// Every beat checks whether the process was forked (by code outside Go) or
+// restored from a checkpoint, so frames always carry the sender's real pid:
+// on Linux 4.14 and later by reading a mark in a page the kernel wipes in a
+// forked child, one memory read, elsewhere by reading the pid (ForkCheck
+// says which). After a fork the agent sets its transport up again for the
+// new process and restarts its sequence; with the mark this holds even for
+// a child that got its parent's pid number in a new pid namespace. A *Varta is safe for concurrent use; its beats are serialised
 // so that nonces go 1, 2, 3 ... with no gap or repeat.
 //
 // # Run, and telling the observer about an exit

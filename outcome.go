@@ -109,6 +109,7 @@ const (
 	opTerminalSpent
 	opNewSession
 	opBadPID
+	opTerminalForked
 )
 
 // ErrClosed is matched (errors.Is) by the error of any operation on a closed
@@ -145,6 +146,8 @@ func (e *BeatError) Error() string {
 		return "varta: terminal frame not sent: the secure session has used all 2^32 terminal nonces; Reconnect starts a new session"
 	case opBadPID:
 		return "varta: frame not sent: the process's pid is 0, 1 or wider than 32 bits, which no frame can carry"
+	case opTerminalForked:
+		return "varta: terminal frame not sent: the process was forked since the agent's last beat, and a terminal frame never sets up a transport; Beat first, then send it"
 	}
 	if e.Errno == errNotPermitted {
 		return "varta: send refused: " + e.Errno.Error() + " (EPERM), not a file permission problem: " +

@@ -18,8 +18,8 @@ var (
 // sends it on a panic and HandleSignals on a terminating signal.
 //
 // The terminal frame (SPEC section 7) has status Critical, nonce
-// NonceTerminal, payload 0 and the pid read afresh. Its timestamp comes
-// from the agent's beat clock, so it is never earlier than the agent's last
+// NonceTerminal, payload 0 and the agent's pid. Its timestamp comes from
+// the agent's beat clock, so it is never earlier than the agent's last
 // beat; where needed it is raised to one more than the previous terminal
 // frame sent by any agent in the process, so terminal frames from one
 // process carry strictly increasing timestamps. The frame is outside the
@@ -29,12 +29,16 @@ var (
 // Like Beat, SendTerminal never blocks, never panics and never allocates,
 // and it is safe to call concurrently with beats and other terminal
 // frames. It never dials or resolves a name: it uses the socket prepared
-// at connect, even when the pid changed since. It does not close the
-// agent; beats sent after it tell the observer the process lives on.
+// at connect or at the last fork a beat followed. So it checks for a fork
+// as a beat does (ForkCheck), and in a forked child that has not beaten
+// yet it sends nothing: the transport still belongs to the parent (over
+// secure UDP with a master key, its key is the parent's pid's), and the
+// observer has never heard of the child. It does not close the agent;
+// beats sent after it tell the observer the process lives on.
 //
 // The outcome is Sent, Dropped (the observer cannot take the frame now;
-// it is not retried) or Failed: the agent is closed or nil, the pid cannot
-// be carried by a frame, or the system refused the send.
+// it is not retried) or Failed: the agent is closed or nil, the process
+// was forked since the last beat, or the system refused the send.
 func (v *Varta) SendTerminal() BeatOutcome {
 	if v == nil {
 		return closedRefused
@@ -44,11 +48,10 @@ func (v *Varta) SendTerminal() BeatOutcome {
 	if v.tr == nil {
 		return closedRefused
 	}
-	raw := v.getpid()
-	if !validPID(raw) {
-		return failed(errInvalid, opBadPID)
+	if !v.sameProcess() {
+		return failed(0, opTerminalForked)
 	}
-	pid := uint32(raw)
+	pid := v.pid
 	// The beat clock, never before the last beat; unlike Beat's, a
 	// regression here is not counted: terminal frames stay out of Stats.
 	ts := max(uint64(max(v.sinceEpoch(), 0)), v.lastTS)

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"os"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -91,27 +90,57 @@ func TestTerminalTimestampsStrictlyIncrease(t *testing.T) {
 	}
 }
 
-// TestTerminalReadsPIDAfreshAndNeverReconnects simulates a fork: the
-// terminal frame carries the new pid but goes out on the socket prepared
-// at connect; a pid no frame can carry fails without sending.
-func TestTerminalReadsPIDAfreshAndNeverReconnects(t *testing.T) {
-	r := listen(t)
-	v := connectTo(t, r)
-	child := os.Getpid() + 1000
-	v.setPIDSource(func() int { return child })
-	if out := v.SendTerminal(); !out.IsSent() {
-		t.Fatalf("SendTerminal = %v", out)
-	}
-	expectOneTerminalFrame(t, r, child)
-	if got := v.Stats(); got.Reconnects != 0 || got.ForkRecoveries != 0 {
-		t.Fatalf("Stats = %+v: the terminal frame reconnected", got)
-	}
+// TestTerminalAfterForkSendsNothingUntilABeatFollowsIt simulates a fork
+// (R6.8, R7.3): a terminal frame never sets up a transport, so in a child
+// that has not beaten yet it is refused without sending, whether the fork
+// shows as a new pid or, with the mark, as a cleared mark alone; once a
+// beat has followed the fork, terminal frames carry the child's pid.
+func TestTerminalAfterForkSendsNothingUntilABeatFollowsIt(t *testing.T) {
+	forkChecks(t, func(t *testing.T, mode ForkCheck) {
+		r := listen(t)
+		v := connectTo(t, r)
+		expectForkCheck(t, v, mode)
+		refused := func(what string) {
+			t.Helper()
+			out := v.SendTerminal()
+			if be, ok := out.Err().(*BeatError); !out.IsFailed() || !ok || be.op != opTerminalForked {
+				t.Fatalf("SendTerminal %s = %v, want Failed: forked", what, out)
+			}
+			r.expectNothing()
+		}
 
-	v.setPIDSource(func() int { return 1 })
-	if out := v.SendTerminal(); !out.IsFailed() || !errors.Is(out.Err(), syscall.EINVAL) {
-		t.Fatalf("SendTerminal as pid 1 = %v, want Failed(EINVAL)", out)
-	}
-	r.expectNothing()
+		child := os.Getpid() + 1000
+		v.setPIDSource(func() int { return child })
+		refused("in a child with a new pid")
+		if got := v.Stats(); got != (Stats{}) {
+			t.Fatalf("Stats = %+v: the terminal frame moved counters", got)
+		}
+		if out := v.Beat(StatusOK, 0); !out.IsSent() {
+			t.Fatalf("beat in the child: %v", out)
+		}
+		if o, _ := observe(r.recv()); o.pid != uint32(child) || o.nonce != 1 {
+			t.Fatalf("child's beat: pid %d nonce %d", o.pid, o.nonce)
+		}
+		if out := v.SendTerminal(); !out.IsSent() {
+			t.Fatalf("SendTerminal after the child's beat = %v", out)
+		}
+		expectOneTerminalFrame(t, r, child)
+
+		if mode != ForkCheckMark {
+			return
+		}
+		// A fork that kept the pid number: only the mark tells.
+		clearForkMark()
+		refused("in a child with the same pid")
+		v.Beat(StatusOK, 0)
+		if o, _ := observe(r.recv()); o.pid != uint32(child) || o.nonce != 1 || v.ForkRecoveries() != 2 {
+			t.Fatalf("beat after a fork that kept the pid: pid %d nonce %d, %d fork recoveries", o.pid, o.nonce, v.ForkRecoveries())
+		}
+		if out := v.SendTerminal(); !out.IsSent() {
+			t.Fatalf("SendTerminal after the beat = %v", out)
+		}
+		expectOneTerminalFrame(t, r, child)
+	})
 }
 
 func TestTerminalOnClosedOrNilAgentFails(t *testing.T) {

@@ -8,9 +8,10 @@ import (
 	"time"
 )
 
-// side is one of the two operations a ratio compares.
+// side is one of the operations a comparison times.
 type side struct {
-	// name prefixes the side's metrics: "raw" reports raw-ns/op.
+	// name prefixes the side's metrics: "send" reports send-ns/op, and a
+	// candidate's ratio to it as x-vs-send.
 	name string
 	// run performs the operation n times. The loop lives inside it so that
 	// no indirect call per operation is measured.
@@ -55,55 +56,65 @@ func (m measured) nsPerOp() float64 {
 	return float64(m.time.Nanoseconds()) / float64(m.ops)
 }
 
-// compare measures candidate against baseline on a noisy machine and
-// reports, as unit, the median over interleaved rounds of the per-round
-// ratio (candidate time per op) / (baseline time per op).
+// compare measures candidate against each baseline on a noisy machine and
+// reports, for each, the median over interleaved rounds of the per-round
+// ratio (candidate time per op) / (baseline time per op), as the metric
+// x-vs-<baseline name>.
 //
-// Each round times one chunk of baseline operations and one chunk of
-// candidate operations, alternating which goes first, so that drift in the
-// machine's speed hits both sides alike. The baseline chunk is sized to
-// take about as long as the candidate chunk, whatever their cost per
+// Each round times one chunk of every side, in an order that rotates from
+// round to round and runs backwards every other cycle, so that drift in
+// the machine's speed hits all sides alike. Each baseline chunk is sized
+// to take about as long as the candidate chunk, whatever their cost per
 // operation.
 //
 // b.N counts candidate operations. The benchmark's ns/op, B/op and
 // allocs/op are the candidate's, measured over the rounds (time spent in
-// settle left out); the baseline's appear as <name>-ns/op and
+// settle left out); each baseline's appear as <name>-ns/op and
 // <name>-allocs/op.
-func compare(b *testing.B, baseline, candidate side, unit string) {
+func compare(b *testing.B, candidate side, baselines ...side) {
 	b.Helper()
 	b.ReportAllocs()
-	scale := calibrate(candidate) / calibrate(baseline)
+	sides := append([]side{candidate}, baselines...)
+	cost := calibrate(candidate)
+	scale := make([]float64, len(sides))
+	for i, s := range sides {
+		scale[i] = cost / calibrate(s)
+	}
 
 	rounds := min(max(b.N/minChunk, 1), maxRounds)
-	ratios := make([]float64, 0, rounds)
-	var base, cand measured
+	ratios := make([][]float64, len(sides))
+	total := make([]measured, len(sides))
+	round := make([]measured, len(sides))
 	b.ResetTimer()
-	for i := range rounds {
+	for r := range rounds {
 		candN := b.N / rounds
-		if i < b.N%rounds {
+		if r < b.N%rounds {
 			candN++
 		}
-		baseN := max(1, int(math.Round(float64(candN)*scale)))
-		var bm, cm measured
-		if i%2 == 0 {
-			bm = measure(baseline, baseN)
-			cm = measure(candidate, candN)
-		} else {
-			cm = measure(candidate, candN)
-			bm = measure(baseline, baseN)
+		for k := range sides {
+			i := (r + k) % len(sides)
+			if (r/len(sides))%2 == 1 {
+				i = len(sides) - 1 - i
+			}
+			round[i] = measure(sides[i], max(1, int(math.Round(float64(candN)*scale[i]))))
+			total[i].add(round[i])
 		}
-		base.add(bm)
-		cand.add(cm)
-		ratios = append(ratios, cm.nsPerOp()/bm.nsPerOp())
+		for i := 1; i < len(sides); i++ {
+			ratios[i] = append(ratios[i], round[0].nsPerOp()/round[i].nsPerOp())
+		}
 	}
 	b.StopTimer()
 
-	b.ReportMetric(median(ratios), unit)
+	cand := total[0]
 	b.ReportMetric(cand.nsPerOp(), "ns/op")
 	b.ReportMetric(float64(cand.allocs)/float64(cand.ops), "allocs/op")
 	b.ReportMetric(float64(cand.bytes)/float64(cand.ops), "B/op")
-	b.ReportMetric(base.nsPerOp(), baseline.name+"-ns/op")
-	b.ReportMetric(float64(base.allocs)/float64(base.ops), baseline.name+"-allocs/op")
+	for i := 1; i < len(sides); i++ {
+		name := sides[i].name
+		b.ReportMetric(median(ratios[i]), "x-vs-"+name)
+		b.ReportMetric(total[i].nsPerOp(), name+"-ns/op")
+		b.ReportMetric(float64(total[i].allocs)/float64(total[i].ops), name+"-allocs/op")
+	}
 }
 
 // calibrate runs s for at least calibrationTime and returns its cost in
