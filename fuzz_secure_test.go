@@ -116,16 +116,8 @@ func FuzzSecureSealOpen(f *testing.F) {
 		var plain [FrameBytes]byte
 		fr.Encode(&plain)
 
-		iv, err := newIVDeriver(salt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		aead, err := newSessionAEAD(&key, master, pid)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := &session{aead: aead, pid: pid, iv: iv}
-		tr := &secureTransport{sock: dgramSocket{fd: fd}, master: master, key: key, s: s}
+		tr := newTestTransport(t, fd, &key, master, pid, salt)
+		s, iv := tr.s, tr.s.iv
 
 		var sent BeatOutcome
 		var aeadNonce []byte // what the nonce must be, derived with crypto/hkdf
@@ -154,7 +146,7 @@ func FuzzSecureSealOpen(f *testing.F) {
 		wire := buf[:n]
 
 		// The frame sealed directly: the 64-byte layout for a master-key
-		// beat, the 60-byte one otherwise.
+		// beat or terminal frame, the 60-byte one otherwise (R7.3).
 		sealKey := key[:]
 		if master {
 			sealKey = hkdfBytes(t, key[:], binary.LittleEndian.AppendUint32([]byte(agentKeyLabel), pid), KeyBytes)
@@ -164,7 +156,7 @@ func FuzzSecureSealOpen(f *testing.F) {
 			t.Fatal(err)
 		}
 		var want []byte
-		if master && !terminal {
+		if master {
 			head := binary.LittleEndian.AppendUint32(nil, pid)
 			want = c.Seal(append(head, aeadNonce...), aeadNonce, plain[:], head)
 		} else {
@@ -175,14 +167,7 @@ func FuzzSecureSealOpen(f *testing.F) {
 		}
 
 		open := func(w []byte) (Frame, error) { return OpenSecureFrame(key[:], w) }
-		switch {
-		case master && terminal:
-			agent, err := AgentKey(key[:], pid)
-			if err != nil {
-				t.Fatal(err)
-			}
-			open = func(w []byte) (Frame, error) { return OpenSecureFrame(agent, w) }
-		case master:
+		if master {
 			open = func(w []byte) (Frame, error) { return OpenMasterFrame(key[:], w) }
 		}
 		got, err := open(wire)

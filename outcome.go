@@ -107,6 +107,7 @@ const (
 	opTerminalSpent
 	opNewSession
 	opBadPID
+	opTerminalStaleKey
 )
 
 // ErrClosed is matched (errors.Is) by the error of any operation on a closed
@@ -143,6 +144,8 @@ func (e *BeatError) Error() string {
 		return "varta: terminal frame not sent: the secure session has used all 2^32 terminal nonces; Reconnect starts a new session"
 	case opBadPID:
 		return "varta: frame not sent: the process's pid is 0, 1 or wider than 32 bits, which no frame can carry"
+	case opTerminalStaleKey:
+		return "varta: terminal frame not sent: the pid changed (fork) since the agent derived its key, and no observer could open it; a beat recovers from the fork first"
 	}
 	return "varta: send failed: " + e.Errno.Error()
 }

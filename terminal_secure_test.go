@@ -70,7 +70,7 @@ func TestSecureTerminalFramesAndBeatsNeverShareANonce(t *testing.T) {
 				switch {
 				case f.Nonce != NonceTerminal:
 					nonces[f.Nonce] = true
-				case len(wire) != SecureFrameBytes || f.Status != StatusCritical || f.Payload != 0 || timestamps[f.Timestamp]:
+				case len(wire) != map[bool]int{false: SecureFrameBytes, true: MasterFrameBytes}[m.master] || f.Status != StatusCritical || f.Payload != 0 || timestamps[f.Timestamp]:
 					t.Fatalf("terminal frame %+v of %d bytes: malformed, or its timestamp came before", f, len(wire))
 				default:
 					timestamps[f.Timestamp] = true
@@ -125,8 +125,8 @@ func TestGuardOverSecureUDPSendsOneTerminalFrame(t *testing.T) {
 				t.Fatalf("child ended with %v, want the panic and exit status 2\n%s", c.state, c.output())
 			}
 			wire := r.recv()
-			if len(wire) != SecureFrameBytes {
-				t.Fatalf("terminal frame of %d bytes, want %d", len(wire), SecureFrameBytes)
+			if want := map[bool]int{false: SecureFrameBytes, true: MasterFrameBytes}[m.master]; len(wire) != want {
+				t.Fatalf("terminal frame of %d bytes, want %d", len(wire), want)
 			}
 			childPID := uint32(c.cmd.Process.Pid)
 			f, _ := newNonceLog(t, testKey(t), m.master).open(wire, childPID)
