@@ -67,12 +67,11 @@ func newTestTransport(tb testing.TB, fd int, key *[KeyBytes]byte, master bool, p
 	if err != nil {
 		tb.Fatal(err)
 	}
-	k := secretKey(*key)
-	t := &secureTransport{sock: dgramSocket{fd: fd}, master: master, key: &k, s: s, aeadPID: pid}
+	t := &secureTransport{sock: dgramSocket{fd: fd}, master: master, key: newSecretKey(key[:]), s: s, aeadPID: pid}
 	if master {
-		t.aead, err = agentCipher(t.key, pid)
+		t.aead, err = agentCipher(key, pid)
 	} else {
-		t.aead, err = chacha20poly1305.New(t.key[:])
+		t.aead, err = chacha20poly1305.New(key[:])
 	}
 	if err != nil {
 		tb.Fatal(err)

@@ -54,8 +54,8 @@ func FuzzOpenSecureFrame(f *testing.F) {
 	})
 }
 
-// FuzzOpenMasterFrame is FuzzOpenSecureFrame for OpenMasterFrame and
-// 64-byte frames, whose pid in the clear selects the key: flipping a bit of
+// FuzzOpenMasterFrame is FuzzOpenSecureFrame for OpenMasterFrame (and
+// MasterOpener, which must agree with it) and 64-byte frames, whose pid in the clear selects the key: flipping a bit of
 // it must be rejected too, and a frame naming another pid inside than in
 // the clear must fail with ErrPIDMismatch.
 func FuzzOpenMasterFrame(f *testing.F) {
@@ -68,6 +68,16 @@ func FuzzOpenMasterFrame(f *testing.F) {
 		got, err := OpenMasterFrame(master, wire)
 		want, wantErr := openMaster(master, wire)
 		checkOpened(t, master, wire, got, err, want, wantErr)
+		// A MasterOpener opens exactly what OpenMasterFrame opens, once
+		// with a fresh cipher and once with the one it cached.
+		if o, oerr := NewMasterOpener(master); oerr == nil {
+			for range 2 {
+				if f, err := o.Open(wire); f != got || (err == nil) != (wantErr == nil) {
+					t.Fatalf("MasterOpener.Open = %+v, %v; OpenMasterFrame %+v, %v", f, err, got, wantErr)
+				}
+			}
+			o.Close()
+		}
 		if err == nil {
 			checkSealedBitFlipsRejected(t, wire, func(w []byte) (Frame, error) { return OpenMasterFrame(master, w) })
 		}

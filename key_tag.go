@@ -157,8 +157,8 @@ func AgentKey(master []byte, pid uint32) ([]byte, error) {
 	if err := checkKey("master key", master); err != nil {
 		return nil, err
 	}
-	var k secretKey
+	var k [KeyBytes]byte
 	defer clear(k[:])
-	deriveAgentKey((*secretKey)(master), pid, &k)
+	deriveAgentKey((*[KeyBytes]byte)(master), &k, pid)
 	return append(make([]byte, 0, KeyBytes), k[:]...), nil
 }

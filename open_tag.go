@@ -63,7 +63,7 @@ func OpenMasterFrame(master, wire []byte) (Frame, error) {
 	if len(wire) != MasterFrameBytes {
 		return Frame{}, lengthError(len(wire), MasterFrameBytes)
 	}
-	aead, err := agentCipher((*secretKey)(master), binary.LittleEndian.Uint32(wire[masterPID:]))
+	aead, err := agentCipher((*[KeyBytes]byte)(master), binary.LittleEndian.Uint32(wire[masterPID:]))
 	if err != nil {
 		return Frame{}, err
 	}
@@ -72,10 +72,10 @@ func OpenMasterFrame(master, wire []byte) (Frame, error) {
 
 // agentCipher returns a cipher keyed with the key of pid derived from
 // master, and wipes the derived key: the cipher keeps its own copy.
-func agentCipher(master *secretKey, pid uint32) (cipher.AEAD, error) {
-	var k secretKey
+func agentCipher(master *[KeyBytes]byte, pid uint32) (cipher.AEAD, error) {
+	var k [KeyBytes]byte
 	defer clear(k[:])
-	deriveAgentKey(master, pid, &k)
+	deriveAgentKey(master, &k, pid)
 	return chacha20poly1305.New(k[:])
 }
 
@@ -120,7 +120,7 @@ const openerCacheSize = 64
 // It prints redacted under fmt: its key is never in printed output.
 type MasterOpener struct {
 	mu      sync.Mutex
-	master  *secretKey // nil once closed
+	master  secretKey // holds nothing once closed
 	ciphers [openerCacheSize]pidCipher
 	clock   uint64 // stamps the entries by last use
 }
@@ -140,9 +140,7 @@ func NewMasterOpener(master []byte) (*MasterOpener, error) {
 	if err := checkKey("master key", master); err != nil {
 		return nil, err
 	}
-	k := new(secretKey)
-	copy(k[:], master)
-	return &MasterOpener{master: k}, nil
+	return &MasterOpener{master: newSecretKey(master)}, nil
 }
 
 // errOpenerClosed is the error of Open on a closed MasterOpener.
@@ -175,7 +173,7 @@ func (o *MasterOpener) Open(wire []byte) (Frame, error) {
 func (o *MasterOpener) cipher(pid uint32) (aead cipher.AEAD, cached bool, err error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.master == nil {
+	if o.master.b == nil {
 		return nil, false, errOpenerClosed
 	}
 	o.clock++
@@ -185,7 +183,7 @@ func (o *MasterOpener) cipher(pid uint32) (aead cipher.AEAD, cached bool, err er
 			return e.aead, true, nil
 		}
 	}
-	aead, err = agentCipher(o.master, pid)
+	aead, err = agentCipher(o.master.b, pid)
 	return aead, false, err
 }
 
@@ -195,7 +193,7 @@ func (o *MasterOpener) cipher(pid uint32) (aead cipher.AEAD, cached bool, err er
 func (o *MasterOpener) remember(pid uint32, aead cipher.AEAD) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.master == nil {
+	if o.master.b == nil {
 		return
 	}
 	victim := &o.ciphers[0]
@@ -221,11 +219,11 @@ func (o *MasterOpener) Close() error {
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.master == nil {
+	if o.master.b == nil {
 		return errOpenerClosed
 	}
-	clear(o.master[:])
-	o.master = nil
+	o.master.wipe()
+	o.master = secretKey{}
 	o.ciphers = [openerCacheSize]pidCipher{}
 	return nil
 }

@@ -523,13 +523,13 @@ func TestSecureCloseWipesTheKey(t *testing.T) {
 			v.Beat(StatusOK, 0)
 			r.recv()
 			tr := v.secure()
-			if *tr.key == (secretKey{}) || tr.wire == ([MasterFrameBytes]byte{}) {
+			if *tr.key.b == ([KeyBytes]byte{}) || tr.wire == ([MasterFrameBytes]byte{}) {
 				t.Fatal("the transport holds no key or sealed frame before Close")
 			}
 			if err := v.Close(); err != nil {
 				t.Fatal(err)
 			}
-			if *tr.key != (secretKey{}) || tr.nonce != ([chacha20poly1305.NonceSize]byte{}) || tr.wire != ([MasterFrameBytes]byte{}) || tr.s != nil || tr.aead != nil {
+			if *tr.key.b != ([KeyBytes]byte{}) || tr.nonce != ([chacha20poly1305.NonceSize]byte{}) || tr.wire != ([MasterFrameBytes]byte{}) || tr.s != nil || tr.aead != nil {
 				t.Fatal("Close left key material, a nonce, a sealed frame or the session behind")
 			}
 		})

@@ -213,3 +213,22 @@ func TestIVDerivationMatchesHKDF(t *testing.T) {
 		}
 	}
 }
+
+// TestAgentKeyMatchesHKDF cross-checks the agent key derivation, which
+// computes HKDF-SHA256 in buffers of its own, against crypto/hkdf.Key for
+// random master keys and pids (R6.3).
+func TestAgentKeyMatchesHKDF(t *testing.T) {
+	for range 200 {
+		var in [KeyBytes + 4]byte
+		rand.Read(in[:])
+		master, pid := in[:KeyBytes], binary.LittleEndian.Uint32(in[KeyBytes:])
+		info := append([]byte(agentKeyLabel), binary.LittleEndian.AppendUint32(nil, pid)...)
+		want, err := hkdf.Key(sha256.New, master, nil, string(info), KeyBytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := AgentKey(master, pid); err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("master %x, pid %d: AgentKey = %x, %v; hkdf.Key gives %x", master, pid, got, err, want)
+		}
+	}
+}

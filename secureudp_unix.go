@@ -21,7 +21,7 @@ type secureTransport struct {
 	sock   dgramSocket
 	peer   udpPeer
 	master bool
-	key    *secretKey // the shared key, or the master key; wiped by close
+	key    secretKey // the shared key, or the master key; wiped by close
 	// aead seals every frame. With a shared key it is built once, at
 	// construction; with a master key it holds the key derived for
 	// aeadPID, and is built again only when restart gets another pid.
@@ -39,12 +39,11 @@ var _ transport = (*secureTransport)(nil)
 // key, and for a shared key the cipher it seals with for its life;
 // restart connects it.
 func newSecureTransport(ep udpEndpoint, key []byte, master bool) (transport, error) {
-	t := &secureTransport{sock: dgramSocket{fd: -1}, peer: newUDPPeer(ep), master: master, key: new(secretKey)}
-	copy(t.key[:], key)
+	t := &secureTransport{sock: dgramSocket{fd: -1}, peer: newUDPPeer(ep), master: master, key: newSecretKey(key)}
 	if !master {
-		aead, err := chacha20poly1305.New(t.key[:])
+		aead, err := chacha20poly1305.New(t.key.b[:])
 		if err != nil {
-			clear(t.key[:])
+			t.key.wipe()
 			return nil, err
 		}
 		t.aead = aead
@@ -161,7 +160,7 @@ func (t *secureTransport) restart(pid uint32) error {
 	}
 	aead := t.aead
 	if t.master && (aead == nil || pid != t.aeadPID) {
-		if aead, err = agentCipher(t.key, pid); err != nil {
+		if aead, err = agentCipher(t.key.b, pid); err != nil {
 			unix.Close(fd)
 			return err
 		}
@@ -180,7 +179,7 @@ func (t *secureTransport) describe(err error) error {
 // sealed frame, and drops the cipher and the session.
 func (t *secureTransport) close() error {
 	err := t.sock.close()
-	clear(t.key[:])
+	t.key.wipe()
 	clear(t.nonce[:])
 	clear(t.wire[:])
 	t.aead = nil

@@ -134,18 +134,29 @@ func (s *session) claimTerminal() (uint32, bool) {
 	return uint32(c), true
 }
 
-// secretKey is a key: shared, master or derived. The package keeps keys
-// behind pointers and prints them redacted (String, GoString), so that a
-// key reaches no printed output: fmt prints a pointer met inside a value
-// as an address, and a printer that follows pointers stops at the
-// methods. (A Format method would also cover verbs such as %d, but it
-// needs package fmt, which this package does not import.)
-type secretKey [KeyBytes]byte
+// secretKey holds a key, shared or master. Its bytes sit behind a
+// pointer and it prints redacted (String, GoString), so that a key reaches
+// no printed output: fmt prints a pointer met inside a value as an
+// address, whatever the verb, and printers that follow pointers stop at
+// the methods. (A Format method would also cover the verbs that skip
+// String, such as %d, but it needs package fmt, which this package does
+// not import; the pointer covers them instead.)
+type secretKey struct{ b *[KeyBytes]byte }
+
+// newSecretKey returns a secretKey holding a copy of key.
+func newSecretKey(key []byte) secretKey {
+	k := secretKey{new([KeyBytes]byte)}
+	copy(k.b[:], key)
+	return k
+}
+
+// wipe overwrites the key with zeros.
+func (k secretKey) wipe() { clear(k.b[:]) }
 
 // String and GoString return a fixed text, never the key.
-func (k *secretKey) String() string { return "varta.key(redacted)" }
+func (k secretKey) String() string { return "varta.key(redacted)" }
 
-func (k *secretKey) GoString() string { return k.String() }
+func (k secretKey) GoString() string { return k.String() }
 
 // deriveAgentKey sets out to the key of the agent with the given pid:
 // HKDF-SHA256(ikm = master, salt = empty, info = "varta-agent-v1" 0x00 ||
@@ -156,7 +167,7 @@ func (k *secretKey) GoString() string { return k.String() }
 // HMAC pads, the pseudorandom key, the inner digest and what the SHA-256
 // state buffered. Only the temporaries SHA-256 keeps on the stack remain,
 // until the stack is reused.
-func deriveAgentKey(master *secretKey, pid uint32, out *secretKey) {
+func deriveAgentKey(master, out *[KeyBytes]byte, pid uint32) {
 	var info [len(agentKeyLabel) + 4 + 1]byte
 	copy(info[:], agentKeyLabel)
 	binary.LittleEndian.PutUint32(info[len(agentKeyLabel):], pid)
@@ -164,7 +175,7 @@ func deriveAgentKey(master *secretKey, pid uint32, out *secretKey) {
 
 	var m keyMAC
 	defer m.wipe()
-	var prk secretKey
+	var prk [KeyBytes]byte
 	defer clear(prk[:])
 	m.sum(nil, master[:], prk[:])
 	m.sum(prk[:], info[:], out[:])
