@@ -69,8 +69,9 @@
 //   - secureudp: implies udp, and adds ConnectSecureUDP and
 //     ConnectSecureUDPWithMaster (ChaCha20-Poly1305 frames of
 //     SecureFrameBytes and MasterFrameBytes), the key helpers ParseKeyHex,
-//     LoadKeyFile and AgentKey, and the observer-side OpenSecureFrame and
-//     OpenMasterFrame with their errors. It links
+//     LoadKeyFile and AgentKey, and the observer-side OpenSecureFrame,
+//     OpenMasterFrame and NewMasterOpener (a MasterOpener caches the
+//     ciphers of the pids it has seen) with their errors. It links
 //     golang.org/x/crypto/chacha20poly1305; HKDF-SHA256 and the session
 //     salt come from the standard library.
 //
