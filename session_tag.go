@@ -19,12 +19,21 @@ const (
 	// SecureFrameBytes is the length of a frame sealed with a shared key:
 	// IV prefix (8), counter (4), ciphertext (32), tag (16). The beats and
 	// terminal frames of a shared-key agent use this layout.
-	SecureFrameBytes = nonceBytes + FrameBytes + chacha20poly1305.Overhead
+	SecureFrameBytes = 60
 	// MasterFrameBytes is the length of a frame of a master-key agent: the
 	// sender's pid (4) in the clear, then the shared-key layout, sealed
 	// with the key derived for that pid. The beats and terminal frames of
 	// a master-key agent use this layout (R7.3).
-	MasterFrameBytes = pidBytes + SecureFrameBytes
+	MasterFrameBytes = 64
+)
+
+// The layouts below add up to the exported sizes: an array length that
+// goes negative fails to compile, so each pair of lines proves equality.
+var (
+	_ [SecureFrameBytes - (sharedSeal + FrameBytes + chacha20poly1305.Overhead)]struct{}
+	_ [sharedSeal + FrameBytes + chacha20poly1305.Overhead - SecureFrameBytes]struct{}
+	_ [MasterFrameBytes - (masterSeal + FrameBytes + chacha20poly1305.Overhead)]struct{}
+	_ [masterSeal + FrameBytes + chacha20poly1305.Overhead - MasterFrameBytes]struct{}
 )
 
 // Byte positions in the secure layouts (R6.3). A shared-key frame is the
