@@ -109,3 +109,13 @@ func (v *Varta) leakSends() (restore func()) {
 		v.tr = st
 	}
 }
+
+// restartFor calls the transport's restart for pid under the agent's lock,
+// as fork recovery does, and returns the cipher and session it left.
+func (v *Varta) restartFor(pid uint32) (any, *session, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	tr := v.tr.(*secureTransport)
+	err := tr.restart(pid)
+	return tr.aead, tr.s, err
+}

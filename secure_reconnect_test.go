@@ -51,3 +51,55 @@ func TestSecureReconnectKeepsTheSession(t *testing.T) {
 		})
 	}
 }
+
+// TestSecureRestartBuildsACipherOnlyForANewPID restarts a secure
+// transport as fork recovery does: for the same pid (a fork into a new pid
+// namespace, R6.8) and for a new one. Every restart starts a new session
+// (new salt: a new first prefix); a shared-key agent keeps its one cipher,
+// and a master-key agent builds a new one only for a new pid (R6.7), whose
+// frames then open with OpenMasterFrame under that pid.
+func TestSecureRestartBuildsACipherOnlyForANewPID(t *testing.T) {
+	for _, m := range secureModes {
+		t.Run(m.name, func(t *testing.T) {
+			key := testKey(t)
+			r, port := listenUDP(t, "127.0.0.1")
+			v := dialSecure(t, m, port, key)
+			pid := uint32(os.Getpid())
+			aead, s, err := v.restartFor(pid)
+			if err != nil {
+				t.Fatal(err)
+			}
+			prefix := s.prefix
+
+			sameAEAD, sameS, err := v.restartFor(pid)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sameS == s || sameS.prefix == prefix {
+				t.Fatal("a restart for the same pid kept the session")
+			}
+			if sameAEAD != aead {
+				t.Fatal("a restart for the same pid built a new cipher")
+			}
+
+			otherAEAD, _, err := v.restartFor(pid + 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (otherAEAD != aead) != m.master {
+				t.Fatalf("a restart for another pid built a new cipher: %v; want %v", otherAEAD != aead, m.master)
+			}
+			if err := v.Reconnect(); err != nil {
+				t.Fatal(err)
+			}
+			if reconnected, _, _ := v.restartFor(pid + 1); reconnected != otherAEAD {
+				t.Fatal("Reconnect or a restart for the same pid replaced the cipher")
+			}
+			v.setPIDSource(func() int { return int(pid + 1) })
+			if out := v.Beat(StatusOK, 1); !out.IsSent() {
+				t.Fatalf("beat: %v", out)
+			}
+			newNonceLog(t, key, m.master).open(r.recv(), pid+1)
+		})
+	}
+}
