@@ -117,7 +117,8 @@ const openerCacheSize = 64
 // when one of its frames authenticated, so forged frames cannot push
 // genuine agents out; each forged frame from an unknown pid still costs
 // one derivation. It is safe for concurrent use by multiple goroutines.
-// It prints redacted under fmt: its key is never in printed output.
+// It prints redacted under fmt: its key is never in printed output. Make
+// one with NewMasterOpener; the zero value holds no key and opens nothing.
 type MasterOpener struct {
 	mu      sync.Mutex
 	master  secretKey // holds nothing once closed
