@@ -350,8 +350,13 @@ func errnoOf(err error) syscall.Errno {
 }
 
 // Reconnect replaces the agent's socket with a fresh one to the same
-// observer (and, for secure UDP, starts a new session). The old socket is
-// kept if any step fails. The nonce sequence continues.
+// observer. The old socket is kept if any step fails. Nothing else is
+// renewed: the nonce sequence continues, and over secure UDP the session
+// (its salt, IV prefix and counter) and the key stay as they are, so a
+// reconnect reads no entropy and derives no key (R6.2). A new session
+// starts at connect, after a fork, and when a session has used every IV
+// prefix; to start one deliberately (after restoring a snapshot of the
+// process, say), Close the agent and connect a new one (SECURITY.md).
 func (v *Varta) Reconnect() error {
 	if v == nil {
 		return ErrClosed

@@ -47,6 +47,11 @@ func init() {
 				v.useSocket(t, fd)
 				return expectTerminal(v, dropped(KernelQueueFull), nil)
 			}},
+			// A reconnect replaces only the socket: no salt, no cipher
+			// (R6.2, R6.7), so it allocates no more than a UDP one.
+			allocCase{"secure-" + m.name + "/reconnect", func(t *testing.T) (func(), func(*testing.T)) {
+				return expectReconnects(dialSecure(t, m, closedUDPPort(t, "127.0.0.1"), testKey(t)))
+			}},
 			// The session has claimed its last terminal counter: every
 			// terminal frame is refused, sending nothing.
 			allocCase{"secure-" + m.name + "/terminal-failed-counters-spent", func(t *testing.T) (func(), func(*testing.T)) {

@@ -120,11 +120,16 @@
 //	func AgentKey(master []byte, pid uint32) ([]byte, error)
 //	func OpenSecureFrame(key, wire []byte) (Frame, error)
 //	func OpenMasterFrame(master, wire []byte) (Frame, error)
+//	func NewMasterOpener(master []byte) (*MasterOpener, error)
+//	func (o *MasterOpener) Open(wire []byte) (Frame, error)
+//	func (o *MasterOpener) Close()
+//	type MasterOpener struct{ ... } // caches the ciphers of the pids it has seen
 //	const KeyBytes = 32
 //	const SecureFrameBytes = 60 // shared-key frame: prefix, counter, ciphertext, tag
 //	const MasterFrameBytes = 64 // master-key frame: the pid, then the shared-key layout
 //	var ErrKeyLength error
 //	var ErrKeyText error
+//	var ErrKeyFile error
 //	var ErrSecureFrameLength error
 //	var ErrAuthentication error
 //	var ErrPIDMismatch error

@@ -54,8 +54,8 @@ func FuzzOpenSecureFrame(f *testing.F) {
 	})
 }
 
-// FuzzOpenMasterFrame is FuzzOpenSecureFrame for OpenMasterFrame and
-// 64-byte frames, whose pid in the clear selects the key: flipping a bit of
+// FuzzOpenMasterFrame is FuzzOpenSecureFrame for OpenMasterFrame (and
+// MasterOpener, which must agree with it) and 64-byte frames, whose pid in the clear selects the key: flipping a bit of
 // it must be rejected too, and a frame naming another pid inside than in
 // the clear must fail with ErrPIDMismatch.
 func FuzzOpenMasterFrame(f *testing.F) {
@@ -68,6 +68,16 @@ func FuzzOpenMasterFrame(f *testing.F) {
 		got, err := OpenMasterFrame(master, wire)
 		want, wantErr := openMaster(master, wire)
 		checkOpened(t, master, wire, got, err, want, wantErr)
+		// A MasterOpener opens exactly what OpenMasterFrame opens, once
+		// with a fresh cipher and once with the one it cached.
+		if o, oerr := NewMasterOpener(master); oerr == nil {
+			for range 2 {
+				if f, err := o.Open(wire); f != got || (err == nil) != (wantErr == nil) {
+					t.Fatalf("MasterOpener.Open = %+v, %v; OpenMasterFrame %+v, %v", f, err, got, wantErr)
+				}
+			}
+			o.Close()
+		}
 		if err == nil {
 			checkSealedBitFlipsRejected(t, wire, func(w []byte) (Frame, error) { return OpenMasterFrame(master, w) })
 		}
@@ -116,16 +126,8 @@ func FuzzSecureSealOpen(f *testing.F) {
 		var plain [FrameBytes]byte
 		fr.Encode(&plain)
 
-		iv, err := newIVDeriver(salt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		aead, err := newSessionAEAD(&key, master, pid)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := &session{aead: aead, pid: pid, iv: iv}
-		tr := &secureTransport{sock: dgramSocket{fd: fd}, master: master, key: key, s: s}
+		tr := newTestTransport(t, fd, &key, master, pid, salt)
+		s, iv := tr.s, tr.s.iv
 
 		var sent BeatOutcome
 		var aeadNonce []byte // what the nonce must be, derived with crypto/hkdf
@@ -154,7 +156,7 @@ func FuzzSecureSealOpen(f *testing.F) {
 		wire := buf[:n]
 
 		// The frame sealed directly: the 64-byte layout for a master-key
-		// beat, the 60-byte one otherwise.
+		// beat or terminal frame, the 60-byte one otherwise (R7.3).
 		sealKey := key[:]
 		if master {
 			sealKey = hkdfBytes(t, key[:], binary.LittleEndian.AppendUint32([]byte(agentKeyLabel), pid), KeyBytes)
@@ -164,7 +166,7 @@ func FuzzSecureSealOpen(f *testing.F) {
 			t.Fatal(err)
 		}
 		var want []byte
-		if master && !terminal {
+		if master {
 			head := binary.LittleEndian.AppendUint32(nil, pid)
 			want = c.Seal(append(head, aeadNonce...), aeadNonce, plain[:], head)
 		} else {
@@ -175,14 +177,7 @@ func FuzzSecureSealOpen(f *testing.F) {
 		}
 
 		open := func(w []byte) (Frame, error) { return OpenSecureFrame(key[:], w) }
-		switch {
-		case master && terminal:
-			agent, err := AgentKey(key[:], pid)
-			if err != nil {
-				t.Fatal(err)
-			}
-			open = func(w []byte) (Frame, error) { return OpenSecureFrame(agent, w) }
-		case master:
+		if master {
 			open = func(w []byte) (Frame, error) { return OpenMasterFrame(key[:], w) }
 		}
 		got, err := open(wire)

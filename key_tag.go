@@ -6,9 +6,9 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
-	"os"
+	"io/fs"
+	"strconv"
 )
 
 // KeyBytes is the length of a secure UDP key, shared or master: 32 bytes.
@@ -24,11 +24,28 @@ var ErrKeyLength = errors.New("varta: a secure UDP key is exactly 32 bytes")
 // built with -tags secureudp.
 var ErrKeyText = errors.New("varta: a key in text form is exactly 64 hexadecimal characters")
 
+// ErrKeyFile is matched (errors.Is) by the error LoadKeyFile returns for a
+// path that it refuses to read a key from: one that names no regular file
+// (a directory, a named pipe, a device), or a file that its group or other
+// users may read or write. Only built with -tags secureudp.
+var ErrKeyFile = errors.New("varta: not a usable key file")
+
+// secureError is an error of the secure transport's functions: a message
+// that says what went wrong, and the error errors.Is and errors.As see
+// through Unwrap.
+type secureError struct {
+	msg string
+	err error
+}
+
+func (e *secureError) Error() string { return e.msg }
+func (e *secureError) Unwrap() error { return e.err }
+
 // checkKey returns an error naming the expected length if key is not a
 // key. The message never contains the key's bytes.
 func checkKey(what string, key []byte) error {
 	if len(key) != KeyBytes {
-		return fmt.Errorf("%w; the %s given is %d bytes", ErrKeyLength, what, len(key))
+		return &secureError{ErrKeyLength.Error() + "; the " + what + " given is " + strconv.Itoa(len(key)) + " bytes", ErrKeyLength}
 	}
 	return nil
 }
@@ -43,45 +60,81 @@ func ParseKeyHex(text string) ([]byte, error) {
 	return parseKeyHex(b)
 }
 
-// maxKeyFileBytes bounds what LoadKeyFile reads, so that a wrong path
-// (/dev/zero, a log file) fails at once instead of filling memory.
+// maxKeyFileBytes bounds what LoadKeyFile reads, so that a wrong path (a
+// log file, say) fails at once instead of filling memory.
 const maxKeyFileBytes = 4096
 
 // LoadKeyFile reads a key from a file holding 64 hexadecimal characters;
 // whitespace around them (a trailing newline, say) is ignored. Only built
-// with -tags secureudp. The file's bytes are wiped from memory once
-// parsed. A missing or unreadable file gives an error that errors.Is
-// matches against fs.ErrNotExist or fs.ErrPermission; bad content, or a
-// file larger than 4 KiB, one matching ErrKeyText. Errors never contain
-// key material.
+// with -tags secureudp.
+//
+// The file must be a regular file that only its owner may read or write
+// (mode 0600 or 0400, as observers require of their key files): anything
+// else gives an error matching ErrKeyFile, with the chmod that fixes it
+// (on systems without Unix permissions the mode is not checked). It is
+// opened without blocking, so a named pipe fails at once instead of
+// waiting for a writer. A missing or unreadable file gives an error that
+// errors.Is matches against fs.ErrNotExist or fs.ErrPermission; bad
+// content, or a file larger than 4 KiB, one matching ErrKeyText. The file
+// is read into a fixed buffer that is wiped once parsed. Errors never
+// contain key material.
 func LoadKeyFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := openKeyFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("varta: read key file: %w", err)
+		return nil, &secureError{"varta: read key file: " + err.Error(), err}
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxKeyFileBytes+1))
-	defer clear(data)
+	info, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("varta: read key file: %w", err)
+		return nil, &secureError{"varta: read key file: " + err.Error(), err}
 	}
-	if len(data) > maxKeyFileBytes {
-		return nil, fmt.Errorf("%w; key file %q is larger than %d bytes", ErrKeyText, path, maxKeyFileBytes)
+	if err := checkKeyFileMode(path, info.Mode()); err != nil {
+		return nil, err
 	}
-	key, err := parseKeyHex(bytes.TrimSpace(data))
+	var buf [maxKeyFileBytes + 1]byte
+	defer clear(buf[:])
+	n, err := io.ReadFull(f, buf[:])
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return nil, &secureError{"varta: read key file: " + err.Error(), err}
+	}
+	if n > maxKeyFileBytes {
+		return nil, &secureError{ErrKeyText.Error() + "; key file " + strconv.Quote(path) + " is larger than " + strconv.Itoa(maxKeyFileBytes) + " bytes", ErrKeyText}
+	}
+	key, err := parseKeyHex(bytes.TrimSpace(buf[:n]))
 	if err != nil {
-		return nil, fmt.Errorf("%w (key file %q)", err, path)
+		return nil, &secureError{err.Error() + " (key file " + strconv.Quote(path) + ")", err}
 	}
 	return key, nil
 }
 
+// checkKeyFileMode refuses a key file that is not a regular file, or whose
+// group or others have any access when the system has Unix permissions.
+func checkKeyFileMode(path string, mode fs.FileMode) error {
+	refuse := func(why string) error {
+		return &secureError{ErrKeyFile.Error() + ": " + strconv.Quote(path) + " " + why, ErrKeyFile}
+	}
+	switch {
+	case mode.IsDir():
+		return refuse("is a directory; give the path of the key file in it")
+	case mode&fs.ModeNamedPipe != 0:
+		return refuse("is a named pipe (FIFO); write the key to a regular file")
+	case mode&fs.ModeDevice != 0:
+		return refuse("is a device; write the key to a regular file")
+	case !mode.IsRegular():
+		return refuse("is not a regular file (" + mode.String() + "); write the key to a regular file")
+	case unixPermissions && mode.Perm()&0o077 != 0:
+		return refuse("is open to its group or others (mode " + mode.Perm().String() + "): chmod 600 " + path)
+	}
+	return nil
+}
+
 func parseKeyHex(text []byte) ([]byte, error) {
 	if len(text) != 2*KeyBytes {
-		return nil, fmt.Errorf("%w; got %d characters", ErrKeyText, len(text))
+		return nil, &secureError{ErrKeyText.Error() + "; got " + strconv.Itoa(len(text)) + " characters", ErrKeyText}
 	}
 	for i, c := range text {
 		if !isHexDigit(c) {
-			return nil, fmt.Errorf("%w; character %d is not a hexadecimal digit", ErrKeyText, i+1)
+			return nil, &secureError{ErrKeyText.Error() + "; character " + strconv.Itoa(i+1) + " is not a hexadecimal digit", ErrKeyText}
 		}
 	}
 	key := make([]byte, KeyBytes)
@@ -94,15 +147,18 @@ func isHexDigit(c byte) bool {
 }
 
 // AgentKey returns the key an agent with the given pid derives from a
-// master key and seals with. Only built with -tags secureudp. The key is
-// HKDF-SHA256 of the master key with an empty salt and info
-// "varta-agent-v1" 0x00 || u32le(pid) (SPEC R6.3). Observers need it to
-// open the terminal frames of master-key agents, which use the 60-byte
-// layout: pass the result to OpenSecureFrame.
-// The caller owns the returned key and should clear it after use.
+// master key and seals its beats and terminal frames with. Only built
+// with -tags secureudp. The key is HKDF-SHA256 of the master key with an
+// empty salt and info "varta-agent-v1" 0x00 || u32le(pid) (SPEC R6.3).
+// Observers need not call it: OpenMasterFrame and MasterOpener derive it
+// from the pid a frame carries in the clear. The caller owns the returned
+// key and should clear it after use.
 func AgentKey(master []byte, pid uint32) ([]byte, error) {
 	if err := checkKey("master key", master); err != nil {
 		return nil, err
 	}
-	return agentKey(master, pid)
+	var k [KeyBytes]byte
+	defer clear(k[:])
+	deriveAgentKey((*[KeyBytes]byte)(master), &k, pid)
+	return append(make([]byte, 0, KeyBytes), k[:]...), nil
 }

@@ -78,10 +78,14 @@ func TestLoadKeyFileReportsMissingAndBadFiles(t *testing.T) {
 		t.Fatalf("error %q contains key text", err)
 	}
 
-	// A path that names something else entirely is refused after 4 KiB,
+	// A regular file too large to be a key file is refused after 4 KiB,
 	// not read to the end.
-	if _, err := LoadKeyFile("/dev/zero"); !errors.Is(err, ErrKeyText) || !strings.Contains(err.Error(), "larger than 4096 bytes") {
-		t.Errorf("/dev/zero: error %v, want an ErrKeyText saying the file is too large", err)
+	large := filepath.Join(dir, "large")
+	if err := os.WriteFile(large, bytes.Repeat([]byte{'a'}, 1<<20), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadKeyFile(large); !errors.Is(err, ErrKeyText) || !strings.Contains(err.Error(), "larger than 4096 bytes") {
+		t.Errorf("1 MiB file: error %v, want an ErrKeyText saying the file is too large", err)
 	}
 }
 

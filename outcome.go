@@ -110,6 +110,7 @@ const (
 	opNewSession
 	opBadPID
 	opTerminalForked
+	opTerminalStaleKey
 )
 
 // ErrClosed is matched (errors.Is) by the error of any operation on a closed
@@ -148,6 +149,8 @@ func (e *BeatError) Error() string {
 		return "varta: frame not sent: the process's pid is 0, 1 or wider than 32 bits, which no frame can carry"
 	case opTerminalForked:
 		return "varta: terminal frame not sent: the process was forked since the agent's last beat, and a terminal frame never sets up a transport; Beat first, then send it"
+	case opTerminalStaleKey:
+		return "varta: terminal frame not sent: the pid changed (fork) since the agent derived its key, and no observer could open it; a beat recovers from the fork first"
 	}
 	if e.Errno == errNotPermitted {
 		return "varta: send refused: " + e.Errno.Error() + " (EPERM), not a file permission problem: " +

@@ -46,7 +46,7 @@ func init() {
 				return f
 			},
 			beatBytes:     beatBytes,
-			terminalBytes: SecureFrameBytes,
+			terminalBytes: beatBytes,
 		})
 	}
 }
@@ -90,28 +90,21 @@ type iv struct {
 	counter uint32
 }
 
-// open opens one frame the agent sent for pid and records its nonce.
-// Terminal frames are 60 bytes in both modes; in master mode they are
-// sealed with the key derived for pid.
+// open opens one frame the agent sent for pid and records its nonce, as
+// an observer holding only the shared or the master key would: beats and
+// terminal frames alike are 60-byte frames opened with the shared key, or
+// 64-byte frames opened with the master key (R7.3).
 func (l *nonceLog) open(wire []byte, pid uint32) (Frame, iv) {
 	l.t.Helper()
 	var id [16]byte
 	var f Frame
 	var err error
 	nonce := wire
-	switch {
-	case l.master && len(wire) == MasterFrameBytes:
+	if l.master {
 		f, err = OpenMasterFrame(l.key, wire)
 		copy(id[:4], wire)
 		nonce = wire[4:]
-	case l.master:
-		key, kerr := AgentKey(l.key, pid)
-		if kerr != nil {
-			l.t.Fatal(kerr)
-		}
-		f, err = OpenSecureFrame(key, wire)
-		binary.LittleEndian.PutUint32(id[:4], pid)
-	default:
+	} else {
 		f, err = OpenSecureFrame(l.key, wire)
 	}
 	if err != nil {
@@ -230,11 +223,13 @@ func TestOpenSecureFrameErrorsAreDistinct(t *testing.T) {
 }
 
 // TestSecureNonceNeverRepeats checks R6.5 on what leaves the process: an
-// agent goes through injected send failures, counter rotation, prefix
-// exhaustion, auto-reconnect, an explicit reconnect, a simulated fork and
-// terminal frames, and the observer opens every frame it receives without
-// ever seeing a (key, nonce) pair twice. Beats that fail are shown not to
-// leave the process, and the counter moves only with sent frames.
+// agent goes through injected send failures, sends reported failed that
+// still left the host, counter rotation, prefix exhaustion,
+// auto-reconnect, an explicit reconnect, a simulated fork and terminal
+// frames, and the observer opens every frame it receives without ever
+// seeing a (key, nonce) pair twice. Every seal consumes its (prefix,
+// counter) pair whatever the send returns (R6.4), while the frame nonce
+// moves only with sent beats (R3.6).
 func TestSecureNonceNeverRepeats(t *testing.T) {
 	for _, m := range secureModes {
 		t.Run(m.name, func(t *testing.T) {
@@ -281,13 +276,35 @@ func TestSecureNonceNeverRepeats(t *testing.T) {
 				beat()
 			}
 
-			// Failed sends commit nothing: the next frame takes the counter
-			// the failed ones were sealed with.
+			// Failed sends consume their counters: the next frame takes the
+			// counter after the last failed one's.
 			before := beat()
 			failBeats(3)
-			if at := beat(); at.prefix != before.prefix || at.counter != before.counter+1 {
-				t.Fatalf("after failed beats: %+v, want counter %d", at, before.counter+1)
+			if at := beat(); at.prefix != before.prefix || at.counter != before.counter+4 {
+				t.Fatalf("after 3 failed beats: %+v, want counter %d", at, before.counter+4)
 			}
+
+			// Sends that leave the host and still report failure (a
+			// netfilter TEE, then a drop): the observer gets every one of
+			// them, all carrying the same frame nonce, and never the same
+			// AEAD nonce twice.
+			restore := v.leakSends()
+			for range 3 {
+				if out := v.Beat(StatusOK, 0); out != dropped(KernelQueueFull) {
+					t.Fatalf("beat reported failed: %v", out)
+				}
+				sentFrames++
+				if f, _ := log.open(r.recv(), pid); f.Nonce != nonce+1 {
+					t.Fatalf("leaked frame nonce %d, want %d", f.Nonce, nonce+1)
+				}
+			}
+			if out := v.SendTerminal(); out != dropped(KernelQueueFull) {
+				t.Fatalf("terminal frame reported failed: %v", out)
+			}
+			sentFrames++
+			log.open(r.recv(), pid)
+			restore()
+			beat()
 
 			// Counter rotation, with a failure on the last counter.
 			v.setSessionPosition(5, lastCounter-1)
@@ -295,53 +312,45 @@ func TestSecureNonceNeverRepeats(t *testing.T) {
 			if p5.counter != lastCounter-1 {
 				t.Fatalf("counter %d, want %d", p5.counter, uint32(lastCounter-1))
 			}
-			failBeats(2)
-			if at := beat(); at.prefix != p5.prefix || at.counter != lastCounter {
-				t.Fatalf("last counter of prefix 5: %+v", at)
-			}
+			failBeats(1)
 			p6 := beat()
 			if p6.prefix == p5.prefix || p6.counter != 0 {
 				t.Fatalf("after the last counter: %+v, want a new prefix and counter 0", p6)
 			}
 
-			// Prefix exhaustion: a new session, with a failure on its first
-			// frame.
+			// Prefix exhaustion: a new session, whose first counter a
+			// failed beat consumes.
 			v.setSessionPosition(lastIndex, lastCounter)
 			last := beat()
 			failBeats(1)
 			renewed := beat()
-			if renewed.prefix == last.prefix || renewed.prefix == first.prefix || renewed.counter != 0 {
-				t.Fatalf("after the last prefix: %+v, want a new salt's prefix 0 and counter 0", renewed)
+			if renewed.prefix == last.prefix || renewed.prefix == first.prefix || renewed.counter != 1 {
+				t.Fatalf("after the last prefix: %+v, want a new salt's prefix 0 and counter 1", renewed)
 			}
 
-			// Auto-reconnect: the second drop that says nobody is there
+			// Auto-reconnect: the observer refuses a beat, and the agent
 			// replaces the socket; over UDP the drop stands (R3.7). The
-			// stand-in socket's peer is closed: the first send on it is
-			// refused, the next finds it disconnected.
-			v.SetReconnectAfter(2)
-			fd, gone := socketPair(t)
-			gone.close()
-			restore := v.useSocket(t, fd)
+			// reconnect keeps the session (R6.2): the next beat seals in
+			// it, after the counter the dropped beat consumed (R6.4).
+			v.SetReconnectAfter(1)
+			restore = v.useSocket(t, refusedSocket(t))
 			if out := v.Beat(StatusOK, 0); out != dropped(NoObserver) {
-				t.Fatalf("first drop: %v", out)
-			}
-			if out := v.Beat(StatusOK, 0); out != dropped(PeerGone) {
 				t.Fatalf("beat that reconnects: %v", out)
 			}
 			restore()
 			v.SetReconnectAfter(0)
-			if at := beat(); at.counter != 0 {
-				t.Fatalf("after the automatic reconnect: counter %d, want 0", at.counter)
+			at := beat()
+			if at.prefix != renewed.prefix || at.counter != renewed.counter+2 {
+				t.Fatalf("after the automatic reconnect: %+v, want the session of %+v", at, renewed)
 			}
 
-			// An explicit reconnect starts a new session too.
+			// An explicit reconnect keeps the session too (R6.2).
 			if err := v.Reconnect(); err != nil {
 				t.Fatal(err)
 			}
-			if at := beat(); at.counter != 0 {
-				t.Fatalf("after Reconnect: counter %d, want 0", at.counter)
+			if at2 := beat(); at2.prefix != at.prefix || at2.counter != at.counter+1 {
+				t.Fatalf("after Reconnect: %+v, want the session of %+v", at2, at)
 			}
-			beat()
 
 			// A fork: a new pid, a new session and, with a master key, a
 			// new key.
@@ -390,6 +399,37 @@ func TestSecureNonceNeverRepeats(t *testing.T) {
 				t.Fatalf("%d distinct nonces for %d frames", len(log.seen), sentFrames)
 			}
 		})
+	}
+}
+
+// refusedSocket returns a UDP socket connected to a loopback port nothing
+// listens on, whose next send fails with ECONNREFUSED: the ICMP reply to
+// a datagram it sent is pending on it.
+func refusedSocket(t *testing.T) int {
+	t.Helper()
+	fd, err := openSocket(unix.AF_INET, unix.SOCK_DGRAM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Connect(fd, &unix.SockaddrInet4{Port: closedUDPPort(t, "127.0.0.1"), Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		unix.Close(fd)
+		t.Fatal(err)
+	}
+	if err := unix.Send(fd, []byte{0}, 0); err != nil {
+		unix.Close(fd)
+		t.Fatal(err)
+	}
+	fds := []unix.PollFd{{Fd: int32(fd)}}
+	for {
+		n, err := unix.Poll(fds, 10_000)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil || n == 0 {
+			unix.Close(fd)
+			t.Fatalf("hung: no ICMP error within 10s (%v)", err)
+		}
+		return fd
 	}
 }
 
@@ -483,13 +523,13 @@ func TestSecureCloseWipesTheKey(t *testing.T) {
 			v.Beat(StatusOK, 0)
 			r.recv()
 			tr := v.secure()
-			if tr.key == ([KeyBytes]byte{}) || tr.wire == ([MasterFrameBytes]byte{}) {
+			if *tr.key.b == ([KeyBytes]byte{}) || tr.wire == ([MasterFrameBytes]byte{}) {
 				t.Fatal("the transport holds no key or sealed frame before Close")
 			}
 			if err := v.Close(); err != nil {
 				t.Fatal(err)
 			}
-			if tr.key != ([KeyBytes]byte{}) || tr.nonce != ([chacha20poly1305.NonceSize]byte{}) || tr.wire != ([MasterFrameBytes]byte{}) || tr.s != nil {
+			if *tr.key.b != ([KeyBytes]byte{}) || tr.nonce != ([chacha20poly1305.NonceSize]byte{}) || tr.wire != ([MasterFrameBytes]byte{}) || tr.s != nil || tr.aead != nil {
 				t.Fatal("Close left key material, a nonce, a sealed frame or the session behind")
 			}
 		})

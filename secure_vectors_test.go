@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -51,17 +52,8 @@ func key32(t *testing.T, s string) *[KeyBytes]byte {
 // receiver, so a vector is checked against what the transport sends.
 func vectorTransport(t *testing.T, key *[KeyBytes]byte, master bool, pid uint32, salt []byte) (*secureTransport, *receiver) {
 	t.Helper()
-	iv, err := newIVDeriver(salt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	aead, err := newSessionAEAD(key, master, pid)
-	if err != nil {
-		t.Fatal(err)
-	}
 	fd, r := socketPair(t)
-	tr := &secureTransport{sock: dgramSocket{fd: fd}, master: master, key: *key,
-		s: &session{aead: aead, pid: pid, iv: iv, prefix: iv.ivPrefix(0)}}
+	tr := newTestTransport(t, fd, key, master, pid, salt)
 	t.Cleanup(func() { tr.close() })
 	return tr, r
 }
@@ -172,16 +164,17 @@ func TestTerminalPrefixVector(t *testing.T) {
 			t.Fatalf("sendTerminal: %v", out)
 		}
 		wire := r.recv()
-		if len(wire) != SecureFrameBytes || hex.EncodeToString(wire[:12]) != want+"07000000" {
-			t.Fatalf("master=%v: terminal frame of %d bytes starts %x, want %s07000000", master, len(wire), wire[:12], want)
-		}
-		openKey := key[:]
+		// A master-key terminal frame is the 64-byte layout: the pid in
+		// the clear, then the nonce (R7.3).
+		head, open := "", func(w []byte) (Frame, error) { return OpenSecureFrame(key[:], w) }
 		if master {
-			if openKey, err = AgentKey(key[:], 42); err != nil {
-				t.Fatal(err)
-			}
+			head = "2a000000"
+			open = func(w []byte) (Frame, error) { return OpenMasterFrame(key[:], w) }
 		}
-		if f, err := OpenSecureFrame(openKey, wire); err != nil || f.Nonce != NonceTerminal || f.PID != 42 || f.Timestamp != 1000 {
+		if !strings.HasPrefix(hex.EncodeToString(wire), head+want+"07000000") {
+			t.Fatalf("master=%v: terminal frame of %d bytes starts %x, want %s%s07000000", master, len(wire), wire[:16], head, want)
+		}
+		if f, err := open(wire); err != nil || f.Nonce != NonceTerminal || f.PID != 42 || f.Timestamp != 1000 {
 			t.Fatalf("master=%v: observer opened %+v, %v", master, f, err)
 		}
 	}
@@ -217,6 +210,25 @@ func TestIVDerivationMatchesHKDF(t *testing.T) {
 			if got := iv.panicPrefix(pid, ts, counter); !bytes.Equal(got[:], want) {
 				t.Fatalf("salt %x: panicPrefix(%d, %d, %d) = %x, hkdf.Key gives %x", salt, pid, ts, counter, got, want)
 			}
+		}
+	}
+}
+
+// TestAgentKeyMatchesHKDF cross-checks the agent key derivation, which
+// computes HKDF-SHA256 in buffers of its own, against crypto/hkdf.Key for
+// random master keys and pids (R6.3).
+func TestAgentKeyMatchesHKDF(t *testing.T) {
+	for range 200 {
+		var in [KeyBytes + 4]byte
+		rand.Read(in[:])
+		master, pid := in[:KeyBytes], binary.LittleEndian.Uint32(in[KeyBytes:])
+		info := append([]byte(agentKeyLabel), binary.LittleEndian.AppendUint32(nil, pid)...)
+		want, err := hkdf.Key(sha256.New, master, nil, string(info), KeyBytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := AgentKey(master, pid); err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("master %x, pid %d: AgentKey = %x, %v; hkdf.Key gives %x", master, pid, got, err, want)
 		}
 	}
 }

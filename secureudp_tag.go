@@ -10,18 +10,21 @@ package varta
 // fails with an error matching ErrKeyLength (ParseKeyHex and LoadKeyFile
 // read one from text). The agent keeps its own copy of the key, which
 // Close wipes; the caller may wipe key once ConnectSecureUDP returns. The
-// cipher object the agent seals with holds an expanded copy of the key
-// that no API can reach: it is not wiped, only released to the garbage
-// collector.
+// agent builds one cipher for its life; the cipher object holds a copy of
+// the key that no API can reach: it is not wiped, only released to the
+// garbage collector (SECURITY.md lists what remains).
 //
-// Every connect, Reconnect and fork recovery starts a new session: a
-// 16-byte salt from crypto/rand from which the 8-byte IV prefixes are
-// derived, and a 4-byte counter. Each beat's AEAD nonce is the current
-// prefix and counter; they move on only when the kernel accepts the frame,
-// the prefix changes after 2^32-1 counters, and a session that has used
-// every prefix is replaced by a new one. So no nonce is ever sealed twice
-// under the key, whatever the outcome of a beat. A beat reads no entropy
-// and allocates nothing; the observer opens frames with OpenSecureFrame.
+// Connect, fork recovery and the exhaustion of every prefix start a new
+// session: a 16-byte salt from crypto/rand from which the 8-byte IV
+// prefixes are derived, and a 4-byte counter. Reconnect (explicit or
+// automatic) replaces only the socket and keeps the session, so that a
+// reconnect storm spends no fresh prefixes. Each beat's AEAD nonce is the
+// current prefix and counter; every seal consumes it, whatever the send
+// returns, the prefix changes after 2^32-1 counters, and a session that
+// has used every prefix is replaced by a new one. So no nonce is ever
+// sealed twice under the key. A beat reads no entropy and allocates
+// nothing; the observer opens frames, beats and terminal frames alike,
+// with OpenSecureFrame.
 func ConnectSecureUDP(host string, port int, key []byte) (*Varta, error) {
 	return connectSecure(host, port, key, false)
 }
@@ -32,12 +35,14 @@ func ConnectSecureUDP(host string, port int, key []byte) (*Varta, error) {
 // start with the pid in the clear, authenticated as associated data.
 // Only built with -tags secureudp.
 //
-// The key is derived at connect and again at every Reconnect and fork
-// recovery, so a forked child seals with a key of its own; beats never
-// derive keys. The observer opens frames with OpenMasterFrame. Terminal
-// frames use the 60-byte layout, sealed with the agent's derived key
-// (open them with OpenSecureFrame and AgentKey). The agent's copy of the
-// master key is wiped by Close, with the limit ConnectSecureUDP states.
+// The key is derived, and its cipher built, at connect and again only
+// when a fork recovery finds another pid, so a forked child seals with a
+// key of its own; beats and reconnects never derive keys. Terminal frames
+// use the same 64-byte layout and key as beats, so the observer opens
+// everything the agent sends with OpenMasterFrame, or a MasterOpener,
+// holding only the master key. The agent's copy of the master key is
+// wiped by Close; the derived key exists only inside the cipher, with the
+// limit ConnectSecureUDP states.
 func ConnectSecureUDPWithMaster(host string, port int, master []byte) (*Varta, error) {
 	return connectSecure(host, port, master, true)
 }

@@ -3,6 +3,7 @@
 package varta
 
 import (
+	"crypto/cipher"
 	"encoding/binary"
 
 	"golang.org/x/crypto/chacha20poly1305"
@@ -20,105 +21,153 @@ type secureTransport struct {
 	sock   dgramSocket
 	peer   udpPeer
 	master bool
-	key    [KeyBytes]byte // the shared key, or the master key; wiped by close
-	s      *session       // the current session; replaced, never reset
+	key    secretKey // the shared key, or the master key; wiped by close
+	// aead seals every frame. With a shared key it is built once, at
+	// construction; with a master key it holds the key derived for
+	// aeadPID, and is built again only when restart gets another pid.
+	aead    cipher.AEAD
+	aeadPID uint32
+	s       *session // the current session; replaced, never reset
 
-	nonce [chacha20poly1305.NonceSize]byte
+	nonce [nonceBytes]byte
 	wire  [MasterFrameBytes]byte
 }
 
 var _ transport = (*secureTransport)(nil)
 
 // newSecureTransport returns an unconnected transport holding a copy of
-// key; reconnect connects it.
+// key, and for a shared key the cipher it seals with for its life;
+// restart connects it.
 func newSecureTransport(ep udpEndpoint, key []byte, master bool) (transport, error) {
-	t := &secureTransport{sock: dgramSocket{fd: -1}, peer: newUDPPeer(ep), master: master}
-	copy(t.key[:], key)
+	t := &secureTransport{sock: dgramSocket{fd: -1}, peer: newUDPPeer(ep), master: master, key: newSecretKey(key)}
+	if !master {
+		aead, err := chacha20poly1305.New(t.key.b[:])
+		if err != nil {
+			t.key.wipe()
+			return nil, err
+		}
+		t.aead = aead
+	}
 	return t, nil
 }
 
-// send seals frame under the session's next (prefix, counter) and sends
-// it; the pair is committed only when the kernel accepted the frame
-// (R6.4). A spent session is first replaced by a new one on the same
-// socket.
+// String and GoString keep the transport's keys and state out of printed
+// output.
+func (t *secureTransport) String() string { return "varta.secureTransport(redacted)" }
+
+func (t *secureTransport) GoString() string { return t.String() }
+
+// send seals frame under the session's next (prefix, counter), consumes
+// that pair whatever the send returns (R6.4: a send reported failed may
+// still have left the host), and sends it. A spent session is first
+// replaced by a new one on the same socket.
 func (t *secureTransport) send(frame *[FrameBytes]byte) BeatOutcome {
+	sealed, ok := t.sealBeat(frame)
+	if !ok {
+		return failed(0, opNewSession) // a new salt could not be drawn
+	}
+	return t.sock.send(sealed)
+}
+
+// sealBeat seals frame as the next beat of the session and moves the
+// session past the nonce it used. ok is false if the session was spent
+// and no new one could be started.
+func (t *secureTransport) sealBeat(frame *[FrameBytes]byte) (sealed []byte, ok bool) {
 	if t.s.spent() {
-		s, err := newSession(&t.key, t.master, t.s.pid)
+		s, err := newSession()
 		if err != nil {
-			return failed(0, opNewSession) // a new salt or key could not be derived
+			return nil, false
 		}
 		t.s = s
 	}
 	s := t.s
-	copy(t.nonce[:], s.prefix[:])
-	binary.LittleEndian.PutUint32(t.nonce[prefixBytes:], uint32(s.counter))
-	var sealed []byte
-	if t.master {
-		binary.LittleEndian.PutUint32(t.wire[:4], s.pid)
-		n := 4 + copy(t.wire[4:], t.nonce[:])
-		sealed = s.aead.Seal(t.wire[:n], t.nonce[:], frame[:], t.wire[:4])
-	} else {
-		n := copy(t.wire[:], t.nonce[:])
-		sealed = s.aead.Seal(t.wire[:n], t.nonce[:], frame[:], nil)
-	}
-	out := t.sock.send(sealed)
-	if out.IsSent() {
-		s.advance()
-	}
-	return out
+	sealed = t.seal(frame, &s.prefix, uint32(s.counter))
+	s.advance()
+	return sealed, true
 }
 
-// sendTerminal seals a terminal frame in the 60-byte layout under a prefix
-// no beat can use (R7.3): HKDF of the session salt with the pid, the
-// timestamp and a terminal counter claimed from the session, which is
-// consumed whatever the send returns. The agent's lock makes each claim
-// atomic. When all 2^32 terminal counters of the session are claimed, the
-// frame is not sent and the outcome is Failed with EOVERFLOW.
+// seal seals frame under the nonce prefix || u32le(counter) in the layout
+// of the agent's key mode: the shared-key layout, or the master-key
+// layout with the pid of the cipher's key in the clear as associated
+// data.
+func (t *secureTransport) seal(frame *[FrameBytes]byte, prefix *[prefixBytes]byte, counter uint32) []byte {
+	copy(t.nonce[:], prefix[:])
+	binary.LittleEndian.PutUint32(t.nonce[counterAt:], counter)
+	if !t.master {
+		copy(t.wire[sharedNonce:], t.nonce[:])
+		return t.aead.Seal(t.wire[:sharedSeal], t.nonce[:], frame[:], nil)
+	}
+	binary.LittleEndian.PutUint32(t.wire[masterPID:], t.aeadPID)
+	copy(t.wire[masterNonce:], t.nonce[:])
+	return t.aead.Seal(t.wire[:masterSeal], t.nonce[:], frame[:], t.wire[masterPID:masterNonce])
+}
+
+// sendTerminal seals a terminal frame in the layout of the agent's beats
+// under a prefix no beat can use (R7.3): HKDF of the session salt with the
+// pid, the timestamp and a terminal counter claimed from the session,
+// which is consumed whatever the send returns. The agent's lock makes each
+// claim atomic. When all 2^32 terminal counters of the session are
+// claimed, the frame is not sent and the outcome is Failed with
+// EOVERFLOW.
 //
-// In master-key mode the frame is sealed with the key derived for the
-// session's pid, the key the agent's beats use, rather than with the
-// master key: the master key then never seals anything, and an observer
-// opens the frame with AgentKey(master, pid). Only if the pid changed and
-// no beat has yet recovered from the fork does pid differ from the
-// session's; the frame is then sealed with the old pid's key and an
-// observer holding only the new pid's key cannot open it. Its nonce is
-// still fresh: pid is part of the prefix derivation.
+// In master-key mode the frame is sealed with the key derived for its pid,
+// the key of the agent's beats, in the 64-byte layout, so that an observer
+// holding only the master key opens it; the master key never seals
+// anything. A frame naming another pid than the one the cipher was built
+// for (a fork not yet recovered from) could be opened by nobody: it is not
+// sent, and the outcome is Failed with EINVAL.
 func (t *secureTransport) sendTerminal(frame *[FrameBytes]byte) BeatOutcome {
 	pid := binary.LittleEndian.Uint32(frame[offPID:])
 	ts := binary.LittleEndian.Uint64(frame[offTimestamp:])
+	if t.master && pid != t.aeadPID {
+		return failed(errInvalid, opTerminalStaleKey)
+	}
 	s := t.s
 	c, ok := s.claimTerminal()
 	if !ok {
 		return failed(errOverflow, opTerminalSpent)
 	}
 	prefix := s.iv.panicPrefix(pid, ts, c)
-	copy(t.nonce[:], prefix[:])
-	binary.LittleEndian.PutUint32(t.nonce[prefixBytes:], c)
-	n := copy(t.wire[:], t.nonce[:])
-	return t.sock.send(s.aead.Seal(t.wire[:n], t.nonce[:], frame[:], nil))
+	return t.sock.send(t.seal(frame, &prefix, c))
 }
 
-// reconnect replaces the socket and, for now, starts a new session for the
-// same pid as restart does.
-func (t *secureTransport) reconnect() error { return t.restart(t.s.pid) }
+// reconnect replaces the socket and keeps the session, its counters and
+// the cipher (R6.2): a reconnect storm spends no fresh prefixes.
+func (t *secureTransport) reconnect() error {
+	fd, err := t.peer.connect()
+	if err != nil {
+		return err
+	}
+	t.sock.replace(fd)
+	return nil
+}
 
-// restart starts a new session for pid (new salt and, in master-key
-// mode, the key of pid) on a fresh socket, and swaps both in only when
-// both are ready. The socket comes first: a restart that fails for want
-// of one (the usual failure) allocates nothing and reads no entropy; one
-// that succeeds allocates the session's cipher and key schedule.
+// restart sets up the transport for a new process with the given pid: a
+// fresh socket and a new session (new salt) and, in master-key mode when
+// pid differs from the pid of the current cipher, the cipher of pid's
+// derived key. It swaps them in only when all are ready. The socket comes
+// first: a restart that fails for want of one (the usual failure)
+// allocates nothing and reads no entropy.
 func (t *secureTransport) restart(pid uint32) error {
 	fd, err := t.peer.connect()
 	if err != nil {
 		return err
 	}
-	s, err := newSession(&t.key, t.master, pid)
+	s, err := newSession()
 	if err != nil {
 		unix.Close(fd)
 		return err
 	}
+	aead := t.aead
+	if t.master && (aead == nil || pid != t.aeadPID) {
+		if aead, err = agentCipher(t.key.b, pid); err != nil {
+			unix.Close(fd)
+			return err
+		}
+	}
 	t.sock.replace(fd)
 	t.s = s
+	t.aead, t.aeadPID = aead, pid
 	return nil
 }
 
@@ -126,13 +175,14 @@ func (t *secureTransport) describe(err error) error {
 	return t.peer.describe(err)
 }
 
-// close closes the socket and wipes the key, the last nonce and the last
-// sealed frame.
+// close closes the socket, wipes the key, the last nonce and the last
+// sealed frame, and drops the cipher and the session.
 func (t *secureTransport) close() error {
 	err := t.sock.close()
-	clear(t.key[:])
+	t.key.wipe()
 	clear(t.nonce[:])
 	clear(t.wire[:])
+	t.aead = nil
 	t.s = nil
 	return err
 }

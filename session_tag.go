@@ -3,13 +3,11 @@
 package varta
 
 import (
-	"crypto/cipher"
 	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
-	"fmt"
 	"hash"
 
 	"golang.org/x/crypto/chacha20poly1305"
@@ -18,13 +16,38 @@ import (
 // Sizes of the secure frame layouts (SPEC R6.3). Only built with -tags
 // secureudp.
 const (
-	// SecureFrameBytes is the length of a shared-key frame: IV prefix (8),
-	// counter (4), ciphertext (32), tag (16). Terminal frames use this
-	// layout in both key modes (R7.3).
-	SecureFrameBytes = prefixBytes + 4 + FrameBytes + chacha20poly1305.Overhead
-	// MasterFrameBytes is the length of a master-key frame: the sender's pid
-	// (4) in the clear, then the shared-key layout.
-	MasterFrameBytes = 4 + SecureFrameBytes
+	// SecureFrameBytes is the length of a frame sealed with a shared key:
+	// IV prefix (8), counter (4), ciphertext (32), tag (16). The beats and
+	// terminal frames of a shared-key agent use this layout.
+	SecureFrameBytes = 60
+	// MasterFrameBytes is the length of a frame of a master-key agent: the
+	// sender's pid (4) in the clear, then the shared-key layout, sealed
+	// with the key derived for that pid. The beats and terminal frames of
+	// a master-key agent use this layout (R7.3).
+	MasterFrameBytes = 64
+)
+
+// The layouts below add up to the exported sizes: an array length that
+// goes negative fails to compile, so each pair of lines proves equality.
+var (
+	_ [SecureFrameBytes - (sharedSeal + FrameBytes + chacha20poly1305.Overhead)]struct{}
+	_ [sharedSeal + FrameBytes + chacha20poly1305.Overhead - SecureFrameBytes]struct{}
+	_ [MasterFrameBytes - (masterSeal + FrameBytes + chacha20poly1305.Overhead)]struct{}
+	_ [masterSeal + FrameBytes + chacha20poly1305.Overhead - MasterFrameBytes]struct{}
+)
+
+// Byte positions in the secure layouts (R6.3). A shared-key frame is the
+// AEAD nonce followed by the sealed frame; a master-key frame puts the pid
+// in front of that, and authenticates it as associated data.
+const (
+	pidBytes    = 4                          // the pid in the clear of a master-key frame, u32le
+	nonceBytes  = chacha20poly1305.NonceSize // AEAD nonce: IV prefix and counter
+	counterAt   = prefixBytes                // the u32le counter within the AEAD nonce
+	sharedNonce = 0                          // shared-key layout: where the AEAD nonce starts
+	sharedSeal  = sharedNonce + nonceBytes   // shared-key layout: ciphertext and tag
+	masterPID   = 0                          // master-key layout: the pid, also the associated data
+	masterNonce = masterPID + pidBytes       // master-key layout: where the AEAD nonce starts
+	masterSeal  = masterNonce + nonceBytes   // master-key layout: ciphertext and tag
 )
 
 const (
@@ -49,13 +72,12 @@ const (
 )
 
 // session is the nonce state of one secure UDP session: a random salt,
-// from which the IV prefixes are derived, and the AEAD sealing under the
-// session's key. A session is replaced, never reset, so no nonce it used
-// can be used again with a fresh counter.
+// from which the IV prefixes are derived, and the position in them. A
+// session is replaced, never reset, so no nonce it used can be used again
+// with a fresh counter. The cipher is not part of it: a session is
+// renewed without deriving or building a key.
 type session struct {
-	aead cipher.AEAD
-	pid  uint32 // pid whose key the AEAD holds in master-key mode
-	iv   *ivDeriver
+	iv *ivDeriver
 
 	// The next (index, counter) pair to seal with, and the IV prefix of
 	// index. index is lastIndex+1 once the session is spent.
@@ -66,59 +88,37 @@ type session struct {
 	terminal uint64 // next terminal counter; lastTerminalCounter+1 when spent
 }
 
-// newSession starts a session for frames of pid, drawing a fresh salt.
-// key is the shared key, or the master key when master is set, in which
-// case the session seals with the key derived for pid.
-func newSession(key *[KeyBytes]byte, master bool, pid uint32) (*session, error) {
+// newSession starts a session with a fresh salt from crypto/rand.
+func newSession() (*session, error) {
 	var salt [saltBytes]byte
 	if _, err := rand.Read(salt[:]); err != nil {
-		return nil, fmt.Errorf("varta: drawing a session salt: %w", err)
+		return nil, &secureError{"varta: drawing a session salt: " + err.Error(), err}
 	}
-	iv, err := newIVDeriver(salt[:])
+	s, err := sessionFromSalt(salt[:])
 	clear(salt[:])
-	if err != nil {
-		return nil, err
-	}
-	aead, err := newSessionAEAD(key, master, pid)
-	if err != nil {
-		return nil, err
-	}
-	return &session{aead: aead, pid: pid, iv: iv, prefix: iv.ivPrefix(0)}, nil
+	return s, err
 }
 
-// newSessionAEAD returns the cipher for a session's frames of pid.
-func newSessionAEAD(key *[KeyBytes]byte, master bool, pid uint32) (cipher.AEAD, error) {
-	if !master {
-		return chacha20poly1305.New(key[:])
-	}
-	agent, err := agentKey(key[:], pid)
+// sessionFromSalt starts a session whose IV prefixes derive from salt.
+func sessionFromSalt(salt []byte) (*session, error) {
+	iv, err := newIVDeriver(salt)
 	if err != nil {
 		return nil, err
 	}
-	defer clear(agent)
-	return chacha20poly1305.New(agent)
+	return &session{iv: iv, prefix: iv.ivPrefix(0)}, nil
 }
 
-// agentKey derives the key of the agent with the given pid from a master
-// key: HKDF-SHA256(ikm = master, salt = empty, info = "varta-agent-v1" 0x00
-// || u32le(pid), 32 bytes) (R6.3).
-func agentKey(master []byte, pid uint32) ([]byte, error) {
-	var info [len(agentKeyLabel) + 4]byte
-	copy(info[:], agentKeyLabel)
-	binary.LittleEndian.PutUint32(info[len(agentKeyLabel):], pid)
-	key, err := hkdf.Key(sha256.New, master, nil, string(info[:]), KeyBytes)
-	if err != nil {
-		return nil, fmt.Errorf("varta: deriving the agent key: %w", err)
-	}
-	return key, nil
-}
+// String and GoString keep a session's state out of printed output.
+func (s *session) String() string { return "varta.session(redacted)" }
+
+func (s *session) GoString() string { return s.String() }
 
 // spent reports whether every IV prefix of the session has been used.
 func (s *session) spent() bool { return s.index > lastIndex }
 
-// advance commits the (index, counter) pair just sent: the next send uses
-// the following counter, or the next prefix with counter 0 once the
-// counter has reached lastCounter (R6.4).
+// advance consumes the (index, counter) pair just sealed with: the next
+// seal uses the following counter, or the next prefix with counter 0 once
+// the counter has reached lastCounter (R6.4).
 func (s *session) advance() {
 	if s.counter < lastCounter {
 		s.counter++
@@ -143,6 +143,101 @@ func (s *session) claimTerminal() (uint32, bool) {
 	return uint32(c), true
 }
 
+// secretKey holds a key, shared or master. Its bytes sit behind a
+// pointer and it prints redacted (String, GoString), so that a key reaches
+// no printed output: fmt prints a pointer met inside a value as an
+// address, whatever the verb, and printers that follow pointers stop at
+// the methods. (A Format method would also cover the verbs that skip
+// String, such as %d, but it needs package fmt, which this package does
+// not import; the pointer covers them instead.)
+type secretKey struct{ b *[KeyBytes]byte }
+
+// newSecretKey returns a secretKey holding a copy of key.
+func newSecretKey(key []byte) secretKey {
+	k := secretKey{new([KeyBytes]byte)}
+	copy(k.b[:], key)
+	return k
+}
+
+// wipe overwrites the key with zeros.
+func (k secretKey) wipe() { clear(k.b[:]) }
+
+// String and GoString return a fixed text, never the key.
+func (k secretKey) String() string { return "varta.key(redacted)" }
+
+func (k secretKey) GoString() string { return k.String() }
+
+// deriveAgentKey sets out to the key of the agent with the given pid:
+// HKDF-SHA256(ikm = master, salt = empty, info = "varta-agent-v1" 0x00 ||
+// u32le(pid), 32 bytes) (R6.3). A 32-byte key is one block of
+// HKDF-Expand, so this is HKDF-Extract, PRK = HMAC(empty, master), then
+// HMAC(PRK, info || 0x01). It computes them itself, so that every buffer
+// holding key material is its own and is wiped before it returns: the
+// HMAC pads, the pseudorandom key, the inner digest and what the SHA-256
+// state buffered. Only the temporaries SHA-256 keeps on the stack remain,
+// until the stack is reused.
+func deriveAgentKey(master, out *[KeyBytes]byte, pid uint32) {
+	var info [len(agentKeyLabel) + 4 + 1]byte
+	copy(info[:], agentKeyLabel)
+	binary.LittleEndian.PutUint32(info[len(agentKeyLabel):], pid)
+	info[len(info)-1] = 1 // the block counter of HKDF-Expand
+
+	var m keyMAC
+	defer m.wipe()
+	var prk [KeyBytes]byte
+	defer clear(prk[:])
+	m.sum(nil, master[:], prk[:])
+	m.sum(prk[:], info[:], out[:])
+}
+
+// keyMAC computes HMAC-SHA256 (RFC 2104) for keys of at most one block,
+// in buffers it wipes.
+type keyMAC struct {
+	h     hash.Hash
+	pad   [sha256.BlockSize]byte
+	inner [sha256.Size]byte
+}
+
+// sum writes HMAC-SHA256(key, msg) to out, which is sha256.Size long.
+func (m *keyMAC) sum(key, msg, out []byte) {
+	if m.h == nil {
+		m.h = sha256.New()
+	}
+	m.keyedPad(key, 0x36)
+	m.h.Reset()
+	m.h.Write(m.pad[:])
+	m.h.Write(msg)
+	m.h.Sum(m.inner[:0])
+	m.keyedPad(key, 0x5c)
+	m.h.Reset()
+	m.h.Write(m.pad[:])
+	m.h.Write(m.inner[:])
+	m.h.Sum(out[:0])
+}
+
+// keyedPad sets pad to key, zero-padded to a block, XOR b.
+func (m *keyMAC) keyedPad(key []byte, b byte) {
+	for i := range m.pad {
+		m.pad[i] = b
+	}
+	for i, k := range key {
+		m.pad[i] ^= k
+	}
+}
+
+// wipe clears the pad and the inner digest, and overwrites with zeros
+// the partial block SHA-256 buffers, which holds the tail of the last
+// message hashed (for HKDF-Extract, the master key itself).
+func (m *keyMAC) wipe() {
+	clear(m.pad[:])
+	clear(m.inner[:])
+	if m.h != nil {
+		m.h.Reset()
+		m.h.Write(m.pad[:sha256.BlockSize-1])
+		m.h.Reset()
+	}
+}
+
 // ivDeriver computes IV prefixes of one session salt without allocating.
 // Every prefix is HKDF-SHA256(ikm = salt, salt = empty, info, 8 bytes); its
 // 8 bytes come from the first block of HKDF-Expand, HMAC-SHA256(PRK,
@@ -157,7 +252,7 @@ type ivDeriver struct {
 func newIVDeriver(salt []byte) (*ivDeriver, error) {
 	prk, err := hkdf.Extract(sha256.New, salt, nil)
 	if err != nil {
-		return nil, fmt.Errorf("varta: deriving the session key schedule: %w", err)
+		return nil, &secureError{"varta: deriving the session key schedule: " + err.Error(), err}
 	}
 	d := &ivDeriver{mac: hmac.New(sha256.New, prk)}
 	clear(prk)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -16,8 +17,8 @@ import (
 // and 2 more send terminal frames through SendTerminal, on one secure
 // agent, to a real loopback observer; the senders stay less than a window
 // ahead of it, so that its buffer never overflows. Every frame reported
-// Sent must arrive and open (beats with the shared or master key, terminal
-// frames with the shared key or AgentKey(master, pid)), no (key, nonce)
+// Sent must arrive and open with the shared or the master key alone, in
+// the layout of the agent's beats (R7.3), no (key, nonce)
 // pair may come twice (R6.5), beats must carry the nonces 1..N, and
 // terminal frames distinct timestamps (R7.1).
 func TestSecureTerminalFramesAndBeatsNeverShareANonce(t *testing.T) {
@@ -70,7 +71,7 @@ func TestSecureTerminalFramesAndBeatsNeverShareANonce(t *testing.T) {
 				switch {
 				case f.Nonce != NonceTerminal:
 					nonces[f.Nonce] = true
-				case len(wire) != SecureFrameBytes || f.Status != StatusCritical || f.Payload != 0 || timestamps[f.Timestamp]:
+				case len(wire) != map[bool]int{false: SecureFrameBytes, true: MasterFrameBytes}[m.master] || f.Status != StatusCritical || f.Payload != 0 || timestamps[f.Timestamp]:
 					t.Fatalf("terminal frame %+v of %d bytes: malformed, or its timestamp came before", f, len(wire))
 				default:
 					timestamps[f.Timestamp] = true
@@ -94,27 +95,17 @@ const udpPortEnv = "VARTA_TEST_UDP_PORT"
 
 // TestGuardOverSecureUDPSendsOneTerminalFrame crashes a child process
 // under Guard with a secure UDP agent, for each key mode: the observer
-// gets exactly one 60-byte terminal frame that opens with the shared key,
-// or with AgentKey(master, child's pid), and the crash is unchanged: the
-// panic on stderr, exit status 2.
+// gets exactly one terminal frame in the layout of the agent's beats,
+// which opens as an observer holding only the shared or the master key
+// opens it (R7.3), and the crash is unchanged: the panic on stderr, exit
+// status 2.
 func TestGuardOverSecureUDPSendsOneTerminalFrame(t *testing.T) {
 	if mode := inChild(); mode != "" {
-		port, err := strconv.Atoi(os.Getenv(udpPortEnv))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range secureModes {
-			if m.name == mode {
-				v, err := m.connect("127.0.0.1", port, testKey(t))
-				if err != nil {
-					t.Fatal(err)
-				}
-				childReady()
-				go panicWithGuard(v)
-				childLinger(t)
-			}
-		}
-		t.Fatalf("unknown key mode %q", mode)
+		v := secureChildAgent(t, mode)
+		childReady()
+		go panicWithGuard(v)
+		childLinger(t)
+		return
 	}
 	for _, m := range secureModes {
 		t.Run(m.name, func(t *testing.T) {
@@ -124,18 +115,70 @@ func TestGuardOverSecureUDPSendsOneTerminalFrame(t *testing.T) {
 			if ws.Signaled() || ws.ExitStatus() != 2 || !strings.Contains(c.stderr.String(), "panic: "+childPanicValue) {
 				t.Fatalf("child ended with %v, want the panic and exit status 2\n%s", c.state, c.output())
 			}
-			wire := r.recv()
-			if len(wire) != SecureFrameBytes {
-				t.Fatalf("terminal frame of %d bytes, want %d", len(wire), SecureFrameBytes)
-			}
-			childPID := uint32(c.cmd.Process.Pid)
-			f, _ := newNonceLog(t, testKey(t), m.master).open(wire, childPID)
-			if want := (Frame{Status: StatusCritical, PID: childPID, Timestamp: f.Timestamp, Nonce: NonceTerminal}); f != want {
-				t.Fatalf("frame %+v, want %+v", f, want)
-			}
-			r.expectNothing()
+			expectOneSecureTerminalFrame(t, m, r, c.cmd.Process.Pid)
 		})
 	}
+}
+
+// TestHandleSignalsOverSecureUDPSendsOneTerminalFrame sends SIGTERM to a
+// child whose secure UDP agent installed HandleSignals, for each key mode:
+// the observer gets exactly one terminal frame that opens with only the
+// shared or the master key (R7.3), and the signal ends the child.
+func TestHandleSignalsOverSecureUDPSendsOneTerminalFrame(t *testing.T) {
+	if mode := inChild(); mode != "" {
+		secureChildAgent(t, mode).HandleSignals()
+		childReady()
+		childLinger(t)
+		return
+	}
+	for _, m := range secureModes {
+		t.Run(m.name, func(t *testing.T) {
+			r, port := listenUDP(t, "127.0.0.1")
+			c := startChild(t, "TestHandleSignalsOverSecureUDPSendsOneTerminalFrame", m.name, r, udpPortEnv+"="+strconv.Itoa(port))
+			c.signal(syscall.SIGTERM)
+			if ws := c.wait(); !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
+				t.Fatalf("child ended with %v, want killed by SIGTERM\n%s", c.state, c.output())
+			}
+			expectOneSecureTerminalFrame(t, m, r, c.cmd.Process.Pid)
+		})
+	}
+}
+
+// secureChildAgent connects a child process to the parent's UDP observer
+// with the test key, in the key mode named mode.
+func secureChildAgent(t *testing.T, mode string) *Varta {
+	port, err := strconv.Atoi(os.Getenv(udpPortEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range secureModes {
+		if m.name == mode {
+			v, err := m.connect("127.0.0.1", port, testKey(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+	}
+	t.Fatalf("unknown key mode %q", mode)
+	return nil
+}
+
+// expectOneSecureTerminalFrame checks that the observer got exactly one
+// frame: a terminal frame from pid, in the layout of m's beats, opened by
+// OpenSecureFrame with the shared key or OpenMasterFrame with the master
+// key.
+func expectOneSecureTerminalFrame(t *testing.T, m secureMode, r *receiver, pid int) {
+	t.Helper()
+	wire := r.recv()
+	if want := map[bool]int{false: SecureFrameBytes, true: MasterFrameBytes}[m.master]; len(wire) != want {
+		t.Fatalf("terminal frame of %d bytes, want %d", len(wire), want)
+	}
+	f, _ := newNonceLog(t, testKey(t), m.master).open(wire, uint32(pid))
+	if want := (Frame{Status: StatusCritical, PID: uint32(pid), Timestamp: f.Timestamp, Nonce: NonceTerminal}); f != want {
+		t.Fatalf("frame %+v, want %+v", f, want)
+	}
+	r.expectNothing()
 }
 
 // window is how many datagrams a sender may get ahead of a collector

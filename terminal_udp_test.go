@@ -9,9 +9,9 @@ import (
 )
 
 // TestSendTerminalOverUDP sends terminal frames through the agent API over
-// each UDP variant, IPv4 and IPv6: a 32-byte frame over plain UDP, a
-// 60-byte one over secure UDP with either key (opened with the shared key,
-// or with AgentKey(master, pid)). Each is status Critical, nonce
+// each UDP variant, IPv4 and IPv6: a 32-byte frame over plain UDP, and
+// over secure UDP one in the layout of the beats (60 bytes opened with the
+// shared key, 64 opened with the master key alone). Each is status Critical, nonce
 // NonceTerminal, payload 0, this process's pid, and no earlier than the
 // last beat; with the clock stopped, the second still carries a strictly
 // greater timestamp. Terminal frames take no nonce from the beats and do
