@@ -1,0 +1,60 @@
+//go:build secureudp
+
+package main
+
+import (
+	"flag"
+
+	"github.com/varta-go/varta"
+)
+
+// keyUsage shows the key flags.
+const keyUsage = `
+  vartadump -udp HOST:PORT -key FILE [-json]
+  vartadump -udp HOST:PORT -master-key FILE [-json]`
+
+// keyExample shows a secure invocation.
+const keyExample = `
+  go run -tags secureudp ./cmd/vartadump -udp 127.0.0.1:7070 -key observer.key`
+
+// keyFlags are the key files given on the command line.
+type keyFlags struct {
+	key, master string
+}
+
+// add defines -key and -master-key.
+func (k *keyFlags) add(fs *flag.FlagSet) {
+	fs.StringVar(&k.key, "key", "", "open 60-byte secure frames with the shared key in `FILE` (64 hex characters; needs -udp)")
+	fs.StringVar(&k.master, "master-key", "", "open 64-byte secure frames with keys derived from the master key in `FILE` (needs -udp)")
+}
+
+// check returns what is wrong with the key flags, or "".
+func (k *keyFlags) check(udp bool) string {
+	switch {
+	case k.key != "" && k.master != "":
+		return "-key and -master-key exclude each other"
+	case (k.key != "" || k.master != "") && !udp:
+		return "secure frames travel over UDP: -key and -master-key need -udp"
+	}
+	return ""
+}
+
+// opener loads the key and returns the function that turns a datagram into
+// a frame, and a name for that mode.
+func (k *keyFlags) opener() (func([]byte) (varta.Frame, error), string, error) {
+	switch {
+	case k.key != "":
+		key, err := varta.LoadKeyFile(k.key)
+		if err != nil {
+			return nil, "", err
+		}
+		return func(b []byte) (varta.Frame, error) { return varta.OpenSecureFrame(key, b) }, "secure frames (shared key)", nil
+	case k.master != "":
+		master, err := varta.LoadKeyFile(k.master)
+		if err != nil {
+			return nil, "", err
+		}
+		return func(b []byte) (varta.Frame, error) { return varta.OpenMasterFrame(master, b) }, "secure frames (master key)", nil
+	}
+	return varta.DecodeFrame, "plain frames", nil
+}

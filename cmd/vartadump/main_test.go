@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// mainEnv makes the test binary run the command's main instead of the
+// tests, so that tests run vartadump as a process of its own.
+const mainEnv = "VARTADUMP_RUN_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(mainEnv) == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// wait bounds every wait for output: a hang guard, not a timing assertion.
+const wait = 10 * time.Second
+
+// dump is a vartadump process.
+type dump struct {
+	t        *testing.T
+	cmd      *exec.Cmd
+	lines    chan string // stdout, line by line
+	mu       sync.Mutex
+	stderr   bytes.Buffer
+	exited   chan struct{}
+	err      error  // of Wait, once exited is closed
+	listenOn string // the address from the "listening on" line
+}
+
+// startDump runs vartadump with args and waits until it listens.
+func startDump(t *testing.T, args ...string) *dump {
+	t.Helper()
+	d := &dump{t: t, lines: make(chan string, 100), exited: make(chan struct{})}
+	d.cmd = exec.Command(os.Args[0], args...)
+	// The race detector's pause of a second at exit would only slow this down.
+	d.cmd.Env = append(os.Environ(), mainEnv+"=1", "GORACE=atexit_sleep_ms=0")
+	stdout, err := d.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr, err := d.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	listening := make(chan string, 1)
+	var readers sync.WaitGroup
+	readers.Add(2)
+	go func() {
+		defer readers.Done()
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			d.lines <- sc.Text()
+		}
+		close(d.lines)
+	}()
+	go func() {
+		defer readers.Done()
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			line := sc.Text()
+			if rest, ok := strings.CutPrefix(line, "vartadump: listening on "); ok {
+				listening <- rest
+			}
+			d.mu.Lock()
+			d.stderr.WriteString(line + "\n")
+			d.mu.Unlock()
+		}
+	}()
+	go func() {
+		readers.Wait() // Wait closes the pipes: read them to the end first
+		d.err = d.cmd.Wait()
+		close(d.exited)
+	}()
+	t.Cleanup(func() {
+		d.cmd.Process.Kill()
+		<-d.exited
+	})
+	select {
+	case d.listenOn = <-listening:
+	case <-d.exited:
+		t.Fatalf("vartadump exited before listening (%v):\n%s", d.err, d.errText())
+	case <-time.After(wait):
+		t.Fatalf("hung: vartadump not listening within %v:\n%s", wait, d.errText())
+	}
+	return d
+}
+
+// errText returns what the process wrote to stderr so far.
+func (d *dump) errText() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.stderr.String()
+}
+
+// line returns the next line of stdout.
+func (d *dump) line() string {
+	d.t.Helper()
+	select {
+	case l, ok := <-d.lines:
+		if !ok {
+			d.t.Fatalf("stdout closed; stderr:\n%s", d.errText())
+		}
+		return l
+	case <-time.After(wait):
+		d.t.Fatalf("hung: no line on stdout within %v; stderr:\n%s", wait, d.errText())
+	}
+	return ""
+}
+
+// interrupt sends sig and waits for the process to exit. It returns the
+// exit status and stderr.
+func (d *dump) interrupt(sig os.Signal) (int, string) {
+	d.t.Helper()
+	if err := d.cmd.Process.Signal(sig); err != nil {
+		d.t.Fatal(err)
+	}
+	return d.wait()
+}
+
+// wait waits for the process to exit and returns its exit status and stderr.
+func (d *dump) wait() (int, string) {
+	d.t.Helper()
+	select {
+	case <-d.exited:
+	case <-time.After(wait):
+		d.t.Fatalf("hung: vartadump still running after %v", wait)
+	}
+	return d.cmd.ProcessState.ExitCode(), d.errText()
+}
+
+// runDump runs vartadump to its end and returns its exit status and stderr.
+func runDump(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), mainEnv+"=1", "GORACE=atexit_sleep_ms=0")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	cmd.Stdout = io.Discard
+	cmd.Run()
+	return cmd.ProcessState.ExitCode(), stderr.String()
+}
+
+func TestDumpRejectsBadUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "say where to listen"},
+		{[]string{"-uds", "/tmp/a", "-udp", "127.0.0.1:1"}, "exclude each other"},
+		{[]string{"-uds", "/tmp/a", "extra"}, "unexpected arguments"},
+		{[]string{"-nosuchflag"}, "flag provided but not defined"},
+	} {
+		var stderr bytes.Buffer
+		if got := run(tc.args, io.Discard, &stderr, nil); got != 2 || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("%q: exit %d, stderr %q; want 2 and %q", tc.args, got, stderr.String(), tc.want)
+		}
+	}
+}
+
+func TestDumpHelpShowsAnExampleAndExitsZero(t *testing.T) {
+	var stderr bytes.Buffer
+	if got := run([]string{"-h"}, io.Discard, &stderr, nil); got != 0 {
+		t.Errorf("exit %d, want 0", got)
+	}
+	for _, want := range []string{"go run ./cmd/vartadump -uds /tmp/x.sock -json", "-tags secureudp", "-uds PATH"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("help does not mention %q:\n%s", want, stderr.String())
+		}
+	}
+}
+
+func TestDumpStopsOnSIGTERMWithSummary(t *testing.T) {
+	d := startDump(t, "-udp", "127.0.0.1:0")
+	code, stderr := d.interrupt(syscall.SIGTERM)
+	if code != 0 || !strings.Contains(stderr, "vartadump: 0 frames from 0 pids, 0 undecodable datagrams") {
+		t.Errorf("exit %d, stderr:\n%s\nwant 0 and an empty summary", code, stderr)
+	}
+}

@@ -1,0 +1,39 @@
+package vartatest
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/varta-go/varta"
+)
+
+// TestCheckFollowsEachPidApart feeds frames straight to the stream rules:
+// the pids' sequences interleave, a terminal frame stands outside its pid's
+// sequence, and after nonce 2^64-2 comes 0 (SPEC R3.3).
+func TestCheckFollowsEachPidApart(t *testing.T) {
+	c := newChecker(t, nil, nil, nil)
+	c.streams[7] = &stream{beats: true, nonce: varta.NonceTerminal - 1, ts: 50}
+	for i, tc := range []struct {
+		f    varta.Frame
+		want error
+	}{
+		{varta.Frame{PID: 5, Nonce: 1, Timestamp: 100}, nil},
+		{varta.Frame{PID: 6, Nonce: 1, Timestamp: 3}, nil},
+		{varta.Frame{PID: 5, Nonce: 2, Timestamp: 100}, nil},
+		{varta.Frame{PID: 5, Nonce: varta.NonceTerminal, Status: varta.StatusCritical, Timestamp: 100}, nil},
+		{varta.Frame{PID: 5, Nonce: 3, Timestamp: 101}, nil},
+		{varta.Frame{PID: 7, Nonce: 0, Timestamp: 50}, nil},
+		{varta.Frame{PID: 7, Nonce: 1, Timestamp: 60}, nil},
+		{varta.Frame{PID: 6, Nonce: 3, Timestamp: 4}, ErrNonceSequence},
+		{varta.Frame{PID: 6, Nonce: 4, Timestamp: 5}, nil}, // the bad frame became the reference
+		{varta.Frame{PID: 8, Nonce: 1}, ErrSenderPID},      // sent by pid 9 below
+	} {
+		sender := uint32(0)
+		if tc.f.PID == 8 {
+			sender = 9
+		}
+		if err := c.check(tc.f, sender); !errors.Is(err, tc.want) {
+			t.Errorf("frame %d (%+v): got %v, want %v", i, tc.f, err, tc.want)
+		}
+	}
+}

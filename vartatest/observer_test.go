@@ -1,0 +1,223 @@
+//go:build unix
+
+package vartatest_test
+
+import (
+	"bytes"
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/varta-go/varta"
+	"github.com/varta-go/varta/vartatest"
+)
+
+// daemonEnv, when set, makes the test binary run as a daemon that beats to
+// the observer at the path it holds and then panics.
+const daemonEnv = "VARTATEST_DAEMON"
+
+// wait bounds every Next that expects a frame: a hang guard, not a timing
+// assertion.
+const wait = 10 * time.Second
+
+func TestObserverFollowsADaemonThatBeatsThenPanics(t *testing.T) {
+	if path := os.Getenv(daemonEnv); path != "" {
+		runDaemon(path)
+	}
+	obs := vartatest.NewObserver(t)
+	daemon := exec.Command(os.Args[0], "-test.run=^TestObserverFollowsADaemonThatBeatsThenPanics$", "-test.count=1")
+	// The race detector's pause of a second at exit would only slow this down.
+	daemon.Env = append(os.Environ(), daemonEnv+"="+obs.Path(), "GORACE=atexit_sleep_ms=0")
+	var stderr bytes.Buffer
+	daemon.Stderr = &stderr
+	if err := daemon.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { daemon.Process.Kill() })
+	pid := uint32(daemon.Process.Pid)
+
+	for i := uint64(1); i <= 3; i++ {
+		f, err := obs.Next(wait)
+		if err != nil {
+			t.Fatalf("beat %d: %v\ndaemon's stderr:\n%s", i, err, stderr.Bytes())
+		}
+		if f.PID != pid || f.Nonce != i || f.Payload != uint32(i) || f.Status != varta.StatusOK || vartatest.IsTerminal(f) {
+			t.Fatalf("beat %d: got %+v, want pid %d, nonce and payload %d, ok", i, f, pid, i)
+		}
+	}
+	f, err := obs.Next(wait)
+	if err != nil {
+		t.Fatalf("terminal frame: %v\ndaemon's stderr:\n%s", err, stderr.Bytes())
+	}
+	if !vartatest.IsTerminal(f) || f.Status != varta.StatusCritical || f.PID != pid {
+		t.Fatalf("got %+v, want a terminal frame from pid %d", f, pid)
+	}
+
+	err = daemon.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(stderr.String(), "panic: daemon gave up") {
+		t.Errorf("daemon ended with %v, want exit status 2 and its panic on stderr:\n%s", err, stderr.Bytes())
+	}
+}
+
+// runDaemon is the daemon: it beats three times, then panics under Guard.
+func runDaemon(path string) {
+	agent, err := varta.Connect(path)
+	if err != nil {
+		os.Stderr.WriteString(err.Error() + "\n")
+		os.Exit(3)
+	}
+	defer agent.Close()
+	defer agent.Guard()
+	for i := uint32(1); i <= 3; i++ {
+		if out := agent.Beat(varta.StatusOK, i); !out.IsSent() {
+			os.Stderr.WriteString("beat: " + out.String() + "\n")
+			os.Exit(3)
+		}
+	}
+	panic("daemon gave up")
+}
+
+func TestObserverAcceptsAnAgentsFrames(t *testing.T) {
+	rec := &recorder{TB: t}
+	obs := vartatest.NewObserver(rec)
+	agent, err := varta.Connect(obs.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer agent.Close()
+	for i := uint64(1); i <= 5; i++ {
+		if i == 3 {
+			if out := agent.SendTerminal(); !out.IsSent() {
+				t.Fatalf("terminal frame: %v", out)
+			}
+			if f, err := obs.Next(wait); err != nil || !vartatest.IsTerminal(f) {
+				t.Fatalf("got %+v, %v, want a terminal frame", f, err)
+			}
+		}
+		if out := agent.Beat(varta.StatusDegraded, 9); !out.IsSent() {
+			t.Fatalf("beat %d: %v", i, out)
+		}
+		f, err := obs.Next(wait)
+		if err != nil || f.Nonce != i || f.Status != varta.StatusDegraded || f.Payload != 9 {
+			t.Fatalf("beat %d: got %+v, %v", i, f, err)
+		}
+	}
+	rec.expectNoReport(t)
+}
+
+func TestObserverNextTimesOutWithoutReporting(t *testing.T) {
+	rec := &recorder{TB: t}
+	obs := vartatest.NewObserver(rec)
+	_, err := obs.Next(time.Millisecond)
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("got %v, want an error matching os.ErrDeadlineExceeded", err)
+	}
+	rec.expectNoReport(t)
+}
+
+func TestObserverPathFitsASocketAddress(t *testing.T) {
+	obs := vartatest.NewObserver(t)
+	if n := len(obs.Path()); n == 0 || n > 103 {
+		t.Errorf("path %q is %d bytes, want 1..103", obs.Path(), n)
+	}
+	if fi, err := os.Stat(obs.Path()); err != nil || fi.Mode().Type() != os.ModeSocket {
+		t.Errorf("stat %s: %v, %v, want a socket", obs.Path(), fi, err)
+	}
+}
+
+// violation is one hand-made stream: every frame but the last is accepted,
+// the last breaks the rule that want (an error kind) names.
+type violation struct {
+	name   string
+	frames [][]byte
+	want   error
+	// decoded: the last frame decodes, so Next returns it with the error.
+	decoded bool
+}
+
+// streamViolations are the rules of a frame stream that any observer can
+// check, built from frames carrying pid.
+func streamViolations(pid uint32) []violation {
+	beat := func(nonce, ts uint64) []byte {
+		return frameBytes(varta.Frame{Status: varta.StatusOK, PID: pid, Nonce: nonce, Timestamp: ts})
+	}
+	terminal := func(ts uint64) []byte {
+		return frameBytes(varta.Frame{Status: varta.StatusCritical, PID: pid, Nonce: varta.NonceTerminal, Timestamp: ts})
+	}
+	badCRC := beat(1, 10)
+	badCRC[28] ^= 0xff
+	badMagic := beat(1, 10)
+	badMagic[0] = 'X'
+	stall := frameBytes(varta.Frame{Status: varta.StatusStall, PID: pid, Nonce: 1, Timestamp: 10})
+	return []violation{
+		{"short datagram", [][]byte{beat(1, 10)[:31]}, varta.ErrFrameLength, false},
+		{"bad magic", [][]byte{badMagic}, varta.ErrBadMagic, false},
+		{"bad checksum", [][]byte{badCRC}, varta.ErrBadCRC, false},
+		{"stall on the wire", [][]byte{stall}, varta.ErrStallOnWire, false},
+		{"first nonce is not 1", [][]byte{beat(2, 10)}, vartatest.ErrNonceSequence, true},
+		{"nonce gap", [][]byte{beat(1, 10), beat(3, 20)}, vartatest.ErrNonceSequence, true},
+		{"nonce repeated", [][]byte{beat(1, 10), beat(1, 20)}, vartatest.ErrNonceSequence, true},
+		{"timestamp backwards", [][]byte{beat(1, 10), beat(2, 9)}, vartatest.ErrTimestampBackwards, true},
+		{"terminal before the last beat", [][]byte{beat(1, 10), terminal(9)}, vartatest.ErrTimestampBackwards, true},
+		{"terminal not after the previous one", [][]byte{terminal(10), terminal(10)}, vartatest.ErrTimestampBackwards, true},
+	}
+}
+
+// checkViolations sends each stream to a fresh observer made by newObserver
+// and checks that the frames before the last pass and the last is reported
+// and returned.
+func checkViolations(t *testing.T, cases []violation, newObserver func(testing.TB) (send func([]byte), next func(time.Duration) (varta.Frame, error))) {
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := &recorder{TB: t}
+			send, next := newObserver(rec)
+			for i, b := range tc.frames {
+				send(b)
+				f, err := next(wait)
+				if i < len(tc.frames)-1 {
+					if err != nil {
+						t.Fatalf("frame %d: %v", i+1, err)
+					}
+					rec.expectNoReport(t)
+					continue
+				}
+				if !errors.Is(err, tc.want) {
+					t.Errorf("got error %v, want one matching %v", err, tc.want)
+				}
+				rec.expectReport(t, tc.want.Error())
+				if got := f != (varta.Frame{}); got != tc.decoded {
+					t.Errorf("returned frame %+v: decoded %v, want %v", f, got, tc.decoded)
+				}
+			}
+		})
+	}
+}
+
+func TestObserverReportsEachViolation(t *testing.T) {
+	pid := uint32(os.Getpid())
+	cases := streamViolations(pid)
+	if runtime.GOOS == "linux" {
+		cases = append(cases, violation{"pid is not the sender's",
+			[][]byte{frameBytes(varta.Frame{PID: pid + 1, Nonce: 1})}, vartatest.ErrSenderPID, true})
+	}
+	checkViolations(t, cases, func(tb testing.TB) (func([]byte), func(time.Duration) (varta.Frame, error)) {
+		obs := vartatest.NewObserver(tb)
+		conn, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: obs.Path(), Net: "unixgram"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		send := func(b []byte) {
+			if _, err := conn.Write(b); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return send, obs.Next
+	})
+}

@@ -1,0 +1,124 @@
+//go:build secureudp && unix
+
+package vartatest_test
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/varta-go/varta"
+	"github.com/varta-go/varta/vartatest"
+)
+
+func testKey(b byte) []byte { return bytes.Repeat([]byte{b}, varta.KeyBytes) }
+
+func TestSecureUDPObserverAcceptsAnAgentsFrames(t *testing.T) {
+	rec := &recorder{TB: t}
+	obs := vartatest.NewSecureUDPObserver(rec, testKey(1))
+	agent, err := varta.ConnectSecureUDP("127.0.0.1", obs.Port(), testKey(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer agent.Close()
+	for i := uint64(1); i <= 3; i++ {
+		if out := agent.Beat(varta.StatusOK, 0); !out.IsSent() {
+			t.Fatalf("beat %d: %v", i, out)
+		}
+		if f, err := obs.Next(wait); err != nil || f.Nonce != i {
+			t.Fatalf("beat %d: got %+v, %v", i, f, err)
+		}
+	}
+	agent.SendTerminal()
+	if f, err := obs.Next(wait); err != nil || !vartatest.IsTerminal(f) {
+		t.Fatalf("got %+v, %v, want a terminal frame", f, err)
+	}
+	rec.expectNoReport(t)
+}
+
+// TestSecureUDPObserverWithMasterAcceptsAnAgentsBeats checks the agent's
+// beats only: the layout of a master-key agent's terminal frame is SPEC
+// R7.3's 64 bytes, which the observer expects of every frame.
+func TestSecureUDPObserverWithMasterAcceptsAnAgentsBeats(t *testing.T) {
+	rec := &recorder{TB: t}
+	obs := vartatest.NewSecureUDPObserverWithMaster(rec, testKey(2))
+	agent, err := varta.ConnectSecureUDPWithMaster("127.0.0.1", obs.Port(), testKey(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer agent.Close()
+	for i := uint64(1); i <= 3; i++ {
+		if out := agent.Beat(varta.StatusOK, 0); !out.IsSent() {
+			t.Fatalf("beat %d: %v", i, out)
+		}
+		if f, err := obs.Next(wait); err != nil || f.Nonce != i {
+			t.Fatalf("beat %d: got %+v, %v", i, f, err)
+		}
+	}
+	rec.expectNoReport(t)
+}
+
+func TestSecureUDPObserversReportFramesThatDoNotOpen(t *testing.T) {
+	plain := frameBytes(varta.Frame{PID: 4242, Nonce: 1})
+	cases := []violation{
+		{"plain frame", [][]byte{plain}, varta.ErrSecureFrameLength, false},
+		{"garbage of the right size", [][]byte{bytes.Repeat([]byte{7}, varta.SecureFrameBytes)}, varta.ErrAuthentication, false},
+	}
+	checkViolations(t, cases, func(tb testing.TB) (func([]byte), func(time.Duration) (varta.Frame, error)) {
+		obs := vartatest.NewSecureUDPObserver(tb, testKey(1))
+		return udpSender(t, obs.Port()), obs.Next
+	})
+	masterCases := []violation{
+		{"plain frame", [][]byte{plain}, varta.ErrSecureFrameLength, false},
+		{"shared-key layout", [][]byte{bytes.Repeat([]byte{7}, varta.SecureFrameBytes)}, varta.ErrSecureFrameLength, false},
+		{"garbage of the right size", [][]byte{bytes.Repeat([]byte{7}, varta.MasterFrameBytes)}, varta.ErrAuthentication, false},
+	}
+	checkViolations(t, masterCases, func(tb testing.TB) (func([]byte), func(time.Duration) (varta.Frame, error)) {
+		obs := vartatest.NewSecureUDPObserverWithMaster(tb, testKey(1))
+		return udpSender(t, obs.Port()), obs.Next
+	})
+}
+
+func TestSecureUDPObserversReportAnAgentWithAnotherKey(t *testing.T) {
+	for _, master := range []bool{false, true} {
+		rec := &recorder{TB: t}
+		var obs *vartatest.UDPObserver
+		var agent *varta.Varta
+		var err error
+		if master {
+			obs = vartatest.NewSecureUDPObserverWithMaster(rec, testKey(1))
+			agent, err = varta.ConnectSecureUDPWithMaster("127.0.0.1", obs.Port(), testKey(2))
+		} else {
+			obs = vartatest.NewSecureUDPObserver(rec, testKey(1))
+			agent, err = varta.ConnectSecureUDP("127.0.0.1", obs.Port(), testKey(2))
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer agent.Close()
+		if out := agent.Beat(varta.StatusOK, 0); !out.IsSent() {
+			t.Fatalf("master %v: beat: %v", master, out)
+		}
+		if _, err := obs.Next(wait); !errors.Is(err, varta.ErrAuthentication) {
+			t.Errorf("master %v: got %v, want an error matching varta.ErrAuthentication", master, err)
+		}
+		rec.expectReport(t, varta.ErrAuthentication.Error())
+	}
+}
+
+func TestSecureUDPObserversRefuseAKeyOfTheWrongLength(t *testing.T) {
+	for _, newObserver := range []func(testing.TB, []byte) *vartatest.UDPObserver{
+		vartatest.NewSecureUDPObserver, vartatest.NewSecureUDPObserverWithMaster,
+	} {
+		rec := &recorder{TB: t}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			newObserver(rec, make([]byte, 16))
+			t.Error("observer made with a 16-byte key")
+		}()
+		<-done
+		rec.expectReport(t, "a key is 32 bytes, got 16")
+	}
+}
