@@ -4,11 +4,10 @@ package varta
 
 import (
 	"bytes"
-	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"os"
+	"strconv"
 )
 
 // KeyBytes is the length of a secure UDP key, shared or master: 32 bytes.
@@ -28,7 +27,7 @@ var ErrKeyText = errors.New("varta: a key in text form is exactly 64 hexadecimal
 // key. The message never contains the key's bytes.
 func checkKey(what string, key []byte) error {
 	if len(key) != KeyBytes {
-		return fmt.Errorf("%w; the %s given is %d bytes", ErrKeyLength, what, len(key))
+		return wrap("", ErrKeyLength, "; the "+what+" given is "+strconv.Itoa(len(key))+" bytes")
 	}
 	return nil
 }
@@ -57,40 +56,54 @@ const maxKeyFileBytes = 4096
 func LoadKeyFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("varta: read key file: %w", err)
+		return nil, wrap("varta: read key file: ", err, "")
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxKeyFileBytes+1))
 	defer clear(data)
 	if err != nil {
-		return nil, fmt.Errorf("varta: read key file: %w", err)
+		return nil, wrap("varta: read key file: ", err, "")
 	}
 	if len(data) > maxKeyFileBytes {
-		return nil, fmt.Errorf("%w; key file %q is larger than %d bytes", ErrKeyText, path, maxKeyFileBytes)
+		return nil, wrap("", ErrKeyText, "; key file "+strconv.Quote(path)+" is larger than "+strconv.Itoa(maxKeyFileBytes)+" bytes")
 	}
 	key, err := parseKeyHex(bytes.TrimSpace(data))
 	if err != nil {
-		return nil, fmt.Errorf("%w (key file %q)", err, path)
+		return nil, wrap("", err, " (key file "+strconv.Quote(path)+")")
 	}
 	return key, nil
 }
 
 func parseKeyHex(text []byte) ([]byte, error) {
 	if len(text) != 2*KeyBytes {
-		return nil, fmt.Errorf("%w; got %d characters", ErrKeyText, len(text))
+		return nil, wrap("", ErrKeyText, "; got "+strconv.Itoa(len(text))+" characters")
 	}
 	for i, c := range text {
-		if !isHexDigit(c) {
-			return nil, fmt.Errorf("%w; character %d is not a hexadecimal digit", ErrKeyText, i+1)
+		if _, ok := hexDigit(c); !ok {
+			return nil, wrap("", ErrKeyText, "; character "+strconv.Itoa(i+1)+" is not a hexadecimal digit")
 		}
 	}
+	// Decoded here rather than with encoding/hex, which would link fmt.
 	key := make([]byte, KeyBytes)
-	hex.Decode(key, text) // cannot fail: every character was checked
+	for i := range key {
+		hi, _ := hexDigit(text[2*i]) // every character was checked above
+		lo, _ := hexDigit(text[2*i+1])
+		key[i] = hi<<4 | lo
+	}
 	return key, nil
 }
 
-func isHexDigit(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+// hexDigit returns the value of the hexadecimal digit c, either case.
+func hexDigit(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 // AgentKey returns the key an agent with the given pid derives from a

@@ -6,7 +6,7 @@ import (
 	"crypto/cipher"
 	"encoding/binary"
 	"errors"
-	"fmt"
+	"strconv"
 
 	"golang.org/x/crypto/chacha20poly1305"
 )
@@ -33,7 +33,7 @@ func OpenSecureFrame(key, wire []byte) (Frame, error) {
 		return Frame{}, err
 	}
 	if len(wire) != SecureFrameBytes {
-		return Frame{}, fmt.Errorf("%w: got %d bytes, want %d", ErrSecureFrameLength, len(wire), SecureFrameBytes)
+		return Frame{}, wrap("", ErrSecureFrameLength, ": got "+strconv.Itoa(len(wire))+" bytes, want "+strconv.Itoa(SecureFrameBytes))
 	}
 	aead, err := chacha20poly1305.New(key)
 	if err != nil {
@@ -55,7 +55,7 @@ func OpenMasterFrame(master, wire []byte) (Frame, error) {
 		return Frame{}, err
 	}
 	if len(wire) != MasterFrameBytes {
-		return Frame{}, fmt.Errorf("%w: got %d bytes, want %d", ErrSecureFrameLength, len(wire), MasterFrameBytes)
+		return Frame{}, wrap("", ErrSecureFrameLength, ": got "+strconv.Itoa(len(wire))+" bytes, want "+strconv.Itoa(MasterFrameBytes))
 	}
 	pid := binary.LittleEndian.Uint32(wire)
 	key, err := agentKey(master, pid)
@@ -72,7 +72,7 @@ func OpenMasterFrame(master, wire []byte) (Frame, error) {
 		return Frame{}, err
 	}
 	if f.PID != pid {
-		return Frame{}, fmt.Errorf("%w: prefix says %d, frame says %d", ErrPIDMismatch, pid, f.PID)
+		return Frame{}, wrap("", ErrPIDMismatch, ": prefix says "+strconv.FormatUint(uint64(pid), 10)+", frame says "+strconv.FormatUint(uint64(f.PID), 10))
 	}
 	return f, nil
 }

@@ -9,7 +9,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
-	"fmt"
 	"hash"
 
 	"golang.org/x/crypto/chacha20poly1305"
@@ -72,7 +71,7 @@ type session struct {
 func newSession(key *[KeyBytes]byte, master bool, pid uint32) (*session, error) {
 	var salt [saltBytes]byte
 	if _, err := rand.Read(salt[:]); err != nil {
-		return nil, fmt.Errorf("varta: drawing a session salt: %w", err)
+		return nil, wrap("varta: drawing a session salt: ", err, "")
 	}
 	iv, err := newIVDeriver(salt[:])
 	clear(salt[:])
@@ -108,7 +107,7 @@ func agentKey(master []byte, pid uint32) ([]byte, error) {
 	binary.LittleEndian.PutUint32(info[len(agentKeyLabel):], pid)
 	key, err := hkdf.Key(sha256.New, master, nil, string(info[:]), KeyBytes)
 	if err != nil {
-		return nil, fmt.Errorf("varta: deriving the agent key: %w", err)
+		return nil, wrap("varta: deriving the agent key: ", err, "")
 	}
 	return key, nil
 }
@@ -157,7 +156,7 @@ type ivDeriver struct {
 func newIVDeriver(salt []byte) (*ivDeriver, error) {
 	prk, err := hkdf.Extract(sha256.New, salt, nil)
 	if err != nil {
-		return nil, fmt.Errorf("varta: deriving the session key schedule: %w", err)
+		return nil, wrap("varta: deriving the session key schedule: ", err, "")
 	}
 	d := &ivDeriver{mac: hmac.New(sha256.New, prk)}
 	clear(prk)

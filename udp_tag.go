@@ -5,7 +5,6 @@ package varta
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/netip"
 	"strconv"
@@ -58,35 +57,35 @@ type udpEndpoint struct {
 // resolveUDP checks host and port and resolves host to one address.
 func resolveUDP(host string, port int) (udpEndpoint, error) {
 	if port < 1 || port > 65535 {
-		return udpEndpoint{}, fmt.Errorf("%w: port %d is outside 1..65535", ErrInvalidAddress, port)
+		return udpEndpoint{}, wrap("", ErrInvalidAddress, ": port "+strconv.Itoa(port)+" is outside 1..65535")
 	}
 	name := host
 	if len(name) >= 2 && name[0] == '[' && name[len(name)-1] == ']' {
 		name = name[1 : len(name)-1]
 	}
 	if name == "" {
-		return udpEndpoint{}, fmt.Errorf("%w: the host is empty", ErrInvalidAddress)
+		return udpEndpoint{}, wrap("", ErrInvalidAddress, ": the host is empty")
 	}
 	addr, err := netip.ParseAddr(name)
 	if err != nil {
 		if strings.ContainsAny(name, "%:") {
-			return udpEndpoint{}, fmt.Errorf("%w: %q is not a valid IP address", ErrInvalidAddress, host)
+			return udpEndpoint{}, wrap("", ErrInvalidAddress, ": "+strconv.Quote(host)+" is not a valid IP address")
 		}
 		addrs, err := net.DefaultResolver.LookupNetIP(context.Background(), "ip", name)
 		if err != nil {
-			return udpEndpoint{}, fmt.Errorf("varta: resolve observer host %q: %w", host, err)
+			return udpEndpoint{}, wrap("varta: resolve observer host "+strconv.Quote(host)+": ", err, "")
 		}
 		if len(addrs) == 0 {
-			return udpEndpoint{}, fmt.Errorf("varta: resolve observer host %q: no addresses", host)
+			return udpEndpoint{}, errors.New("varta: resolve observer host " + strconv.Quote(host) + ": no addresses")
 		}
 		addr = addrs[0]
 	}
 	if addr.IsUnspecified() {
-		return udpEndpoint{}, fmt.Errorf("%w: %q is the unspecified address, not a host: name the observer's host (127.0.0.1 or ::1 for this one)", ErrInvalidAddress, host)
+		return udpEndpoint{}, wrap("", ErrInvalidAddress, ": "+strconv.Quote(host)+" is the unspecified address, not a host: name the observer's host (127.0.0.1 or ::1 for this one)")
 	}
 	zone, err := zoneIndex(addr.Zone())
 	if err != nil {
-		return udpEndpoint{}, fmt.Errorf("%w: %q: %w", ErrInvalidAddress, host, err)
+		return udpEndpoint{}, &addressError{msg: ErrInvalidAddress.Error() + ": " + strconv.Quote(host) + ": " + err.Error(), cause: err}
 	}
 	return udpEndpoint{addr: netip.AddrPortFrom(addr.Unmap().WithZone(""), uint16(port)), zone: zone}, nil
 }
@@ -102,7 +101,7 @@ func zoneIndex(zone string) (uint32, error) {
 	}
 	ifi, err := net.InterfaceByName(zone)
 	if err != nil {
-		return 0, fmt.Errorf("zone %q names no interface: %w", zone, err)
+		return 0, wrap("zone "+strconv.Quote(zone)+" names no interface: ", err, "")
 	}
 	return uint32(ifi.Index), nil
 }
@@ -114,3 +113,16 @@ func (e udpEndpoint) String() string {
 	}
 	return netip.AddrPortFrom(e.addr.Addr().WithZone(strconv.FormatUint(uint64(e.zone), 10)), e.addr.Port()).String()
 }
+
+// addressError is an invalid address whose cause is another error: it
+// matches both ErrInvalidAddress and that cause with errors.Is and
+// errors.As, as an error of fmt.Errorf with two %w does.
+type addressError struct {
+	msg   string
+	cause error
+}
+
+func (e *addressError) Error() string { return e.msg }
+
+// Unwrap returns ErrInvalidAddress and the cause.
+func (e *addressError) Unwrap() []error { return []error{ErrInvalidAddress, e.cause} }

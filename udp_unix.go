@@ -4,7 +4,6 @@ package varta
 
 import (
 	"errors"
-	"fmt"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -93,13 +92,13 @@ func (p *udpPeer) describe(err error) error {
 	errno, isErrno := err.(syscall.Errno)
 	switch {
 	case err == errSelfConnected:
-		return fmt.Errorf("varta: UDP socket to observer at %v: %w", p.ep, err)
+		return wrap("varta: UDP socket to observer at "+p.ep.String()+": ", err, "")
 	case !isErrno:
 		return err // already says what it is about
 	case outOfDescriptors(errno):
-		return fmt.Errorf("varta: UDP socket to observer at %v: %s: %w", p.ep, noDescriptorHint, err)
+		return wrap("varta: UDP socket to observer at "+p.ep.String()+": "+noDescriptorHint+": ", err, "")
 	}
-	return fmt.Errorf("varta: UDP socket to observer at %v: %w", p.ep, err)
+	return wrap("varta: UDP socket to observer at "+p.ep.String()+": ", err, "")
 }
 
 // udpTransport sends plain 32-byte frames over a connected UDP socket.

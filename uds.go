@@ -4,9 +4,9 @@ package varta
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -51,11 +51,11 @@ func Connect(path string) (*Varta, error) {
 func checkPath(path string) error {
 	switch {
 	case path == "":
-		return fmt.Errorf("%w: the path is empty", ErrInvalidPath)
+		return wrap("", ErrInvalidPath, ": the path is empty")
 	case strings.IndexByte(path, 0) >= 0:
-		return fmt.Errorf("%w: %q contains a NUL byte", ErrInvalidPath, path)
+		return wrap("", ErrInvalidPath, ": "+strconv.Quote(path)+" contains a NUL byte")
 	case len(path) > maxPathLen:
-		return fmt.Errorf("%w: %d bytes is longer than the %d a Unix socket address holds here; use a shorter path (a symlinked or relative directory)", ErrInvalidPath, len(path), maxPathLen)
+		return wrap("", ErrInvalidPath, ": "+strconv.Itoa(len(path))+" bytes is longer than the "+strconv.Itoa(maxPathLen)+" a Unix socket address holds here; use a shorter path (a symlinked or relative directory)")
 	}
 	return nil
 }
@@ -97,9 +97,9 @@ func (t *udsTransport) describe(err error) error {
 	case errors.Is(err, unix.EPROTOTYPE):
 		hint = "the socket there is not a datagram socket"
 	default:
-		return fmt.Errorf("varta: connect to observer at %q: %w", t.addr.Name, err)
+		return wrap("varta: connect to observer at "+strconv.Quote(t.addr.Name)+": ", err, "")
 	}
-	return fmt.Errorf("varta: connect to observer at %q: %s: %w", t.addr.Name, hint, err)
+	return wrap("varta: connect to observer at "+strconv.Quote(t.addr.Name)+": "+hint+": ", err, "")
 }
 
 // notSocket reports whether path names a file that is not a socket. An
