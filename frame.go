@@ -160,7 +160,7 @@ func (e *DecodeError) Error() string {
 	return kind + " (got " + strconv.FormatUint(e.Got, 10) + ")"
 }
 
-// hex8 writes v in lower-case hexadecimal, zero-padded to at least 8
+// hex8 returns v in lower-case hexadecimal, zero-padded to at least 8
 // digits, as checksums are read.
 func hex8(v uint64) string {
 	s := strconv.FormatUint(v, 16)
