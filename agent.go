@@ -2,8 +2,8 @@ package varta
 
 import (
 	"errors"
-	"fmt"
 	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -80,7 +80,7 @@ func checkPID(pid int) (uint32, error) {
 	case pid == 1:
 		return 0, ErrInitProcess
 	}
-	return 0, fmt.Errorf("varta: pid %d does not fit a VLP frame", pid)
+	return 0, errors.New("varta: pid " + strconv.Itoa(pid) + " does not fit a VLP frame")
 }
 
 // validPID reports whether a frame can carry pid: it must fit 32 bits, and

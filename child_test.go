@@ -22,7 +22,20 @@ const (
 	childEnv  = "VARTA_TEST_CHILD"
 	sockEnv   = "VARTA_TEST_SOCK"
 	markerEnv = "VARTA_TEST_MARKER"
+	// emulatorEnv names the user-mode emulator the tests run under, if
+	// any (.ci/qemu-exec sets it): the kernel cannot execute the test
+	// binary itself, so it is started again through the emulator.
+	emulatorEnv = "VARTA_TEST_EMULATOR"
 )
+
+// testBinary returns a command that runs the test binary at path with
+// args, through the emulator the tests run under if there is one.
+func testBinary(path string, args ...string) *exec.Cmd {
+	if emu := os.Getenv(emulatorEnv); emu != "" {
+		return exec.Command(emu, append([]string{path}, args...)...)
+	}
+	return exec.Command(path, args...)
+}
 
 // inChild returns the child's mode, or "" in the parent test process.
 func inChild() string { return os.Getenv(childEnv) }
@@ -43,7 +56,7 @@ type child struct {
 func startChild(t *testing.T, test, mode string, r *receiver, env ...string) *child {
 	t.Helper()
 	c := &child{t: t, stdout: &readyWriter{ready: make(chan struct{})}, exited: make(chan struct{})}
-	c.cmd = exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.count=1")
+	c.cmd = testBinary(os.Args[0], "-test.run=^"+test+"$", "-test.count=1")
 	// The race detector's default pause of a second at exit would slow
 	// every child that exits normally.
 	race := "GORACE=" + strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0")

@@ -15,15 +15,18 @@ import (
 // with EINVAL, seccomp policies with EPERM or ENOSYS: then the page is
 // unmapped and the error returned. The page is never unmapped otherwise.
 func newForkMark() (*atomic.Uint64, error) {
-	page, err := unix.Mmap(-1, 0, unix.Getpagesize(), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	// MmapPtr rather than Mmap, which keeps a map of every mapping and
+	// would link that bookkeeping into every program.
+	size := uintptr(unix.Getpagesize())
+	addr, err := unix.MmapPtr(-1, 0, nil, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
 	if err != nil {
 		return nil, err
 	}
-	if err := unix.Madvise(page, unix.MADV_WIPEONFORK); err != nil {
-		unix.Munmap(page)
+	if err := unix.Madvise(unsafe.Slice((*byte)(addr), size), unix.MADV_WIPEONFORK); err != nil {
+		unix.MunmapPtr(addr, size)
 		return nil, err
 	}
-	m := (*atomic.Uint64)(unsafe.Pointer(&page[0]))
+	m := (*atomic.Uint64)(addr)
 	remark(m)
 	return m, nil
 }

@@ -3,8 +3,8 @@ package varta
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"hash/crc32"
+	"strconv"
 )
 
 // FrameBytes is the size of one encoded VLP frame on the wire.
@@ -57,7 +57,7 @@ func (s Status) String() string {
 	case StatusStall:
 		return "stall"
 	}
-	return fmt.Sprintf("status(%d)", uint8(s))
+	return "status(" + strconv.Itoa(int(s)) + ")"
 }
 
 // Frame is one decoded VLP beat.
@@ -138,17 +138,36 @@ type DecodeError struct {
 	Want uint64
 }
 
-// Error describes the failure and the offending value.
+// Error describes the failure and the offending value: checksums as 8
+// hexadecimal digits, the magic and version in hexadecimal as the protocol
+// writes them, a status by name, and lengths, pids and timestamps in
+// decimal.
 func (e *DecodeError) Error() string {
+	kind := "<nil>"
+	if e.Kind != nil {
+		kind = e.Kind.Error()
+	}
 	switch e.Kind {
 	case ErrBadCRC:
-		return fmt.Sprintf("%v: frame carries %08x, its bytes hash to %08x", e.Kind, e.Got, e.Want)
+		return kind + ": frame carries " + hex8(e.Got) + ", its bytes hash to " + hex8(e.Want)
 	case ErrStallOnWire:
-		return e.Kind.Error()
+		return kind
 	case ErrBadNonce:
-		return fmt.Sprintf("%v (status %s)", e.Kind, Status(e.Got))
+		return kind + " (status " + Status(e.Got).String() + ")"
+	case ErrBadMagic, ErrBadVersion:
+		return kind + " (got 0x" + strconv.FormatUint(e.Got, 16) + ")"
 	}
-	return fmt.Sprintf("%v (got %#x)", e.Kind, e.Got)
+	return kind + " (got " + strconv.FormatUint(e.Got, 10) + ")"
+}
+
+// hex8 returns v in lower-case hexadecimal, zero-padded to at least 8
+// digits, as checksums are read.
+func hex8(v uint64) string {
+	s := strconv.FormatUint(v, 16)
+	if len(s) < 8 {
+		s = "00000000"[len(s):] + s
+	}
+	return s
 }
 
 // Unwrap returns the sentinel kind so that errors.Is matches it.

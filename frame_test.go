@@ -3,7 +3,6 @@ package varta
 import (
 	"errors"
 	"math/rand/v2"
-	"strings"
 	"testing"
 )
 
@@ -58,16 +57,16 @@ func TestDecodeErrorsNameTheOffendingValue(t *testing.T) {
 		kind error
 		text string
 	}{
-		{Frame{Status: 9, PID: 2}, ErrBadStatus, "0x9"},
-		{Frame{Status: StatusStall, PID: 2}, ErrStallOnWire, "observer-only"},
-		{Frame{Status: StatusOK, PID: 1}, ErrBadPID, "0x1"},
-		{Frame{Status: StatusOK, PID: 2, Timestamp: 1<<64 - 1}, ErrBadTimestamp, "0xffffffffffffffff"},
-		{Frame{Status: StatusDegraded, PID: 2, Nonce: NonceTerminal}, ErrBadNonce, "degraded"},
+		{Frame{Status: 9, PID: 2}, ErrBadStatus, "varta: unknown status byte (got 9)"},
+		{Frame{Status: StatusStall, PID: 2}, ErrStallOnWire, "varta: stall status is observer-only and never sent by an agent"},
+		{Frame{Status: StatusOK, PID: 1}, ErrBadPID, "varta: pid 0 and 1 are reserved (got 1)"},
+		{Frame{Status: StatusOK, PID: 2, Timestamp: 1<<64 - 1}, ErrBadTimestamp, "varta: timestamp 2^64-1 is reserved (got 18446744073709551615)"},
+		{Frame{Status: StatusDegraded, PID: 2, Nonce: NonceTerminal}, ErrBadNonce, "varta: terminal nonce is only valid with critical status (status degraded)"},
 	} {
 		tc.f.Encode(&b)
 		_, err := DecodeFrame(b[:])
-		if !errors.Is(err, tc.kind) || !strings.Contains(err.Error(), tc.text) {
-			t.Errorf("DecodeFrame(%+v) = %v, want %v mentioning %q", tc.f, err, tc.kind, tc.text)
+		if !errors.Is(err, tc.kind) || err.Error() != tc.text {
+			t.Errorf("DecodeFrame(%+v) = %v, want %v reading %q", tc.f, err, tc.kind, tc.text)
 		}
 		if verr := tc.f.Valid(); !errors.Is(verr, tc.kind) {
 			t.Errorf("Valid(%+v) = %v, want %v", tc.f, verr, tc.kind)
@@ -75,6 +74,33 @@ func TestDecodeErrorsNameTheOffendingValue(t *testing.T) {
 	}
 	if err := good.Valid(); err != nil {
 		t.Errorf("Valid(%+v) = %v", good, err)
+	}
+}
+
+// TestDecodeErrorTextsSayWhatAPersonReads pins the text of every kind:
+// lengths, pids and timestamps in decimal, the magic and version in
+// hexadecimal as the protocol writes them, checksums as 8 hexadecimal
+// digits. A DecodeError built without a kind still has a text.
+func TestDecodeErrorTextsSayWhatAPersonReads(t *testing.T) {
+	for _, tc := range []struct {
+		err  *DecodeError
+		want string
+	}{
+		{&DecodeError{Kind: ErrFrameLength, Got: 16}, "varta: frame is not 32 bytes long (got 16)"},
+		{&DecodeError{Kind: ErrBadMagic, Got: 0x4156}, "varta: bad magic (not a VLP frame) (got 0x4156)"},
+		{&DecodeError{Kind: ErrBadVersion, Got: 1}, "varta: unsupported protocol version (want 0x02) (got 0x1)"},
+		{&DecodeError{Kind: ErrBadCRC, Got: 0x5b29, Want: 0xa909f191}, "varta: CRC-32C mismatch (frame corrupted): frame carries 00005b29, its bytes hash to a909f191"},
+		{&DecodeError{Kind: ErrBadStatus, Got: 200}, "varta: unknown status byte (got 200)"},
+		{&DecodeError{Kind: ErrBadPID, Got: 0}, "varta: pid 0 and 1 are reserved (got 0)"},
+		{&DecodeError{Kind: ErrBadNonce, Got: 7}, "varta: terminal nonce is only valid with critical status (status status(7))"},
+		{&DecodeError{Got: 3}, "<nil> (got 3)"},
+	} {
+		if got := tc.err.Error(); got != tc.want {
+			t.Errorf("%#v.Error() = %q, want %q", tc.err, got, tc.want)
+		}
+	}
+	if _, err := DecodeFrame(make([]byte, 16)); err == nil || err.Error() != "varta: frame is not 32 bytes long (got 16)" {
+		t.Errorf("DecodeFrame(16 bytes) = %v", err)
 	}
 }
 

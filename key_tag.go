@@ -4,7 +4,6 @@ package varta
 
 import (
 	"bytes"
-	"encoding/hex"
 	"errors"
 	"io"
 	"io/fs"
@@ -133,17 +132,32 @@ func parseKeyHex(text []byte) ([]byte, error) {
 		return nil, &secureError{ErrKeyText.Error() + "; got " + strconv.Itoa(len(text)) + " characters", ErrKeyText}
 	}
 	for i, c := range text {
-		if !isHexDigit(c) {
+		if _, ok := hexDigit(c); !ok {
 			return nil, &secureError{ErrKeyText.Error() + "; character " + strconv.Itoa(i+1) + " is not a hexadecimal digit", ErrKeyText}
 		}
 	}
+	// Decoded here rather than with encoding/hex, which would link fmt.
 	key := make([]byte, KeyBytes)
-	hex.Decode(key, text) // cannot fail: every character was checked
+	for i := range key {
+		hi, _ := hexDigit(text[2*i]) // every character was checked above
+		lo, _ := hexDigit(text[2*i+1])
+		key[i] = hi<<4 | lo
+	}
 	return key, nil
 }
 
-func isHexDigit(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+// hexDigit returns the value of the hexadecimal digit c, and whether c is
+// one.
+func hexDigit(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 // AgentKey returns the key an agent with the given pid derives from a

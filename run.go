@@ -3,7 +3,6 @@ package varta
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 )
 
@@ -24,7 +23,7 @@ import (
 func (v *Varta) Run(ctx context.Context, interval time.Duration, beat func() (Status, uint32)) error {
 	switch {
 	case interval <= 0:
-		return fmt.Errorf("varta: Run: interval %v is not positive: pass the time between beats", interval)
+		return errors.New("varta: Run: interval " + interval.String() + " is not positive: pass the time between beats")
 	case beat == nil:
 		return errors.New("varta: Run: the beat function is nil: pass one that returns each beat's status and payload")
 	}

@@ -10,5 +10,5 @@ import (
 // newSecureTransport fails: the UDP transports are built on Unix socket
 // calls.
 func newSecureTransport(udpEndpoint, []byte, bool) (transport, error) {
-	return nil, &secureError{"varta: secure UDP transport is not available on " + runtime.GOOS + ": " + errors.ErrUnsupported.Error(), errors.ErrUnsupported}
+	return nil, wrap("varta: secure UDP transport is not available on "+runtime.GOOS+": ", errors.ErrUnsupported, "")
 }

@@ -38,10 +38,17 @@ type transport interface {
 // errors.As see the error it wraps (a sentinel such as ErrInvalidPath, a
 // syscall.Errno, a *net.DNSError).
 type setupError struct {
-	msg string
-	err error
+	msg  string
+	err  error
+	also error // a second error it wraps, or nil
 }
 
 func (e *setupError) Error() string { return e.msg }
 
-func (e *setupError) Unwrap() error { return e.err }
+// Unwrap returns the errors e wraps: err, and also when it is set.
+func (e *setupError) Unwrap() []error {
+	if e.also == nil {
+		return []error{e.err}
+	}
+	return []error{e.err, e.also}
+}

@@ -4,11 +4,10 @@ package varta
 
 import (
 	"errors"
-	"fmt"
 	"runtime"
 )
 
 // newUDPTransport fails: the UDP transport is built on Unix socket calls.
 func newUDPTransport(udpEndpoint) (transport, error) {
-	return nil, fmt.Errorf("varta: UDP transport is not available on %s: %w", runtime.GOOS, errors.ErrUnsupported)
+	return nil, wrap("varta: UDP transport is not available on "+runtime.GOOS+": ", errors.ErrUnsupported, "")
 }

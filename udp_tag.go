@@ -90,7 +90,7 @@ func resolveUDP(host string, port int) (udpEndpoint, error) {
 	}
 	zone, err := zoneIndex(addr.Zone())
 	if err != nil {
-		return udpEndpoint{}, invalidAddress(strconv.Quote(host) + ": " + err.Error())
+		return udpEndpoint{}, &setupError{msg: ErrInvalidAddress.Error() + ": " + strconv.Quote(host) + ": " + err.Error(), err: ErrInvalidAddress, also: err}
 	}
 	if zone == 0 && needsZone(addr) {
 		return udpEndpoint{}, invalidAddress(strconv.Quote(host) + " is a link-local IPv6 address, which is ambiguous without a zone: name the interface, as in \"fe80::1%eth0\"")
@@ -188,7 +188,7 @@ func zoneIndex(zone string) (uint32, error) {
 	}
 	ifi, err := net.InterfaceByName(zone)
 	if err != nil {
-		return 0, errors.New("zone " + strconv.Quote(zone) + " names no interface: " + err.Error())
+		return 0, &setupError{msg: "zone " + strconv.Quote(zone) + " names no interface: " + err.Error(), err: err}
 	}
 	return uint32(ifi.Index), nil
 }

@@ -4,9 +4,7 @@ package varta
 
 import (
 	"errors"
-	"io/fs"
-	"os"
-	"path/filepath"
+	pathpkg "path"
 	"strconv"
 	"strings"
 
@@ -74,12 +72,12 @@ func socketName(path string) (string, error) {
 		return path, nil
 	}
 	name := path
-	if !filepath.IsAbs(path) {
-		abs, err := filepath.Abs(path)
+	if path[0] != '/' {
+		wd, err := unix.Getwd()
 		if err != nil {
 			return "", &setupError{msg: "varta: socket path " + strconv.Quote(path) + " is relative and the working directory cannot be read to make it absolute: " + err.Error(), err: err}
 		}
-		name = abs
+		name = pathpkg.Join(wd, path)
 	}
 	if len(name) > maxPathLen {
 		what := strconv.Itoa(len(name)) + " bytes"
@@ -145,12 +143,14 @@ func (t *udsTransport) describe(err error) error {
 		hint = "nobody is bound to this abstract socket name (abstract names have no file): start the observer or fix the name"
 	case errno == unix.ECONNREFUSED:
 		hint = "the socket file exists but nobody is listening on it: the observer has stopped"
-	case (errno == unix.EACCES || errno == unix.EPERM) && !abstract && unix.Access(name, unix.W_OK) != nil:
+	case errno == unix.EACCES && !abstract:
+		// A missing write permission on the socket or search permission
+		// on a directory is EACCES; EPERM never means either.
 		hint = "permission denied: this user needs write permission on the socket and search permission on its directories"
-	case errno == unix.EPERM:
-		hint = "the socket there refuses this agent, though this user may write to it: it is connected to another peer and takes datagrams from that peer only (an observer's socket is never connected), or a security policy forbids the connection"
 	case errno == unix.EACCES:
-		hint = "access denied by a security policy (such as SELinux or AppArmor), though the socket's permissions allow this user to write to it"
+		hint = "access denied by a security policy (such as SELinux or AppArmor)"
+	case errno == unix.EPERM:
+		hint = "the socket there refuses this agent, and not for its file permissions: it is connected to another peer and takes datagrams from that peer only (an observer's socket is never connected), or a security policy forbids the connection"
 	case outOfDescriptors(errno):
 		hint = noDescriptorHint
 	case errno == unix.EPROTOTYPE:
@@ -167,8 +167,8 @@ func notSocket(path string) bool {
 	if isAbstract(path) {
 		return false
 	}
-	fi, err := os.Stat(path)
-	return err == nil && fi.Mode().Type() != fs.ModeSocket
+	var st unix.Stat_t
+	return unix.Stat(path, &st) == nil && st.Mode&unix.S_IFMT != unix.S_IFSOCK
 }
 
 func (t *udsTransport) close() error {

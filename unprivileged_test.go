@@ -5,7 +5,6 @@ package varta
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -35,7 +34,7 @@ func runUnprivileged(t *testing.T, pattern string, env ...string) {
 	if err := os.WriteFile(bin, data, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "-test.run="+pattern, "-test.count=1", "-test.v")
+	cmd := testBinary(bin, "-test.run="+pattern, "-test.count=1", "-test.v")
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Dir = dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}

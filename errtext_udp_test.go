@@ -1,0 +1,37 @@
+//go:build udp || secureudp
+
+package varta
+
+import (
+	"errors"
+	"net"
+	"testing"
+)
+
+// TestUDPAddressErrorsReadAsBefore pins the whole text of ConnectUDP's
+// address errors, and that an unknown zone matches both
+// ErrInvalidAddress and the net package's error.
+func TestUDPAddressErrorsReadAsBefore(t *testing.T) {
+	connect := func(host string, port int) error {
+		_, err := ConnectUDP(host, port)
+		return err
+	}
+	const zone = "nosuchif9"
+	_, zoneErr := net.InterfaceByName(zone)
+	if zoneErr == nil {
+		t.Fatalf("this system has an interface named %s", zone)
+	}
+	badZone := connect("fe80::1%"+zone, 9)
+	checkErrorTexts(t, []errorCase{
+		{"port 0", connect("127.0.0.1", 0), "varta: invalid observer address: port 0 is outside 1..65535", ErrInvalidAddress},
+		{"port 65536", connect("127.0.0.1", 65536), "varta: invalid observer address: port 65536 is outside 1..65535", ErrInvalidAddress},
+		{"empty host", connect("[]", 9), "varta: invalid observer address: the host is empty", ErrInvalidAddress},
+		{"malformed", connect("1:2:x", 9), `varta: invalid observer address: "1:2:x" is not a valid IP address (pass the port separately)`, ErrInvalidAddress},
+		{"unspecified", connect("::", 9), `varta: invalid observer address: "::" is the unspecified address, not a host: name the observer's host (127.0.0.1 or ::1 for this one)`, ErrInvalidAddress},
+		{"unknown zone", badZone, `varta: invalid observer address: "fe80::1%` + zone + `": zone "` + zone + `" names no interface: ` + zoneErr.Error(), ErrInvalidAddress},
+	})
+	var opErr *net.OpError
+	if !errors.As(badZone, &opErr) {
+		t.Errorf("unknown zone: errors.As finds no *net.OpError in %v", badZone)
+	}
+}
