@@ -16,12 +16,22 @@
 //   - the beats of each pid carry consecutive nonces, starting at 1: an
 //     agent's dropped or failed beats leave no gap (the next beat reuses the
 //     nonce), so a gap means a nonce was skipped or a sent frame was lost;
-//   - the timestamps of each pid never go backwards, and a terminal frame is
-//     no earlier than the pid's last beat and later than its previous
-//     terminal frame.
+//   - within a sequence the timestamps of each pid never go backwards, and a
+//     terminal frame is no earlier than the sequence's last beat and later
+//     than its previous terminal frame.
 //
-// The observer follows one agent per pid. Terminal frames (IsTerminal) stand
-// outside the nonce sequence.
+// Terminal frames (IsTerminal) stand outside the nonce sequence.
+//
+// A beat with nonce 1 starts a new sequence for its pid, whatever came
+// before, as it does for a real observer: a process may Close its agent and
+// Connect a new one, and a process restored from a snapshot is told to do
+// just that, and every new agent starts again at nonce 1 with a new epoch.
+// Since the new agent's timestamps count from its own epoch, a new sequence
+// forgets the previous one's timestamps, those of its terminal frames
+// included: its first beat may carry any timestamp. A terminal frame sent by
+// a new agent before its first beat still counts in the previous sequence.
+// Within a sequence, a gap, a repeated nonce other than 1 and a timestamp
+// that goes backwards are still reported.
 //
 // A daemon's test, in the daemon's package:
 //
@@ -67,10 +77,10 @@ var (
 	// it (checked on Linux, over Unix sockets).
 	ErrSenderPID = errors.New("vartatest: frame pid is not the sender's pid")
 	// ErrNonceSequence: a beat's nonce is not the one after the previous beat
-	// of the same pid (1 for its first beat).
+	// of the same pid, nor 1, which starts a new sequence.
 	ErrNonceSequence = errors.New("vartatest: nonce out of sequence")
 	// ErrTimestampBackwards: a frame's timestamp is earlier than an earlier
-	// frame's of the same pid.
+	// frame's of the same pid and sequence.
 	ErrTimestampBackwards = errors.New("vartatest: timestamp went backwards")
 )
 
@@ -214,7 +224,6 @@ func (c *checker) check(f varta.Frame, sender uint32) error {
 		s.terminals, s.terminalTS = true, f.Timestamp
 		return err
 	}
-	var err error
 	want := uint64(1)
 	if s.beats {
 		want = s.nonce + 1
@@ -222,6 +231,12 @@ func (c *checker) check(f varta.Frame, sender uint32) error {
 			want = 0
 		}
 	}
+	if f.Nonce == 1 && want != 1 {
+		// A new agent of this pid: a new sequence, with a new epoch.
+		*s = stream{}
+		want = 1
+	}
+	var err error
 	switch {
 	case f.Nonce != want && s.beats:
 		err = fmt.Errorf("%w: pid %d: nonce %d after %d, want %d", ErrNonceSequence, f.PID, f.Nonce, s.nonce, want)
