@@ -51,9 +51,34 @@
 //		}
 //	}
 //
-// Under -tags udp, NewUDPObserver listens on a loopback UDP port instead;
-// under -tags secureudp, NewSecureUDPObserver and
-// NewSecureUDPObserverWithMaster open secure frames.
+// # API under build tags
+//
+// go doc shows only the identifiers of the default build. These come with
+// build tags, and are documented in udp_observer.go and
+// secureudp_observer.go:
+//
+// With -tags udp or -tags secureudp (either one):
+//
+//	type UDPObserver struct{ ... }
+//	func NewUDPObserver(tb testing.TB) *UDPObserver
+//	func (o *UDPObserver) Port() int
+//	func (o *UDPObserver) Next(timeout time.Duration) (varta.Frame, error)
+//
+// NewUDPObserver listens on an ephemeral UDP port of 127.0.0.1 for plain
+// frames (varta.ConnectUDP); Port returns that port. A UDPObserver checks
+// frames as Observer does, except the sender's pid, which UDP does not
+// carry.
+//
+// With -tags secureudp only:
+//
+//	func NewSecureUDPObserver(tb testing.TB, key []byte) *UDPObserver
+//	func NewSecureUDPObserverWithMaster(tb testing.TB, master []byte) *UDPObserver
+//
+// NewSecureUDPObserver opens frames sealed under a shared key
+// (varta.ConnectSecureUDP); NewSecureUDPObserverWithMaster opens 64-byte
+// frames sealed under keys derived from a master key
+// (varta.ConnectSecureUDPWithMaster). A datagram that does not open is a
+// violation.
 package vartatest
 
 import (
