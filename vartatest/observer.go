@@ -28,7 +28,8 @@
 // just that, and every new agent starts again at nonce 1 with a new epoch.
 // Since the new agent's timestamps count from its own epoch, a new sequence
 // forgets the previous one's timestamps, those of its terminal frames
-// included: its first beat may carry any timestamp. A terminal frame sent by
+// included (a new process that reuses the pid starts its terminal frames
+// afresh too): its first beat may carry any timestamp. A terminal frame sent by
 // a new agent before its first beat still counts in the previous sequence.
 // Within a sequence, a gap, a repeated nonce other than 1 and a timestamp
 // that goes backwards are still reported.
