@@ -26,6 +26,28 @@
 //
 // This package is a module of its own, so that client_golang never enters
 // the dependencies of the varta module.
+//
+// # Using it before the first tagged release
+//
+// No version of varta is tagged yet. This module's go.mod requires the
+// varta module at the placeholder version v0.0.0-00010101000000-000000000000
+// and replaces it with the checkout it sits in; in any other module that
+// replace directive is ignored and the placeholder cannot be fetched, so
+// "go get github.com/varta-go/varta/prometheus" alone fails. Until the first
+// tagged release, do one of these in your own module:
+//
+// Fetch both modules at one commit, in a single go get:
+//
+//	go get github.com/varta-go/varta@COMMIT github.com/varta-go/varta/prometheus@COMMIT
+//
+// Your go.mod then requires the varta module at that commit's
+// pseudo-version, which is higher than the placeholder and is the one used.
+//
+// Or point both modules at a checkout of the repository with replace
+// directives in your go.mod, then run go mod tidy:
+//
+//	replace github.com/varta-go/varta => /path/to/varta
+//	replace github.com/varta-go/varta/prometheus => /path/to/varta/prometheus
 package prometheus
 
 import (

@@ -27,6 +27,10 @@ func TestCheckFollowsEachPidApart(t *testing.T) {
 		{varta.Frame{PID: 6, Nonce: 3, Timestamp: 4}, ErrNonceSequence},
 		{varta.Frame{PID: 6, Nonce: 4, Timestamp: 5}, nil}, // the bad frame became the reference
 		{varta.Frame{PID: 8, Nonce: 1}, ErrSenderPID},      // sent by pid 9 below
+		{varta.Frame{PID: 5, Nonce: 1, Timestamp: 7}, nil}, // a new agent of pid 5
+		{varta.Frame{PID: 5, Nonce: 2, Timestamp: 6}, ErrTimestampBackwards},
+		{varta.Frame{PID: 7, Nonce: 2, Timestamp: 70}, nil}, // after 0 and 1 (wrapped), 2
+		{varta.Frame{PID: 7, Nonce: 1, Timestamp: 1}, nil},  // then a new agent
 	} {
 		sender := uint32(0)
 		if tc.f.PID == 8 {

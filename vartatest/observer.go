@@ -16,12 +16,23 @@
 //   - the beats of each pid carry consecutive nonces, starting at 1: an
 //     agent's dropped or failed beats leave no gap (the next beat reuses the
 //     nonce), so a gap means a nonce was skipped or a sent frame was lost;
-//   - the timestamps of each pid never go backwards, and a terminal frame is
-//     no earlier than the pid's last beat and later than its previous
-//     terminal frame.
+//   - within a sequence the timestamps of each pid never go backwards, and a
+//     terminal frame is no earlier than the sequence's last beat and later
+//     than its previous terminal frame.
 //
-// The observer follows one agent per pid. Terminal frames (IsTerminal) stand
-// outside the nonce sequence.
+// Terminal frames (IsTerminal) stand outside the nonce sequence.
+//
+// A beat with nonce 1 starts a new sequence for its pid, whatever came
+// before, as it does for a real observer: a process may Close its agent and
+// Connect a new one, and a process restored from a snapshot is told to do
+// just that, and every new agent starts again at nonce 1 with a new epoch.
+// Since the new agent's timestamps count from its own epoch, a new sequence
+// forgets the previous one's timestamps, those of its terminal frames
+// included (a new process that reuses the pid starts its terminal frames
+// afresh too): its first beat may carry any timestamp. A terminal frame sent by
+// a new agent before its first beat still counts in the previous sequence.
+// Within a sequence, a gap, a repeated nonce other than 1 and a timestamp
+// that goes backwards are still reported.
 //
 // A daemon's test, in the daemon's package:
 //
@@ -41,9 +52,34 @@
 //		}
 //	}
 //
-// Under -tags udp, NewUDPObserver listens on a loopback UDP port instead;
-// under -tags secureudp, NewSecureUDPObserver and
-// NewSecureUDPObserverWithMaster open secure frames.
+// # API under build tags
+//
+// go doc shows only the identifiers of the default build. These come with
+// build tags, and are documented in udp_observer.go and
+// secureudp_observer.go:
+//
+// With -tags udp or -tags secureudp (either one):
+//
+//	type UDPObserver struct{ ... }
+//	func NewUDPObserver(tb testing.TB) *UDPObserver
+//	func (o *UDPObserver) Port() int
+//	func (o *UDPObserver) Next(timeout time.Duration) (varta.Frame, error)
+//
+// NewUDPObserver listens on an ephemeral UDP port of 127.0.0.1 for plain
+// frames (varta.ConnectUDP); Port returns that port. A UDPObserver checks
+// frames as Observer does, except the sender's pid, which UDP does not
+// carry.
+//
+// With -tags secureudp only:
+//
+//	func NewSecureUDPObserver(tb testing.TB, key []byte) *UDPObserver
+//	func NewSecureUDPObserverWithMaster(tb testing.TB, master []byte) *UDPObserver
+//
+// NewSecureUDPObserver opens frames sealed under a shared key
+// (varta.ConnectSecureUDP); NewSecureUDPObserverWithMaster opens 64-byte
+// frames sealed under keys derived from a master key
+// (varta.ConnectSecureUDPWithMaster). A datagram that does not open is a
+// violation.
 package vartatest
 
 import (
@@ -67,10 +103,10 @@ var (
 	// it (checked on Linux, over Unix sockets).
 	ErrSenderPID = errors.New("vartatest: frame pid is not the sender's pid")
 	// ErrNonceSequence: a beat's nonce is not the one after the previous beat
-	// of the same pid (1 for its first beat).
+	// of the same pid, nor 1, which starts a new sequence.
 	ErrNonceSequence = errors.New("vartatest: nonce out of sequence")
 	// ErrTimestampBackwards: a frame's timestamp is earlier than an earlier
-	// frame's of the same pid.
+	// frame's of the same pid and sequence.
 	ErrTimestampBackwards = errors.New("vartatest: timestamp went backwards")
 )
 
@@ -214,7 +250,6 @@ func (c *checker) check(f varta.Frame, sender uint32) error {
 		s.terminals, s.terminalTS = true, f.Timestamp
 		return err
 	}
-	var err error
 	want := uint64(1)
 	if s.beats {
 		want = s.nonce + 1
@@ -222,6 +257,12 @@ func (c *checker) check(f varta.Frame, sender uint32) error {
 			want = 0
 		}
 	}
+	if f.Nonce == 1 && want != 1 {
+		// A new agent of this pid: a new sequence, with a new epoch.
+		*s = stream{}
+		want = 1
+	}
+	var err error
 	switch {
 	case f.Nonce != want && s.beats:
 		err = fmt.Errorf("%w: pid %d: nonce %d after %d, want %d", ErrNonceSequence, f.PID, f.Nonce, s.nonce, want)

@@ -111,6 +111,73 @@ func TestObserverAcceptsAnAgentsFrames(t *testing.T) {
 	rec.expectNoReport(t)
 }
 
+// TestObserverAcceptsANewAgentOfTheSamePid closes an agent and connects a
+// new one in the same process: the new agent starts again at nonce 1, with
+// timestamps from its own epoch, and the observer takes that as a new
+// sequence rather than a repeated or out-of-order nonce.
+func TestObserverAcceptsANewAgentOfTheSamePid(t *testing.T) {
+	rec := &recorder{TB: t}
+	obs := vartatest.NewObserver(rec)
+	for round, beats := range []uint64{3, 1, 1, 2} {
+		agent, err := varta.Connect(obs.Path())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := uint64(1); i <= beats; i++ {
+			if out := agent.Beat(varta.StatusOK, uint32(round)); !out.IsSent() {
+				t.Fatalf("agent %d, beat %d: %v", round+1, i, out)
+			}
+			if f, err := obs.Next(wait); err != nil || f.Nonce != i || f.Payload != uint32(round) {
+				t.Fatalf("agent %d, beat %d: got %+v, %v, want nonce %d", round+1, i, f, err, i)
+			}
+		}
+		if round%2 == 0 {
+			if out := agent.SendTerminal(); !out.IsSent() {
+				t.Fatalf("agent %d, terminal frame: %v", round+1, out)
+			}
+			if f, err := obs.Next(wait); err != nil || !vartatest.IsTerminal(f) {
+				t.Fatalf("agent %d: got %+v, %v, want a terminal frame", round+1, f, err)
+			}
+		}
+		if err := agent.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec.expectNoReport(t)
+}
+
+// TestObserverTakesNonceOneAsANewSequence sends hand-made frames: nonce 1
+// after a higher nonce, or after 1, starts a new sequence whose timestamps
+// may be earlier than the previous sequence's, terminal frames included.
+func TestObserverTakesNonceOneAsANewSequence(t *testing.T) {
+	rec := &recorder{TB: t}
+	obs := vartatest.NewObserver(rec)
+	conn, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: obs.Path(), Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	pid := uint32(os.Getpid())
+	for i, f := range []varta.Frame{
+		{PID: pid, Nonce: 1, Timestamp: 1000},
+		{PID: pid, Nonce: 2, Timestamp: 2000},
+		{PID: pid, Nonce: 3, Timestamp: 3000},
+		{PID: pid, Nonce: varta.NonceTerminal, Status: varta.StatusCritical, Timestamp: 3500},
+		{PID: pid, Nonce: 1, Timestamp: 10}, // a new agent: new epoch
+		{PID: pid, Nonce: 1, Timestamp: 5},  // and another, after one beat
+		{PID: pid, Nonce: 2, Timestamp: 20},
+		{PID: pid, Nonce: varta.NonceTerminal, Status: varta.StatusCritical, Timestamp: 30},
+	} {
+		if _, err := conn.Write(frameBytes(f)); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := obs.Next(wait); err != nil || got != f {
+			t.Errorf("frame %d: got %+v, %v, want %+v", i+1, got, err, f)
+		}
+	}
+	rec.expectNoReport(t)
+}
+
 func TestObserverNextTimesOutWithoutReporting(t *testing.T) {
 	rec := &recorder{TB: t}
 	obs := vartatest.NewObserver(rec)
@@ -162,8 +229,12 @@ func streamViolations(pid uint32) []violation {
 		{"stall on the wire", [][]byte{stall}, varta.ErrStallOnWire, false},
 		{"first nonce is not 1", [][]byte{beat(2, 10)}, vartatest.ErrNonceSequence, true},
 		{"nonce gap", [][]byte{beat(1, 10), beat(3, 20)}, vartatest.ErrNonceSequence, true},
-		{"nonce repeated", [][]byte{beat(1, 10), beat(1, 20)}, vartatest.ErrNonceSequence, true},
+		{"nonce repeated", [][]byte{beat(1, 10), beat(2, 20), beat(2, 30)}, vartatest.ErrNonceSequence, true},
 		{"timestamp backwards", [][]byte{beat(1, 10), beat(2, 9)}, vartatest.ErrTimestampBackwards, true},
+		{"nonce gap in a new sequence", [][]byte{beat(1, 10), beat(2, 20), beat(1, 5), beat(3, 6)}, vartatest.ErrNonceSequence, true},
+		{"nonce repeated in a new sequence", [][]byte{beat(1, 10), beat(2, 20), beat(1, 5), beat(2, 6), beat(2, 7)}, vartatest.ErrNonceSequence, true},
+		{"timestamp backwards in a new sequence", [][]byte{beat(1, 10), beat(2, 20), beat(1, 5), beat(2, 4)}, vartatest.ErrTimestampBackwards, true},
+		{"terminal before the new sequence's last beat", [][]byte{beat(1, 10), terminal(20), beat(1, 5), terminal(4)}, vartatest.ErrTimestampBackwards, true},
 		{"terminal before the last beat", [][]byte{beat(1, 10), terminal(9)}, vartatest.ErrTimestampBackwards, true},
 		{"terminal not after the previous one", [][]byte{terminal(10), terminal(10)}, vartatest.ErrTimestampBackwards, true},
 	}

@@ -4,6 +4,7 @@ package main
 
 import (
 	"flag"
+	"fmt"
 
 	"github.com/varta-go/varta"
 )
@@ -48,13 +49,32 @@ func (k *keyFlags) opener() (func([]byte) (varta.Frame, error), string, error) {
 		if err != nil {
 			return nil, "", err
 		}
-		return func(b []byte) (varta.Frame, error) { return varta.OpenSecureFrame(key, b) }, "secure frames (shared key)", nil
+		open := func(b []byte) (varta.Frame, error) { return varta.OpenSecureFrame(key, b) }
+		return withHint(open, varta.MasterFrameBytes, "a master-key frame? use -master-key"), "secure frames (shared key)", nil
 	case k.master != "":
 		master, err := varta.LoadKeyFile(k.master)
 		if err != nil {
 			return nil, "", err
 		}
-		return func(b []byte) (varta.Frame, error) { return varta.OpenMasterFrame(master, b) }, "secure frames (master key)", nil
+		open := func(b []byte) (varta.Frame, error) { return varta.OpenMasterFrame(master, b) }
+		return withHint(open, varta.SecureFrameBytes, "a shared-key frame? use -key"), "secure frames (master key)", nil
 	}
 	return varta.DecodeFrame, "plain frames", nil
+}
+
+// withHint returns open, with hint added to the error of a datagram of n
+// bytes, the size of the frames the other key flag opens. A plain frame gets
+// a hint of its own.
+func withHint(open func([]byte) (varta.Frame, error), n int, hint string) func([]byte) (varta.Frame, error) {
+	return func(b []byte) (varta.Frame, error) {
+		f, err := open(b)
+		switch {
+		case err == nil:
+		case len(b) == n:
+			err = fmt.Errorf("%w (%s)", err, hint)
+		case len(b) == varta.FrameBytes:
+			err = fmt.Errorf("%w (a plain frame? run without a key flag)", err)
+		}
+		return f, err
+	}
 }

@@ -11,12 +11,20 @@
 // (seconds since the agent's epoch) and whether the frame is a terminal
 // frame. With -json each frame is one JSON object per line with the fields
 // pid, status ("ok", "degraded" or "critical"), nonce, timestamp
-// (nanoseconds), payload and terminal (true or false). A datagram that does
-// not decode (or, with a key, does not open) is printed as such with the
-// reason and its length; as JSON, {"error": reason, "length": n}.
+// (nanoseconds), payload and terminal (true or false), and no arrival time.
+// A datagram that does not decode (or, with a key, does not open) is
+// printed as such with the reason and its length; as JSON,
+// {"error": reason, "length": n}.
+//
+// The nonce is printed as the exact unsigned 64-bit number. Tools that read
+// JSON numbers as doubles, jq among them, round large nonces: a terminal
+// frame's nonce, 18446744073709551615, reads as 18446744073709552000. To
+// find terminal frames, test the terminal field (jq 'select(.terminal)'),
+// never the nonce.
 //
 // On SIGINT or SIGTERM it prints a summary per pid on stderr (frames, nonce
-// gaps, first and last seen, whether a terminal frame came) and exits 0.
+// gaps, first and last seen, whether a terminal frame came) and exits 0. A
+// beat with nonce 1 is a new agent of that pid starting again, not a gap.
 // It exits 1 when it cannot bind or receive, and 2 for bad usage.
 //
 // -uds binds a Unix datagram socket at PATH. A stale socket there (nobody
@@ -66,6 +74,11 @@ Examples:
 One line per frame on stdout; on SIGINT or SIGTERM a summary per pid on
 stderr. Exit status: 0 after a signal, 1 when binding or receiving fails,
 2 for bad usage.
+
+-json prints the fields pid, status, nonce, timestamp, payload and
+terminal. Test "terminal" to find terminal frames (jq 'select(.terminal)'):
+jq reads numbers as doubles, so the terminal nonce 18446744073709551615
+loses its last digits there.
 
 Flags:
 `
@@ -133,15 +146,21 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 
 // check returns what is wrong with the command line, or "".
 func (cfg *config) check(nargs int) string {
-	switch {
-	case nargs > 0:
+	if nargs > 0 {
 		return "unexpected arguments after the flags"
+	}
+	// The key flags first: in a build without them, that they need another
+	// build is the news, whatever else the command line lacks.
+	if msg := cfg.keys.check(cfg.udp != ""); msg != "" {
+		return msg
+	}
+	switch {
 	case cfg.uds == "" && cfg.udp == "":
 		return "say where to listen: -uds PATH or -udp HOST:PORT"
 	case cfg.uds != "" && cfg.udp != "":
 		return "-uds and -udp exclude each other"
 	}
-	return cfg.keys.check(cfg.udp != "")
+	return ""
 }
 
 // listen binds the address cfg names. cleanup closes the socket and removes
@@ -179,7 +198,7 @@ func removeStaleSocket(path string) error {
 		return err
 	}
 	if fi.Mode().Type() != os.ModeSocket {
-		return fmt.Errorf("%s exists and is not a socket (%v); not removing it: choose another path", path, fi.Mode().Type())
+		return fmt.Errorf("%s exists and is %s, not a socket; not removing it: choose another path", path, fileType(fi.Mode()))
 	}
 	c, err := net.Dial("unixgram", path)
 	if err == nil {
@@ -190,6 +209,27 @@ func removeStaleSocket(path string) error {
 		return fmt.Errorf("%s: cannot tell whether the socket is in use: %w", path, err)
 	}
 	return os.Remove(path)
+}
+
+// fileType names the type of a file of mode m in words.
+func fileType(m os.FileMode) string {
+	switch m.Type() {
+	case 0:
+		return "a regular file"
+	case os.ModeDir:
+		return "a directory"
+	case os.ModeSymlink:
+		return "a symbolic link"
+	case os.ModeNamedPipe:
+		return "a named pipe"
+	case os.ModeDevice:
+		return "a block device"
+	case os.ModeDevice | os.ModeCharDevice:
+		return "a character device"
+	case os.ModeSocket:
+		return "a socket"
+	}
+	return "a file of an unusual type (" + m.Type().String() + ")"
 }
 
 // dumper prints frames and keeps the summary.
@@ -275,7 +315,7 @@ func (d *dumper) handle(at time.Time, b []byte) {
 	switch {
 	case terminal:
 		s.terminal = true
-	case s.beats && f.Nonce != nextNonce(s.nonce):
+	case s.beats && f.Nonce != nextNonce(s.nonce) && f.Nonce != 1: // 1: a new agent
 		s.gaps++
 		fallthrough
 	default:
@@ -304,11 +344,20 @@ func (d *dumper) summary(w io.Writer) {
 		pids = append(pids, s)
 	}
 	sort.Slice(pids, func(i, j int) bool { return pids[i].first.Before(pids[j].first) })
-	fmt.Fprintf(w, "vartadump: %d frames from %d pids, %d undecodable datagrams\n", d.frames, len(pids), d.undecodable)
+	fmt.Fprintf(w, "vartadump: %s from %s, %s\n",
+		count(d.frames, "frame"), count(len(pids), "pid"), count(d.undecodable, "undecodable datagram"))
 	for _, s := range pids {
-		fmt.Fprintf(w, "pid %d: %d frames, %d nonce gaps, first seen %s, last seen %s, terminal frame: %s\n",
-			s.pid, s.frames, s.gaps, clock(s.first), clock(s.last), yesNo(s.terminal))
+		fmt.Fprintf(w, "pid %d: %s, %s, first seen %s, last seen %s, terminal frame: %s\n",
+			s.pid, count(s.frames, "frame"), count(s.gaps, "nonce gap"), clock(s.first), clock(s.last), yesNo(s.terminal))
 	}
+}
+
+// count returns n and noun, in the plural unless n is 1.
+func count(n int, noun string) string {
+	if n != 1 {
+		noun += "s"
+	}
+	return strconv.Itoa(n) + " " + noun
 }
 
 // clock formats an arrival time.

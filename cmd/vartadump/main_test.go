@@ -178,9 +178,21 @@ func TestDumpHelpShowsAnExampleAndExitsZero(t *testing.T) {
 	if got := run([]string{"-h"}, io.Discard, &stderr, nil); got != 0 {
 		t.Errorf("exit %d, want 0", got)
 	}
-	for _, want := range []string{"go run ./cmd/vartadump -uds /tmp/x.sock -json", "-tags secureudp", "-uds PATH"} {
+	for _, want := range []string{"go run ./cmd/vartadump -uds /tmp/x.sock -json", "-tags secureudp", "-uds PATH",
+		`Test "terminal" to find terminal frames`} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("help does not mention %q:\n%s", want, stderr.String())
+		}
+	}
+}
+
+func TestDumpCountsInTheSingularAndThePlural(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		want string
+	}{{0, "0 pids"}, {1, "1 pid"}, {2, "2 pids"}} {
+		if got := count(tc.n, "pid"); got != tc.want {
+			t.Errorf("count(%d, pid) = %q, want %q", tc.n, got, tc.want)
 		}
 	}
 }

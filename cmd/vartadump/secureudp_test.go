@@ -64,6 +64,34 @@ func TestDumpOpensSecureFrames(t *testing.T) {
 	}
 }
 
+func TestDumpHintsAtTheOtherKeyFlag(t *testing.T) {
+	key := bytes.Repeat([]byte{3}, varta.KeyBytes)
+	plain := func(host string, port int, _ []byte) (*varta.Varta, error) { return varta.ConnectUDP(host, port) }
+	for _, tc := range []struct {
+		flag    string
+		connect func(host string, port int, key []byte) (*varta.Varta, error)
+		want    string
+	}{
+		{"-key", varta.ConnectSecureUDPWithMaster, "got 64 bytes, want 60 (a master-key frame? use -master-key)"},
+		{"-master-key", varta.ConnectSecureUDP, "got 60 bytes, want 64 (a shared-key frame? use -key)"},
+		{"-key", plain, "(a plain frame? run without a key flag)"},
+		{"-master-key", plain, "(a plain frame? run without a key flag)"},
+	} {
+		t.Run(tc.flag+" "+tc.want, func(t *testing.T) {
+			d := startDump(t, "-udp", "127.0.0.1:0", tc.flag, keyFile(t, key))
+			agent, err := tc.connect("127.0.0.1", udpPort(t, d), key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer agent.Close()
+			beat(t, agent, varta.StatusOK, 0)
+			if l := d.line(); !strings.Contains(l, tc.want) {
+				t.Errorf("printed %q, want %q", l, tc.want)
+			}
+		})
+	}
+}
+
 func TestDumpRejectsBadKeyUsage(t *testing.T) {
 	for _, tc := range []struct {
 		args []string

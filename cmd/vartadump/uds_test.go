@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/varta-go/varta"
+	"golang.org/x/sys/unix"
 )
 
 // socketPath returns a path for a socket in a short temporary directory:
@@ -110,7 +111,7 @@ func TestDumpPrintsEachFrameFromUDSAsJSON(t *testing.T) {
 	code, stderr := d.interrupt(syscall.SIGINT)
 	want := fmt.Sprintf("pid %d: 3 frames, 0 nonce gaps, ", pid)
 	if code != 0 || !strings.Contains(stderr, want) || !strings.Contains(stderr, "terminal frame: yes") ||
-		!strings.Contains(stderr, "3 frames from 1 pids, 1 undecodable datagrams") {
+		!strings.Contains(stderr, "3 frames from 1 pid, 1 undecodable datagram\n") {
 		t.Errorf("exit %d, stderr:\n%s\nwant 0 and a summary with %q", code, stderr, want)
 	}
 	if _, err := os.Lstat(path); !os.IsNotExist(err) {
@@ -122,13 +123,14 @@ func TestDumpPrintsLinesForPeopleAndCountsNonceGaps(t *testing.T) {
 	path := socketPath(t)
 	d := startDump(t, "-uds", path)
 	pid := uint32(os.Getpid())
-	for _, nonce := range []uint64{1, 2, 5} { // a gap between 2 and 5
+	// A gap between 2 and 5; then a new agent of the pid starts again at 1.
+	for _, nonce := range []uint64{1, 2, 5, 1} {
 		var b [varta.FrameBytes]byte
 		varta.Frame{Status: varta.StatusOK, PID: pid, Nonce: nonce, Timestamp: 1_500_000_000 + nonce, Payload: 7}.Encode(&b)
 		sendRaw(t, path, b[:])
 	}
 	line := regexp.MustCompile(`^\d\d:\d\d:\d\d\.\d{6} pid=(\d+) status=ok nonce=(\d) payload=7 timestamp=1\.50000000\ds terminal=no$`)
-	for _, nonce := range []string{"1", "2", "5"} {
+	for _, nonce := range []string{"1", "2", "5", "1"} {
 		l := d.line()
 		m := line.FindStringSubmatch(l)
 		if m == nil || m[1] != fmt.Sprint(pid) || m[2] != nonce {
@@ -140,7 +142,7 @@ func TestDumpPrintsLinesForPeopleAndCountsNonceGaps(t *testing.T) {
 		t.Errorf("undecodable datagram printed as %q", l)
 	}
 	code, stderr := d.interrupt(syscall.SIGINT)
-	if want := fmt.Sprintf("pid %d: 3 frames, 1 nonce gaps, ", pid); code != 0 || !strings.Contains(stderr, want) ||
+	if want := fmt.Sprintf("pid %d: 4 frames, 1 nonce gap, ", pid); code != 0 || !strings.Contains(stderr, want) ||
 		!strings.Contains(stderr, "terminal frame: no") {
 		t.Errorf("exit %d, stderr:\n%s\nwant 0 and a summary with %q", code, stderr, want)
 	}
@@ -152,11 +154,39 @@ func TestDumpRefusesToRemoveAFileThatIsNotASocket(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, stderr := runDump(t, "-uds", path)
-	if code != 1 || !strings.Contains(stderr, "is not a socket") {
-		t.Errorf("exit %d, stderr %q; want 1 and a refusal", code, stderr)
+	if want := path + " exists and is a regular file, not a socket"; code != 1 || !strings.Contains(stderr, want) {
+		t.Errorf("exit %d, stderr %q; want 1 and %q", code, stderr, want)
 	}
 	if b, err := os.ReadFile(path); err != nil || string(b) != "precious" {
 		t.Errorf("file now holds %q (%v), want it untouched", b, err)
+	}
+}
+
+func TestDumpNamesTheTypeOfAFileThatIsNotASocket(t *testing.T) {
+	dir := socketPath(t)
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	fifo := dir + ".fifo"
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := dir + ".link"
+	if err := os.Symlink(dir, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ path, kind string }{
+		{dir, "a directory"},
+		{fifo, "a named pipe"},
+		{link, "a symbolic link"},
+	} {
+		code, stderr := runDump(t, "-uds", tc.path)
+		if want := tc.path + " exists and is " + tc.kind + ", not a socket"; code != 1 || !strings.Contains(stderr, want) {
+			t.Errorf("exit %d, stderr %q; want 1 and %q", code, stderr, want)
+		}
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		t.Errorf("directory now %v (%v), want it untouched", fi, err)
 	}
 }
 

@@ -1,6 +1,8 @@
 // Command fromenv is a daemon's smallest setup with the observer chosen by
 // whoever runs it: it connects with ConnectFromEnv, which reads the target
-// from VARTA_OBSERVER, sends a few beats and prints what became of each.
+// from VARTA_OBSERVER, sends a few beats and prints what became of each,
+// and on its way out sends the terminal frame that tells the observer the
+// exit is deliberate, not a hang.
 //
 //	VARTA_OBSERVER=unix:///run/varta/observer.sock go run ./examples/fromenv
 //	VARTA_OBSERVER=udp://127.0.0.1:9000 go run -tags udp ./examples/fromenv
@@ -31,7 +33,7 @@ func main() {
 }
 
 // run connects to the observer VARTA_OBSERVER names and sends n beats,
-// every apart, writing one line per beat to w.
+// every apart, then a terminal frame, writing one line per frame to w.
 func run(w io.Writer, n int, every time.Duration) error {
 	agent, err := varta.ConnectFromEnv()
 	if err != nil {
@@ -48,5 +50,8 @@ func run(w io.Writer, n int, every time.Duration) error {
 	}
 	st := agent.Stats()
 	fmt.Fprintf(w, "sent %d, dropped %d, failed %d\n", st.Sent, st.Dropped(), st.Failed)
+	// The program is about to exit: say so, or the observer learns it only
+	// when the beats stop.
+	fmt.Fprintf(w, "terminal frame: %v\n", agent.SendTerminal())
 	return nil
 }

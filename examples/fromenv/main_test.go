@@ -15,7 +15,7 @@ import (
 
 // TestBeatsReachTheObserverTheEnvironmentNames runs the program with
 // VARTA_OBSERVER naming a Unix socket observer and checks that its beats
-// arrive there.
+// arrive there, followed by its terminal frame.
 func TestBeatsReachTheObserverTheEnvironmentNames(t *testing.T) {
 	dir, err := os.MkdirTemp("", "vf") // short: the socket path must fit 107 bytes
 	if err != nil {
@@ -34,25 +34,32 @@ func TestBeatsReachTheObserverTheEnvironmentNames(t *testing.T) {
 	if err := run(&out, 3, 0); err != nil {
 		t.Fatalf("run: %v", err)
 	}
-	for _, want := range []string{"connected to VARTA_OBSERVER=unix://" + path, "beat 1: sent", "beat 3: sent", "sent 3, dropped 0, failed 0"} {
+	for _, want := range []string{"connected to VARTA_OBSERVER=unix://" + path, "beat 1: sent", "beat 3: sent", "sent 3, dropped 0, failed 0", "terminal frame: sent"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
 	}
 	buf := make([]byte, 64)
-	for i := uint64(1); i <= 3; i++ {
+	read := func(what string) varta.Frame {
+		t.Helper()
 		obs.SetReadDeadline(time.Now().Add(10 * time.Second)) // a hang guard, not a timing assertion
 		n, err := obs.Read(buf)
 		if err != nil {
-			t.Fatalf("beat %d: %v", i, err)
+			t.Fatalf("%s: %v", what, err)
 		}
 		f, err := varta.DecodeFrame(buf[:n])
 		if err != nil {
-			t.Fatalf("beat %d: %v", i, err)
+			t.Fatalf("%s: %v", what, err)
 		}
-		if f.Nonce != i || f.Payload != uint32(i) || f.PID != uint32(os.Getpid()) {
+		return f
+	}
+	for i := uint64(1); i <= 3; i++ {
+		if f := read("beat"); f.Nonce != i || f.Payload != uint32(i) || f.PID != uint32(os.Getpid()) {
 			t.Fatalf("beat %d arrived as %+v", i, f)
 		}
+	}
+	if f := read("terminal frame"); f.Nonce != varta.NonceTerminal || f.Status != varta.StatusCritical || f.PID != uint32(os.Getpid()) {
+		t.Fatalf("got %+v after the beats, want the terminal frame", f)
 	}
 }
 
