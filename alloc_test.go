@@ -124,7 +124,7 @@ func deadSockets(t *testing.T, n int) []int {
 // fd instead. It allocates nothing.
 func swapUDSSocket(v *Varta, fd int) {
 	v.mu.Lock()
-	v.tr.(*udsTransport).sock.replace(fd)
+	v.tr.(*plainTransport).sock.replace(fd)
 	v.mu.Unlock()
 }
 

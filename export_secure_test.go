@@ -13,8 +13,6 @@ import (
 // exhaustion without 2^32 beats (they only move state forward, as beats
 // would), and send terminal frames with a chosen timestamp.
 
-func (t *secureTransport) socket() *dgramSocket { return &t.sock }
-
 // secure returns the agent's secure transport.
 func (v *Varta) secure() *secureTransport {
 	v.mu.Lock()
@@ -67,7 +65,7 @@ func newTestTransport(tb testing.TB, fd int, key *[KeyBytes]byte, master bool, p
 	if err != nil {
 		tb.Fatal(err)
 	}
-	t := &secureTransport{sock: dgramSocket{fd: fd}, master: master, key: newSecretKey(key[:]), s: s, aeadPID: pid}
+	t := &secureTransport{link: link{sock: dgramSocket{fd: fd}}, master: master, key: newSecretKey(key[:]), s: s, aeadPID: pid}
 	if master {
 		t.aead, err = agentCipher(key, pid)
 	} else {

@@ -13,7 +13,7 @@ import (
 // put another socket in its place, and observers bound to loopback
 // addresses.
 
-func (t *udpTransport) socket() *dgramSocket { return &t.sock }
+func (l *link) socket() *dgramSocket { return &l.sock }
 
 // socketFD returns the agent's socket descriptor.
 func (v *Varta) socketFD() int {

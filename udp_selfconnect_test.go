@@ -71,11 +71,11 @@ func TestSelfConnectedSocketIsRecognised(t *testing.T) {
 			}
 
 			same := newUDPPeer(udpEndpoint{addr: netip.AddrPortFrom(addr, uint16(port))})
-			if !same.boundTo(fd) {
+			if !boundTo(fd, same.addr) {
 				t.Errorf("a socket connected to itself at %s port %d is not recognised", ip, port)
 			}
 			other := newUDPPeer(udpEndpoint{addr: netip.AddrPortFrom(addr, uint16(port^1))})
-			if other.boundTo(fd) {
+			if boundTo(fd, other.addr) {
 				t.Errorf("a socket bound to port %d is taken for one bound to %d", port, port^1)
 			}
 		})

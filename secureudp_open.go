@@ -88,8 +88,8 @@ func openMasterLayout(aead cipher.AEAD, wire []byte) (Frame, error) {
 		return Frame{}, err
 	}
 	if pid := binary.LittleEndian.Uint32(wire[masterPID:]); f.PID != pid {
-		return Frame{}, &secureError{ErrPIDMismatch.Error() + ": prefix says " + strconv.FormatUint(uint64(pid), 10) +
-			", frame says " + strconv.FormatUint(uint64(f.PID), 10), ErrPIDMismatch}
+		return Frame{}, &textError{msg: ErrPIDMismatch.Error() + ": prefix says " + strconv.FormatUint(uint64(pid), 10) +
+			", frame says " + strconv.FormatUint(uint64(f.PID), 10), err: ErrPIDMismatch}
 	}
 	return f, nil
 }
@@ -104,7 +104,7 @@ func open(aead cipher.AEAD, nonce, sealed, aad []byte) (Frame, error) {
 }
 
 func lengthError(got, want int) error {
-	return &secureError{ErrSecureFrameLength.Error() + ": got " + strconv.Itoa(got) + " bytes, want " + strconv.Itoa(want), ErrSecureFrameLength}
+	return &textError{msg: ErrSecureFrameLength.Error() + ": got " + strconv.Itoa(got) + " bytes, want " + strconv.Itoa(want), err: ErrSecureFrameLength}
 }
 
 // openerCacheSize is how many pids' ciphers a MasterOpener keeps.
@@ -145,7 +145,7 @@ func NewMasterOpener(master []byte) (*MasterOpener, error) {
 }
 
 // errOpenerClosed is the error of Open on a closed MasterOpener.
-var errOpenerClosed = &secureError{"varta: MasterOpener is closed: make a new one with NewMasterOpener", ErrClosed}
+var errOpenerClosed = &textError{msg: "varta: MasterOpener is closed: make a new one with NewMasterOpener", err: ErrClosed}
 
 // Open authenticates and decrypts a 64-byte master-key frame and decodes
 // the VLP frame inside, as OpenMasterFrame(master, wire) does, with the

@@ -92,7 +92,7 @@ type session struct {
 func newSession() (*session, error) {
 	var salt [saltBytes]byte
 	if _, err := rand.Read(salt[:]); err != nil {
-		return nil, &secureError{"varta: drawing a session salt: " + err.Error(), err}
+		return nil, &textError{msg: "varta: drawing a session salt: " + err.Error(), err: err}
 	}
 	s, err := sessionFromSalt(salt[:])
 	clear(salt[:])
@@ -252,7 +252,7 @@ type ivDeriver struct {
 func newIVDeriver(salt []byte) (*ivDeriver, error) {
 	prk, err := hkdf.Extract(sha256.New, salt, nil)
 	if err != nil {
-		return nil, &secureError{"varta: deriving the session key schedule: " + err.Error(), err}
+		return nil, &textError{msg: "varta: deriving the session key schedule: " + err.Error(), err: err}
 	}
 	d := &ivDeriver{mac: hmac.New(sha256.New, prk)}
 	clear(prk)

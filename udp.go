@@ -9,6 +9,9 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // ErrInvalidAddress is matched (errors.Is) by the error ConnectUDP and the
@@ -53,11 +56,7 @@ func ConnectUDP(host string, port int) (*Varta, error) {
 	if err != nil {
 		return nil, err
 	}
-	tr, err := newUDPTransport(ep)
-	if err != nil {
-		return nil, err
-	}
-	return newAgent(tr)
+	return newAgent(newPlainTransport(newUDPPeer(ep)))
 }
 
 // udpEndpoint is a resolved observer address.
@@ -78,10 +77,10 @@ func resolveUDP(host string, port int) (udpEndpoint, error) {
 	if !addr.IsValid() { // a DNS name
 		addrs, err := net.DefaultResolver.LookupNetIP(context.Background(), "ip", host)
 		if err != nil {
-			return udpEndpoint{}, &setupError{msg: "varta: resolve observer host " + strconv.Quote(host) + ": " + err.Error(), err: err}
+			return udpEndpoint{}, &textError{msg: "varta: resolve observer host " + strconv.Quote(host) + ": " + err.Error(), err: err}
 		}
 		if len(addrs) == 0 {
-			return udpEndpoint{}, &setupError{msg: "varta: resolve observer host " + strconv.Quote(host) + ": no addresses", err: &net.DNSError{Err: "no addresses", Name: host, IsNotFound: true}}
+			return udpEndpoint{}, &textError{msg: "varta: resolve observer host " + strconv.Quote(host) + ": no addresses", err: &net.DNSError{Err: "no addresses", Name: host, IsNotFound: true}}
 		}
 		addr = addrs[0]
 	}
@@ -90,7 +89,7 @@ func resolveUDP(host string, port int) (udpEndpoint, error) {
 	}
 	zone, err := zoneIndex(addr.Zone())
 	if err != nil {
-		return udpEndpoint{}, &setupError{msg: ErrInvalidAddress.Error() + ": " + strconv.Quote(host) + ": " + err.Error(), err: ErrInvalidAddress, also: err}
+		return udpEndpoint{}, &textError{msg: ErrInvalidAddress.Error() + ": " + strconv.Quote(host) + ": " + err.Error(), err: ErrInvalidAddress, also: err}
 	}
 	if zone == 0 && needsZone(addr) {
 		return udpEndpoint{}, invalidAddress(strconv.Quote(host) + " is a link-local IPv6 address, which is ambiguous without a zone: name the interface, as in \"fe80::1%eth0\"")
@@ -174,7 +173,7 @@ func needsZone(addr netip.Addr) bool {
 
 // invalidAddress returns an error matching ErrInvalidAddress that says why.
 func invalidAddress(why string) error {
-	return &setupError{msg: ErrInvalidAddress.Error() + ": " + why, err: ErrInvalidAddress}
+	return &textError{msg: ErrInvalidAddress.Error() + ": " + why, err: ErrInvalidAddress}
 }
 
 // zoneIndex returns the interface index an IPv6 zone names: a number, or
@@ -188,7 +187,7 @@ func zoneIndex(zone string) (uint32, error) {
 	}
 	ifi, err := net.InterfaceByName(zone)
 	if err != nil {
-		return 0, &setupError{msg: "zone " + strconv.Quote(zone) + " names no interface: " + err.Error(), err: err}
+		return 0, &textError{msg: "zone " + strconv.Quote(zone) + " names no interface: " + err.Error(), err: err}
 	}
 	return uint32(ifi.Index), nil
 }
@@ -199,4 +198,66 @@ func (e udpEndpoint) String() string {
 		return e.addr.String()
 	}
 	return netip.AddrPortFrom(e.addr.Addr().WithZone(strconv.FormatUint(uint64(e.zone), 10)), e.addr.Port()).String()
+}
+
+// udpPeer holds an observer's address, and the wildcard address of its
+// family to bind to, as socket addresses built once so that dialing again
+// allocates nothing.
+type udpPeer struct {
+	ep     udpEndpoint
+	family int
+	bind   unix.Sockaddr // wildcard address, port 0: the kernel picks an ephemeral port
+	addr   unix.Sockaddr
+}
+
+func newUDPPeer(ep udpEndpoint) *udpPeer {
+	ip, port := ep.addr.Addr(), int(ep.addr.Port())
+	if ip.Is4() {
+		return &udpPeer{
+			ep:     ep,
+			family: unix.AF_INET,
+			bind:   &unix.SockaddrInet4{},
+			addr:   &unix.SockaddrInet4{Port: port, Addr: ip.As4()},
+		}
+	}
+	return &udpPeer{
+		ep:     ep,
+		family: unix.AF_INET6,
+		bind:   &unix.SockaddrInet6{},
+		addr:   &unix.SockaddrInet6{Port: port, ZoneId: ep.zone, Addr: ip.As16()},
+	}
+}
+
+var _ peer = (*udpPeer)(nil)
+
+// dial opens a socket bound to an ephemeral port and connected to the
+// observer; connectSocket refuses a socket the kernel connected to itself.
+func (p *udpPeer) dial() (int, error) {
+	return connectSocket(p.family, p.bind, p.addr)
+}
+
+// confirmsObserver is false: a UDP connect succeeds whether or not
+// anything listens at the port, so a frame sent on a fresh socket says
+// nothing about the observer (R3.7).
+func (p *udpPeer) confirmsObserver() bool { return false }
+
+// describe names the observer in an error of connect.
+func (p *udpPeer) describe(err error) error {
+	errno, isErrno := err.(syscall.Errno)
+	prefix := "varta: UDP socket to observer at " + p.ep.String() + ": "
+	switch {
+	case err == errSelfConnected:
+		return &textError{msg: prefix + err.Error(), err: err}
+	case !isErrno:
+		return err // already says what it is about
+	case outOfDescriptors(errno):
+		return &textError{msg: prefix + noDescriptorHint + ": " + err.Error(), err: err}
+	}
+	return &textError{msg: prefix + err.Error(), err: err}
+}
+
+// dialUDP connects to a udp:// target: the method by which this file adds
+// UDP to ConnectTo (target.go).
+func (tagged) dialUDP(t observerTarget) (*Varta, error) {
+	return ConnectUDP(t.host, t.port)
 }

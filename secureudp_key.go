@@ -7,7 +7,9 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"os"
 	"strconv"
+	"syscall"
 )
 
 // KeyBytes is the length of a secure UDP key, shared or master: 32 bytes.
@@ -29,22 +31,11 @@ var ErrKeyText = errors.New("varta: a key in text form is exactly 64 hexadecimal
 // users may read or write. Only built with -tags secureudp.
 var ErrKeyFile = errors.New("varta: not a usable key file")
 
-// secureError is an error of the secure transport's functions: a message
-// that says what went wrong, and the error errors.Is and errors.As see
-// through Unwrap.
-type secureError struct {
-	msg string
-	err error
-}
-
-func (e *secureError) Error() string { return e.msg }
-func (e *secureError) Unwrap() error { return e.err }
-
 // checkKey returns an error naming the expected length if key is not a
 // key. The message never contains the key's bytes.
 func checkKey(what string, key []byte) error {
 	if len(key) != KeyBytes {
-		return &secureError{ErrKeyLength.Error() + "; the " + what + " given is " + strconv.Itoa(len(key)) + " bytes", ErrKeyLength}
+		return &textError{msg: ErrKeyLength.Error() + "; the " + what + " given is " + strconv.Itoa(len(key)) + " bytes", err: ErrKeyLength}
 	}
 	return nil
 }
@@ -69,8 +60,7 @@ const maxKeyFileBytes = 4096
 //
 // The file must be a regular file that only its owner may read or write
 // (mode 0600 or 0400, as observers require of their key files): anything
-// else gives an error matching ErrKeyFile, with the chmod that fixes it
-// (on systems without Unix permissions the mode is not checked). It is
+// else gives an error matching ErrKeyFile, with the chmod that fixes it. It is
 // opened without blocking, so a named pipe fails at once instead of
 // waiting for a writer. A missing or unreadable file gives an error that
 // errors.Is matches against fs.ErrNotExist or fs.ErrPermission; bad
@@ -80,12 +70,12 @@ const maxKeyFileBytes = 4096
 func LoadKeyFile(path string) ([]byte, error) {
 	f, err := openKeyFile(path)
 	if err != nil {
-		return nil, &secureError{"varta: read key file: " + err.Error(), err}
+		return nil, &textError{msg: "varta: read key file: " + err.Error(), err: err}
 	}
 	defer f.Close()
 	info, err := f.Stat()
 	if err != nil {
-		return nil, &secureError{"varta: read key file: " + err.Error(), err}
+		return nil, &textError{msg: "varta: read key file: " + err.Error(), err: err}
 	}
 	if err := checkKeyFileMode(path, info.Mode()); err != nil {
 		return nil, err
@@ -94,14 +84,14 @@ func LoadKeyFile(path string) ([]byte, error) {
 	defer clear(buf[:])
 	n, err := io.ReadFull(f, buf[:])
 	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-		return nil, &secureError{"varta: read key file: " + err.Error(), err}
+		return nil, &textError{msg: "varta: read key file: " + err.Error(), err: err}
 	}
 	if n > maxKeyFileBytes {
-		return nil, &secureError{ErrKeyText.Error() + "; key file " + strconv.Quote(path) + " is larger than " + strconv.Itoa(maxKeyFileBytes) + " bytes", ErrKeyText}
+		return nil, &textError{msg: ErrKeyText.Error() + "; key file " + strconv.Quote(path) + " is larger than " + strconv.Itoa(maxKeyFileBytes) + " bytes", err: ErrKeyText}
 	}
 	key, err := parseKeyHex(bytes.TrimSpace(buf[:n]))
 	if err != nil {
-		return nil, &secureError{err.Error() + " (key file " + strconv.Quote(path) + ")", err}
+		return nil, &textError{msg: err.Error() + " (key file " + strconv.Quote(path) + ")", err: err}
 	}
 	return key, nil
 }
@@ -110,7 +100,7 @@ func LoadKeyFile(path string) ([]byte, error) {
 // group or others have any access when the system has Unix permissions.
 func checkKeyFileMode(path string, mode fs.FileMode) error {
 	refuse := func(why string) error {
-		return &secureError{ErrKeyFile.Error() + ": " + strconv.Quote(path) + " " + why, ErrKeyFile}
+		return &textError{msg: ErrKeyFile.Error() + ": " + strconv.Quote(path) + " " + why, err: ErrKeyFile}
 	}
 	switch {
 	case mode.IsDir():
@@ -121,7 +111,7 @@ func checkKeyFileMode(path string, mode fs.FileMode) error {
 		return refuse("is a device; write the key to a regular file")
 	case !mode.IsRegular():
 		return refuse("is not a regular file (" + mode.String() + "); write the key to a regular file")
-	case unixPermissions && mode.Perm()&0o077 != 0:
+	case mode.Perm()&0o077 != 0:
 		return refuse("is open to its group or others (mode " + mode.Perm().String() + "): chmod 600 " + path)
 	}
 	return nil
@@ -129,11 +119,11 @@ func checkKeyFileMode(path string, mode fs.FileMode) error {
 
 func parseKeyHex(text []byte) ([]byte, error) {
 	if len(text) != 2*KeyBytes {
-		return nil, &secureError{ErrKeyText.Error() + "; got " + strconv.Itoa(len(text)) + " characters", ErrKeyText}
+		return nil, &textError{msg: ErrKeyText.Error() + "; got " + strconv.Itoa(len(text)) + " characters", err: ErrKeyText}
 	}
 	for i, c := range text {
 		if _, ok := hexDigit(c); !ok {
-			return nil, &secureError{ErrKeyText.Error() + "; character " + strconv.Itoa(i+1) + " is not a hexadecimal digit", ErrKeyText}
+			return nil, &textError{msg: ErrKeyText.Error() + "; character " + strconv.Itoa(i+1) + " is not a hexadecimal digit", err: ErrKeyText}
 		}
 	}
 	// Decoded here rather than with encoding/hex, which would link fmt.
@@ -175,4 +165,10 @@ func AgentKey(master []byte, pid uint32) ([]byte, error) {
 	defer clear(k[:])
 	deriveAgentKey((*[KeyBytes]byte)(master), &k, pid)
 	return append(make([]byte, 0, KeyBytes), k[:]...), nil
+}
+
+// openKeyFile opens a key file for reading without blocking: a named pipe
+// with no writer opens at once, and is then refused for what it is.
+func openKeyFile(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
 }

@@ -1,4 +1,4 @@
-//go:build secureudp && unix
+//go:build secureudp
 
 package varta
 
@@ -10,6 +10,75 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// ConnectSecureUDP returns an agent that sends beats over UDP sealed with
+// ChaCha20-Poly1305 under a 32-byte key shared with the observer, as
+// 60-byte frames (SPEC section 6). Only built with -tags secureudp.
+//
+// host and port are as for ConnectUDP. A key that is not KeyBytes long
+// fails with an error matching ErrKeyLength (ParseKeyHex and LoadKeyFile
+// read one from text). The agent keeps its own copy of the key, which
+// Close wipes; the caller may wipe key once ConnectSecureUDP returns. The
+// agent builds one cipher for its life; the cipher object holds a copy of
+// the key that no API can reach: it is not wiped, only released to the
+// garbage collector (SECURITY.md lists what remains).
+//
+// Connect, fork recovery and the exhaustion of every prefix start a new
+// session: a 16-byte salt from crypto/rand from which the 8-byte IV
+// prefixes are derived, and a 4-byte counter. Reconnect (explicit or
+// automatic) replaces only the socket and keeps the session, so that a
+// reconnect storm spends no fresh prefixes. Each beat's AEAD nonce is the
+// current prefix and counter; every seal consumes it, whatever the send
+// returns, the prefix changes after 2^32-1 counters, and a session that
+// has used every prefix is replaced by a new one. So no nonce is ever
+// sealed twice under the key. A beat reads no entropy and allocates
+// nothing; the observer opens frames, beats and terminal frames alike,
+// with OpenSecureFrame.
+func ConnectSecureUDP(host string, port int, key []byte) (*Varta, error) {
+	return connectSecure(host, port, key, false)
+}
+
+// ConnectSecureUDPWithMaster is ConnectSecureUDP with a master key shared
+// by many agents: each agent seals with the key HKDF-SHA256 derives from
+// the master key and its pid (see AgentKey), and sends 64-byte frames that
+// start with the pid in the clear, authenticated as associated data.
+// Only built with -tags secureudp.
+//
+// The key is derived, and its cipher built, at connect and again only
+// when a fork recovery finds another pid, so a forked child seals with a
+// key of its own; beats and reconnects never derive keys. Terminal frames
+// use the same 64-byte layout and key as beats, so the observer opens
+// everything the agent sends with OpenMasterFrame, or a MasterOpener,
+// holding only the master key. The agent's copy of the master key is
+// wiped by Close; the derived key exists only inside the cipher, with the
+// limit ConnectSecureUDP states.
+func ConnectSecureUDPWithMaster(host string, port int, master []byte) (*Varta, error) {
+	return connectSecure(host, port, master, true)
+}
+
+func connectSecure(host string, port int, key []byte, master bool) (*Varta, error) {
+	what := "key"
+	if master {
+		what = "master key"
+	}
+	if err := checkKey(what, key); err != nil {
+		return nil, err
+	}
+	ep, err := resolveUDP(host, port)
+	if err != nil {
+		return nil, err
+	}
+	tr, err := newSecureTransport(ep, key, master)
+	if err != nil {
+		return nil, err
+	}
+	v, err := newAgent(tr)
+	if err != nil {
+		tr.close() // wipes the copied key
+		return nil, err
+	}
+	return v, nil
+}
+
 // errOverflow is the errno of a terminal frame refused because its
 // session has no terminal nonce left.
 const errOverflow = unix.EOVERFLOW
@@ -17,9 +86,12 @@ const errOverflow = unix.EOVERFLOW
 // secureTransport seals frames with ChaCha20-Poly1305 and sends them over
 // a connected UDP socket (SPEC section 6). The nonce and the sealed frame
 // are built in fields, so sealing allocates nothing.
+//
+// Its reconnect is link's: it replaces the socket and keeps the session,
+// its counters and the cipher (R6.2), so a reconnect storm spends no fresh
+// prefixes; restart, for a new process, starts a new session.
 type secureTransport struct {
-	sock   dgramSocket
-	peer   udpPeer
+	link
 	master bool
 	key    secretKey // the shared key, or the master key; wiped by close
 	// aead seals every frame. With a shared key it is built once, at
@@ -39,7 +111,7 @@ var _ transport = (*secureTransport)(nil)
 // key, and for a shared key the cipher it seals with for its life;
 // restart connects it.
 func newSecureTransport(ep udpEndpoint, key []byte, master bool) (transport, error) {
-	t := &secureTransport{sock: dgramSocket{fd: -1}, peer: newUDPPeer(ep), master: master, key: newSecretKey(key)}
+	t := &secureTransport{link: newLink(newUDPPeer(ep)), master: master, key: newSecretKey(key)}
 	if !master {
 		aead, err := chacha20poly1305.New(t.key.b[:])
 		if err != nil {
@@ -131,17 +203,6 @@ func (t *secureTransport) sendTerminal(frame *[FrameBytes]byte) BeatOutcome {
 	return t.sock.send(t.seal(frame, &prefix, c))
 }
 
-// reconnect replaces the socket and keeps the session, its counters and
-// the cipher (R6.2): a reconnect storm spends no fresh prefixes.
-func (t *secureTransport) reconnect() error {
-	fd, err := t.peer.connect()
-	if err != nil {
-		return err
-	}
-	t.sock.replace(fd)
-	return nil
-}
-
 // restart sets up the transport for a new process with the given pid: a
 // fresh socket and a new session (new salt) and, in master-key mode when
 // pid differs from the pid of the current cipher, the cipher of pid's
@@ -149,7 +210,7 @@ func (t *secureTransport) reconnect() error {
 // first: a restart that fails for want of one (the usual failure)
 // allocates nothing and reads no entropy.
 func (t *secureTransport) restart(pid uint32) error {
-	fd, err := t.peer.connect()
+	fd, err := t.peer.dial()
 	if err != nil {
 		return err
 	}
@@ -171,10 +232,6 @@ func (t *secureTransport) restart(pid uint32) error {
 	return nil
 }
 
-func (t *secureTransport) describe(err error) error {
-	return t.peer.describe(err)
-}
-
 // close closes the socket, wipes the key, the last nonce and the last
 // sealed frame, and drops the cipher and the session.
 func (t *secureTransport) close() error {
@@ -185,4 +242,20 @@ func (t *secureTransport) close() error {
 	t.aead = nil
 	t.s = nil
 	return err
+}
+
+// dialSecure reads the key file of a secureudp:// target and connects
+// with the shared or master key, wiping the key it read, which the agent
+// has copied: the method by which this file adds secure UDP to ConnectTo
+// (target.go).
+func (tagged) dialSecure(t observerTarget) (*Varta, error) {
+	key, err := LoadKeyFile(t.keyFile)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(key)
+	if t.master {
+		return ConnectSecureUDPWithMaster(t.host, t.port, key)
+	}
+	return ConnectSecureUDP(t.host, t.port, key)
 }
