@@ -10,5 +10,5 @@ import (
 // newSecureTransport fails: the UDP transports are built on Unix socket
 // calls.
 func newSecureTransport(udpEndpoint, []byte, bool) (transport, error) {
-	return nil, &setupError{msg: "varta: secure UDP transport is not available on "+runtime.GOOS+": " + errors.ErrUnsupported.Error(), err: errors.ErrUnsupported}
+	return nil, &setupError{msg: "varta: secure UDP transport is not available on " + runtime.GOOS + ": " + errors.ErrUnsupported.Error(), err: errors.ErrUnsupported}
 }

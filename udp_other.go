@@ -9,5 +9,5 @@ import (
 
 // newUDPTransport fails: the UDP transport is built on Unix socket calls.
 func newUDPTransport(udpEndpoint) (transport, error) {
-	return nil, &setupError{msg: "varta: UDP transport is not available on "+runtime.GOOS+": " + errors.ErrUnsupported.Error(), err: errors.ErrUnsupported}
+	return nil, &setupError{msg: "varta: UDP transport is not available on " + runtime.GOOS + ": " + errors.ErrUnsupported.Error(), err: errors.ErrUnsupported}
 }

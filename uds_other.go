@@ -10,5 +10,5 @@ import (
 // Connect is not available on this system: it has no Unix datagram sockets.
 // It returns an error matching errors.ErrUnsupported.
 func Connect(path string) (*Varta, error) {
-	return nil, &setupError{msg: "varta: Connect: "+runtime.GOOS+" has no Unix datagram sockets: " + errors.ErrUnsupported.Error(), err: errors.ErrUnsupported}
+	return nil, &setupError{msg: "varta: Connect: " + runtime.GOOS + " has no Unix datagram sockets: " + errors.ErrUnsupported.Error(), err: errors.ErrUnsupported}
 }
