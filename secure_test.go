@@ -1,4 +1,4 @@
-//go:build secureudp && unix
+//go:build secureudp
 
 package varta
 

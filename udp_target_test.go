@@ -1,4 +1,4 @@
-//go:build (udp || secureudp) && unix
+//go:build udp || secureudp
 
 package varta
 
