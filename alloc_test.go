@@ -307,10 +307,19 @@ var allocCases = []allocCase{
 
 // TestBeatPathsAllocateNothing checks SPEC R3.8 and R7.2: every outcome
 // of a beat and of a terminal frame, Guard when nothing panics, Reconnect
-// and Stats allocate nothing, with either fork check.
+// and Stats allocate nothing, with either fork check. The UDP and secure
+// UDP paths are counted by TestUDPBeatPathsAllocateNothing and
+// TestSecureBeatPathsAllocateNothing.
 func TestBeatPathsAllocateNothing(t *testing.T) {
+	runAllocCases(t, allocCases)
+}
+
+// runAllocCases counts the allocations of every case, with either fork
+// check.
+func runAllocCases(t *testing.T, cases []allocCase) {
+	t.Helper()
 	forkChecks(t, func(t *testing.T, _ ForkCheck) {
-		for _, tc := range allocCases {
+		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
 				op, check := tc.setup(t)
 				op() // warm up: first-use work is not per-beat work

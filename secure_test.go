@@ -26,31 +26,6 @@ var secureModes = []secureMode{
 	{"master", true, ConnectSecureUDPWithMaster},
 }
 
-// The secure variants of the UDP tests, keyed with testKeyHex.
-func init() {
-	key, err := ParseKeyHex(testKeyHex)
-	if err != nil {
-		panic(err)
-	}
-	for _, m := range secureModes {
-		beatBytes := SecureFrameBytes
-		if m.master {
-			beatBytes = MasterFrameBytes
-		}
-		udpVariants = append(udpVariants, udpVariant{
-			name:    "secure-" + m.name,
-			connect: func(host string, port int) (*Varta, error) { return m.connect(host, port, key) },
-			open: func(t *testing.T, wire []byte, pid uint32) Frame {
-				t.Helper()
-				f, _ := newNonceLog(t, key, m.master).open(wire, pid)
-				return f
-			},
-			beatBytes:     beatBytes,
-			terminalBytes: beatBytes,
-		})
-	}
-}
-
 func testKey(t *testing.T) []byte {
 	t.Helper()
 	key, err := ParseKeyHex(testKeyHex)
@@ -534,4 +509,29 @@ func TestSecureCloseWipesTheKey(t *testing.T) {
 			}
 		})
 	}
+}
+
+// udpVariants returns the ways an agent of this build beats over UDP:
+// plain frames, and frames sealed with the shared and the master test key.
+func udpVariants(t *testing.T) []udpVariant {
+	key := testKey(t)
+	vs := []udpVariant{plainUDP}
+	for _, m := range secureModes {
+		beatBytes := SecureFrameBytes
+		if m.master {
+			beatBytes = MasterFrameBytes
+		}
+		vs = append(vs, udpVariant{
+			name:    "secure-" + m.name,
+			connect: func(host string, port int) (*Varta, error) { return m.connect(host, port, key) },
+			open: func(t *testing.T, wire []byte, pid uint32) Frame {
+				t.Helper()
+				f, _ := newNonceLog(t, key, m.master).open(wire, pid)
+				return f
+			},
+			beatBytes:     beatBytes,
+			terminalBytes: beatBytes,
+		})
+	}
+	return vs
 }

@@ -20,7 +20,7 @@ func TestUDPAgentNeverConnectsToItself(t *testing.T) {
 	if testing.Short() {
 		reconnects = 3_000
 	}
-	for _, u := range udpVariants {
+	for _, u := range udpVariants(t) {
 		t.Run(u.name, func(t *testing.T) {
 			port := closedUDPPort(t, "127.0.0.1")
 			v := u.dial(t, "127.0.0.1", port)

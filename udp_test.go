@@ -183,7 +183,7 @@ func TestUDPReconnectKeepsTheSequence(t *testing.T) {
 // close-on-exec (no child process inherits it), and bound to an ephemeral
 // port of the observer's family.
 func TestUDPSocketIsBoundNonBlockingAndCloseOnExec(t *testing.T) {
-	for _, u := range udpVariants {
+	for _, u := range udpVariants(t) {
 		for _, ip := range loopbacks {
 			t.Run(u.name+"/"+ip, func(t *testing.T) {
 				v := u.dial(t, ip, closedUDPPort(t, ip))

@@ -12,8 +12,8 @@ import (
 )
 
 // udpVariant is one way an agent beats over UDP. Tests of what every UDP
-// transport does run over each variant: plain frames, and with -tags
-// secureudp the shared-key and master-key ones (added in secure_test.go).
+// transport does run over each variant udpVariants returns: plain frames,
+// and with -tags secureudp the shared-key and master-key ones.
 type udpVariant struct {
 	name    string
 	connect func(host string, port int) (*Varta, error)
@@ -26,13 +26,14 @@ type udpVariant struct {
 	beatBytes, terminalBytes int
 }
 
-var udpVariants = []udpVariant{{
+// plainUDP is the variant of the plain UDP transport.
+var plainUDP = udpVariant{
 	name:          "udp",
 	connect:       ConnectUDP,
 	open:          openPlain,
 	beatBytes:     FrameBytes,
 	terminalBytes: FrameBytes,
-}}
+}
 
 // loopbacks are the addresses UDP tests run over: IPv4 and IPv6.
 var loopbacks = []string{"127.0.0.1", "::1"}

@@ -1,0 +1,11 @@
+//go:build udp && !secureudp
+
+// Fixtures of a build with the plain UDP transport but without the secure
+// one: the UDP variants it can test.
+package varta
+
+import "testing"
+
+// udpVariants returns the ways an agent of this build beats over UDP:
+// plain frames only.
+func udpVariants(*testing.T) []udpVariant { return []udpVariant{plainUDP} }
