@@ -47,16 +47,6 @@ func expectSend(send func() BeatOutcome, want BeatOutcome, after func()) (func()
 	return op, check
 }
 
-func connectTo(t *testing.T, r *receiver) *Varta {
-	t.Helper()
-	v, err := Connect(r.path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { v.Close() })
-	return v
-}
-
 // expectForkRecoveries returns an op that beats on v as a process forked
 // before every beat (a new pid and a cleared mark), and a check that each
 // beat was Sent after a fork recovery; drain runs after each beat.
@@ -118,28 +108,6 @@ func deadSockets(t *testing.T, n int) []int {
 	return fds
 }
 
-// swapUDSSocket closes the socket of v, a Unix socket agent, and hands it
-// fd instead. It allocates nothing.
-func swapUDSSocket(v *Varta, fd int) {
-	v.mu.Lock()
-	v.tr.(*udsTransport).sock.replace(fd)
-	v.mu.Unlock()
-}
-
-// fillQueue beats until the receiver's queue is full.
-func fillQueue(t *testing.T, v *Varta) {
-	t.Helper()
-	for i := 0; ; i++ {
-		out := v.Beat(StatusOK, 0)
-		if out.DropReason() == KernelQueueFull {
-			return
-		}
-		if !out.IsSent() || i > 1_000_000 {
-			t.Fatalf("filling the queue: beat %d returned %v", i, out)
-		}
-	}
-}
-
 var allocCases = []allocCase{
 	{"uds/sent", func(t *testing.T) (func(), func(*testing.T)) {
 		r := listen(t)
@@ -193,7 +161,7 @@ var allocCases = []allocCase{
 		dead := deadSockets(t, 256)
 		next := 0
 		giveDead := func() {
-			swapUDSSocket(v, dead[next])
+			v.replaceSocket(dead[next])
 			dead[next] = -1 // the agent owns it now
 			next++
 		}

@@ -400,17 +400,6 @@ func checkSealedBitFlipsRejected(t *testing.T, wire []byte, open func([]byte) (F
 	}
 }
 
-// hkdfBytes is HKDF-SHA256 with an empty salt, as every derivation of the
-// protocol uses it.
-func hkdfBytes(tb testing.TB, ikm, info []byte, n int) []byte {
-	tb.Helper()
-	b, err := hkdf.Key(sha256.New, ikm, nil, string(info), n)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
-}
-
 // datagramPair returns the two ends of a non-blocking Unix datagram
 // socket pair, closed at cleanup: a transport sends on the first, and the
 // test reads what it sent from the second.

@@ -7,14 +7,6 @@ import (
 	"testing"
 )
 
-const childPanicValue = "varta test: deliberate panic"
-
-// panicWithGuard is a daemon's worker that crashes under Guard.
-func panicWithGuard(v *Varta) {
-	defer v.Guard()
-	panic(childPanicValue)
-}
-
 // TestGuardSendsOneTerminalFrameAndCrashesAsBefore crashes a child process
 // in a goroutine under Guard: the observer gets exactly one terminal frame,
 // and the crash looks as it would without Guard: the panic value and the

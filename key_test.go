@@ -14,8 +14,6 @@ import (
 	"testing"
 )
 
-const testKeyHex = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-
 func TestParseKeyHexAcceptsExactly64HexDigits(t *testing.T) {
 	for _, text := range []string{testKeyHex, strings.ToUpper(testKeyHex)} {
 		key, err := ParseKeyHex(text)

@@ -249,19 +249,6 @@ func TestKeyHoldersPrintRedacted(t *testing.T) {
 	}
 }
 
-// leaked reports whether out shows any of the secrets as raw bytes, in
-// hexadecimal, or as fmt prints a byte array in decimal.
-func leaked(out string, secrets [][]byte) bool {
-	for _, s := range secrets {
-		if strings.Contains(out, string(s)) ||
-			strings.Contains(strings.ToLower(out), fmt.Sprintf("%x", s)) ||
-			strings.Contains(out, strings.Trim(fmt.Sprint(s), "[]")) {
-			return true
-		}
-	}
-	return false
-}
-
 // deepPrint renders v as a deep printer does (go-spew, for one): it
 // follows pointers, interfaces, slices, maps and every struct field,
 // exported or not; with methods set, it stops at a value whose type (or

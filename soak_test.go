@@ -42,7 +42,7 @@ func TestSoakEverySentBeatArrivesOnceInOrder(t *testing.T) {
 		observed <- o
 	}()
 
-	fd := v.tr.(*udsTransport).sock.fd
+	fd := v.socketFD()
 	writable := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}}
 	start := time.Now()
 	sentPayloads := make([]uint32, 0, beats)

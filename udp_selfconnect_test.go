@@ -81,3 +81,20 @@ func TestSelfConnectedSocketIsRecognised(t *testing.T) {
 		})
 	}
 }
+
+// localPort returns the port the agent's socket is bound to.
+func localPort(t *testing.T, v *Varta) int {
+	t.Helper()
+	sa, err := unix.Getsockname(v.socketFD())
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return a.Port
+	case *unix.SockaddrInet6:
+		return a.Port
+	}
+	t.Fatalf("socket address %T", sa)
+	return 0
+}

@@ -12,16 +12,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func connectUDP(t *testing.T, host string, port int) *Varta {
-	t.Helper()
-	v, err := ConnectUDP(host, port)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { v.Close() })
-	return v
-}
-
 func TestConnectUDPDeliversFramesOverIPv4AndIPv6(t *testing.T) {
 	for _, tc := range []struct{ listen, host string }{
 		{"127.0.0.1", "127.0.0.1"},
@@ -224,15 +214,4 @@ func checkUDPSocket(t *testing.T, fd int, ip, when string) {
 	default:
 		t.Errorf("%s: socket address %T", when, sa)
 	}
-}
-
-// recvFrame receives and decodes one frame.
-func (r *receiver) recvFrame() Frame {
-	r.t.Helper()
-	b := r.recv()
-	f, err := DecodeFrame(b)
-	if err != nil {
-		r.t.Fatalf("observer rejects frame %x: %v", b, err)
-	}
-	return f
 }
