@@ -1,5 +1,11 @@
 package varta
 
+// Tests of the agent over a Unix socket: every frame of a stream is valid
+// to an observer, nonces stay consecutive under concurrency and across
+// wraps, drops commit nothing, and forks, clock regressions, full queues,
+// dead or restarted observers and Close are all survived without blocking
+// or panicking.
+
 import (
 	"errors"
 	"io"

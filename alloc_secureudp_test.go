@@ -2,6 +2,9 @@
 
 package varta
 
+// Proves that the secure UDP beat paths allocate nothing in both keying
+// modes, IV prefix rotation and spent terminal counters included.
+
 import "testing"
 
 // TestSecureBeatPathsAllocateNothing checks SPEC R3.8 and R6 for both

@@ -1,5 +1,9 @@
 package varta
 
+// Proves that the beat paths allocate nothing (SPEC R3.8, R7.2): the table
+// runner shared by every tag, and the cases of the Unix socket transport
+// and of the agent itself.
+
 import (
 	"os"
 	"testing"

@@ -2,6 +2,9 @@
 
 package varta
 
+// Proves that the plain UDP beat paths allocate nothing: sent, dropped,
+// terminal, fork recovery and reconnect.
+
 import "testing"
 
 // expectSentOrRefused returns an op that calls send on an agent whose

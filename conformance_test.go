@@ -1,5 +1,8 @@
 package varta
 
+// Proves that the frame codec and CRC-32C agree with the conformance
+// vectors of testdata/vlp-test-vectors.json.
+
 import (
 	"encoding/hex"
 	"errors"

@@ -1,5 +1,9 @@
 package varta
 
+// Pins the texts of the untagged errors (bad pid, Connect over a Unix
+// socket) so that a change to one is a deliberate one; the shared table
+// and checker used by the tagged errtext files.
+
 import (
 	"errors"
 	"io/fs"

@@ -1,5 +1,7 @@
 package varta_test
 
+// Example of publishing an agent's Stats through expvar.
+
 import (
 	"expvar"
 	"fmt"

@@ -1,5 +1,8 @@
 package varta
 
+// Proves, on Linux, that Connect fails clearly when out of file
+// descriptors and that a stalled observer is never reconnected to.
+
 import (
 	"errors"
 	"strings"

@@ -1,5 +1,9 @@
 package varta
 
+// Proves that an agent on a Unix socket says what went wrong and keeps or
+// regains its observer when the socket path is replaced by a file, its
+// directory loses search permission, or the receiver closes mid-stream.
+
 import (
 	"errors"
 	"io/fs"

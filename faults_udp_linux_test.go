@@ -2,6 +2,9 @@
 
 package varta
 
+// Proves, on Linux, that the UDP constructors fail clearly when out of
+// file descriptors.
+
 import (
 	"errors"
 	"strings"

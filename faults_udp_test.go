@@ -2,6 +2,9 @@
 
 package varta
 
+// Proves that UDP agents of every variant turn a closed, restarted or
+// stopped observer into the right drops, and survive Close while beating.
+
 import (
 	"os"
 	"testing"

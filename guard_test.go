@@ -1,5 +1,8 @@
 package varta
 
+// Proves that Guard sends exactly one terminal frame on a panic and re-
+// panics with the same value, and sends nothing without one.
+
 import (
 	"errors"
 	"os"

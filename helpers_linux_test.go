@@ -1,6 +1,7 @@
-//go:build linux
-
 package varta
+
+// Fixtures shared by the Linux-only tests: counting open descriptors and
+// running code at the descriptor limit.
 
 import (
 	"os"

@@ -1,8 +1,9 @@
 //go:build udp && !secureudp
 
+package varta
+
 // Fixtures of a build with the plain UDP transport but without the secure
 // one: the UDP variants it can test.
-package varta
 
 import "testing"
 

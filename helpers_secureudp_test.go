@@ -2,6 +2,10 @@
 
 package varta
 
+// Fixtures shared by the secure UDP tests: the test key, the two keying
+// modes, a nonce log that fails a test on a reused (key, nonce) pair, and
+// the secure UDP variants.
+
 import (
 	"crypto/hkdf"
 	"crypto/sha256"

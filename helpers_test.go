@@ -1,5 +1,10 @@
 package varta
 
+// Fixtures shared by the tests of the untagged build: a raw-syscall
+// receiver, an observer that parses frames without the package's codec,
+// child processes that re-run the test binary, unprivileged re-runs, and
+// small checks several test files use.
+
 import (
 	"bytes"
 	"encoding/binary"

@@ -2,6 +2,10 @@
 
 package varta
 
+// Fixtures shared by the UDP tests: loopback receivers, socket pairs and
+// full sockets, the UDP variants every UDP test runs over, and a guard
+// against name lookups.
+
 import (
 	"context"
 	"errors"

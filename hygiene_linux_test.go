@@ -1,5 +1,8 @@
 package varta
 
+// Proves, on Linux, that Connect and Close leave no descriptor or
+// goroutine behind.
+
 import (
 	"os"
 	"runtime"

@@ -2,6 +2,10 @@
 
 package varta
 
+// Proves that keys are parsed, loaded and checked strictly, that bad keys
+// and key files are refused without echoing their content, and that key
+// files others may read are refused.
+
 import (
 	"bytes"
 	"encoding/hex"

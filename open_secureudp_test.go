@@ -2,6 +2,11 @@
 
 package varta
 
+// Proves the observer side of secure UDP: master frames are checked for
+// their inner pid after authentication, MasterOpener opens what
+// OpenMasterFrame opens and is safe for concurrent use, and key holders
+// print redacted.
+
 import (
 	"bytes"
 	"encoding/binary"

@@ -2,6 +2,9 @@
 
 package varta
 
+// Proves that a secure reconnect keeps the session and that a restart
+// builds a new cipher only for a new pid.
+
 import (
 	"os"
 	"testing"

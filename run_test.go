@@ -1,5 +1,9 @@
 package varta
 
+// Proves that Run beats what its function returns, in order, until its
+// context ends or a status cannot be sent, refuses bad arguments and
+// closed agents, and never bursts after a pause.
+
 import (
 	"context"
 	"errors"

@@ -2,6 +2,9 @@
 
 package varta
 
+// Proves that a UDP agent never ends up connected to itself, and that a
+// self-connected socket is recognised.
+
 import (
 	"net/netip"
 	"testing"

@@ -1,5 +1,8 @@
 package varta
 
+// Proves under sustained load that every beat reported Sent arrives
+// exactly once and in order.
+
 import (
 	"errors"
 	"fmt"

@@ -2,6 +2,9 @@
 
 package varta
 
+// Proves that secureudp:// targets seal with the key from the file and
+// report key file errors as LoadKeyFile does.
+
 import (
 	"errors"
 	"io/fs"

@@ -1,5 +1,9 @@
 package varta
 
+// Proves that observer targets parse in each accepted form and are refused
+// clearly otherwise, never repeating an inline key, and that ConnectTo and
+// ConnectFromEnv reach Unix socket observers.
+
 import (
 	"errors"
 	"io/fs"

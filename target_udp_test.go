@@ -2,6 +2,9 @@
 
 package varta
 
+// Proves that udp:// targets reach a loopback observer and check the host
+// as ConnectUDP does.
+
 import (
 	"errors"
 	"os"

@@ -2,6 +2,10 @@
 
 package varta
 
+// Proves that secure terminal frames never share a nonce with beats, and
+// that Guard and HandleSignals over secure UDP send exactly one terminal
+// frame.
+
 import (
 	"os"
 	"strconv"

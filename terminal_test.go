@@ -1,5 +1,9 @@
 package varta
 
+// Proves that terminal frames stand outside the beat sequence, have
+// strictly increasing timestamps, are refused after a fork, and never
+// block.
+
 import (
 	"context"
 	"errors"

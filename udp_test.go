@@ -2,6 +2,10 @@
 
 package varta
 
+// Proves that ConnectUDP delivers frames over IPv4 and IPv6, resolves and
+// checks hosts, keeps the sequence across reconnects, and opens a bound,
+// non-blocking, close-on-exec socket.
+
 import (
 	"errors"
 	"net"

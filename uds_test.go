@@ -1,5 +1,9 @@
 package varta
 
+// Proves that Connect checks Unix socket paths before any system call,
+// says what is wrong with an observer, and opens a non-blocking, close-on-
+// exec socket.
+
 import (
 	"errors"
 	"io/fs"

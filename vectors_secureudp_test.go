@@ -2,6 +2,9 @@
 
 package varta
 
+// Proves that secure frames, terminal prefixes, IV derivation and agent
+// keys match the conformance vectors and HKDF.
+
 import (
 	"bytes"
 	"crypto/hkdf"
