@@ -10,8 +10,6 @@ package varta
 import (
 	"testing"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // setPIDSource simulates a fork into a process whose pid f returns: the
@@ -73,42 +71,6 @@ func (v *Varta) socketFD() int {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	return v.tr.(interface{ socket() *dgramSocket }).socket().fd
-}
-
-// useSocket hands fd to the agent in place of its socket; the agent owns
-// fd from then on. The returned restore puts the agent's socket back and
-// closes fd; if the agent has replaced fd meanwhile (a reconnect closes
-// it), restore closes the socket it put aside instead. Restore also runs at
-// cleanup if the test has not called it.
-func (v *Varta) useSocket(t *testing.T, fd int) (restore func()) {
-	t.Helper()
-	v.mu.Lock()
-	s := v.tr.(interface{ socket() *dgramSocket }).socket()
-	old := s.fd
-	s.fd = fd
-	v.mu.Unlock()
-	done := false
-	restore = func() {
-		if done {
-			return
-		}
-		done = true
-		v.mu.Lock()
-		defer v.mu.Unlock()
-		if v.tr == nil {
-			unix.Close(old)
-			return
-		}
-		s := v.tr.(interface{ socket() *dgramSocket }).socket()
-		if s.fd == fd {
-			s.fd = old
-			unix.Close(fd)
-		} else {
-			unix.Close(old)
-		}
-	}
-	t.Cleanup(restore)
-	return restore
 }
 
 // replaceSocket closes the socket of v and hands it fd instead, as a
