@@ -24,11 +24,14 @@ type secureMode struct {
 	connect func(string, int, []byte) (*Varta, error)
 }
 
+// secureModes are the ways to key a secure agent: a shared key, and a
+// master key from which the agent derives its own.
 var secureModes = []secureMode{
 	{"shared", false, ConnectSecureUDP},
 	{"master", true, ConnectSecureUDPWithMaster},
 }
 
+// testKey returns a fresh copy of the key testKeyHex spells.
 func testKey(t *testing.T) []byte {
 	t.Helper()
 	key, err := ParseKeyHex(testKeyHex)
@@ -38,6 +41,8 @@ func testKey(t *testing.T) []byte {
 	return key
 }
 
+// dialSecure connects an agent keyed as m says to port on 127.0.0.1 and
+// closes it at cleanup.
 func dialSecure(t *testing.T, m secureMode, port int, key []byte) *Varta {
 	t.Helper()
 	v, err := m.connect("127.0.0.1", port, key)
@@ -58,6 +63,8 @@ type nonceLog struct {
 	seen   map[[4 + chacha20poly1305.NonceSize]byte]bool // the key's pid (0 for a shared key) and the nonce
 }
 
+// newNonceLog returns a nonce log that opens frames with key, a master
+// key if master is set.
 func newNonceLog(t *testing.T, key []byte, master bool) *nonceLog {
 	return &nonceLog{t: t, key: key, master: master, seen: make(map[[16]byte]bool)}
 }
@@ -127,6 +134,7 @@ func udpVariants(t *testing.T) []udpVariant {
 	return vs
 }
 
+// testKeyHex is the key secure tests use, in the form ParseKeyHex reads.
 const testKeyHex = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 
 // hkdfBytes is HKDF-SHA256 with an empty salt, as every derivation of the

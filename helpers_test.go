@@ -193,6 +193,7 @@ type stream struct {
 	lastTS uint64
 }
 
+// newStream returns an observer of one agent's stream of frames.
 func newStream(t *testing.T) *stream {
 	return &stream{t: t, pid: uint32(os.Getpid())}
 }
@@ -411,6 +412,7 @@ func runUnprivileged(t *testing.T, pattern string, env ...string) {
 	}
 }
 
+// connectTo connects an agent to r and closes it at cleanup.
 func connectTo(t *testing.T, r *receiver) *Varta {
 	t.Helper()
 	v, err := Connect(r.path)
@@ -520,6 +522,7 @@ type vectors struct {
 	Secure []json.RawMessage `json:"secure_frame_vectors"`
 }
 
+// loadVectors reads the conformance vectors from testdata.
 func loadVectors(t testing.TB) vectors {
 	t.Helper()
 	data, err := os.ReadFile("testdata/vlp-test-vectors.json")
@@ -533,6 +536,7 @@ func loadVectors(t testing.TB) vectors {
 	return v
 }
 
+// unhex decodes the hex string s of a vector.
 func unhex(t testing.TB, s string) []byte {
 	t.Helper()
 	b, err := hex.DecodeString(s)
@@ -542,8 +546,10 @@ func unhex(t testing.TB, s string) []byte {
 	return b
 }
 
+// statusNames maps the status names of the vectors to statuses.
 var statusNames = map[string]Status{"ok": StatusOK, "degraded": StatusDegraded, "critical": StatusCritical}
 
+// childPanicValue is what panicWithGuard panics with.
 const childPanicValue = "varta test: deliberate panic"
 
 // panicWithGuard is a daemon's worker that crashes under Guard.

@@ -45,6 +45,7 @@ var plainUDP = udpVariant{
 // loopbacks are the addresses UDP tests run over: IPv4 and IPv6.
 var loopbacks = []string{"127.0.0.1", "::1"}
 
+// openPlain checks a plain frame as its observer would and returns it.
 func openPlain(t *testing.T, wire []byte, pid uint32) Frame {
 	t.Helper()
 	f, err := DecodeFrame(wire)
@@ -289,6 +290,8 @@ func fullSocket(t *testing.T) (int, *receiver, int) {
 	}
 }
 
+// connectUDP connects a plain UDP agent to host and port and closes it at
+// cleanup.
 func connectUDP(t *testing.T, host string, port int) *Varta {
 	t.Helper()
 	v, err := ConnectUDP(host, port)
