@@ -1,17 +1,18 @@
-//go:build secureudp && unix
+//go:build secureudp
 
 package varta
+
+// Hooks into the secure UDP transport: reach its socket and session, move
+// a session to the end of its counters, prefixes or terminal counters
+// (only forward, as beats would) so tests reach rotation and exhaustion
+// without 2^32 beats, send terminal frames with a chosen timestamp, build
+// a transport on a given socket and salt, and make sends leak.
 
 import (
 	"testing"
 
 	"golang.org/x/crypto/chacha20poly1305"
 )
-
-// Test hooks for the secure transport: move a session to the end of its
-// counters, prefixes or terminal counters, so tests reach rotation and
-// exhaustion without 2^32 beats (they only move state forward, as beats
-// would), and send terminal frames with a chosen timestamp.
 
 // secure returns the agent's secure transport.
 func (v *Varta) secure() *secureTransport {

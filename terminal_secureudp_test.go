@@ -1,6 +1,10 @@
-//go:build secureudp && unix
+//go:build secureudp
 
 package varta
+
+// Proves that secure terminal frames never share a nonce with beats, and
+// that Guard and HandleSignals over secure UDP send exactly one terminal
+// frame.
 
 import (
 	"os"

@@ -1,6 +1,9 @@
-//go:build (udp || secureudp) && unix
+//go:build udp || secureudp
 
 package varta
+
+// Proves that udp:// targets reach a loopback observer and check the host
+// as ConnectUDP does.
 
 import (
 	"errors"

@@ -2,6 +2,9 @@
 
 package varta
 
+// Proves, by scanning a child's memory on Linux, that a closed secure
+// agent leaves no copy of its key but the cipher's own.
+
 import (
 	"bufio"
 	"bytes"

@@ -1,6 +1,9 @@
-//go:build secureudp && unix
+//go:build secureudp
 
 package varta
+
+// Proves that secureudp:// targets seal with the key from the file and
+// report key file errors as LoadKeyFile does.
 
 import (
 	"errors"

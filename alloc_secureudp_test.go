@@ -1,12 +1,20 @@
-//go:build secureudp && unix
+//go:build secureudp
 
 package varta
 
+// Proves that the secure UDP beat paths allocate nothing in both keying
+// modes, IV prefix rotation and spent terminal counters included.
+
 import "testing"
 
-func init() {
+// TestSecureBeatPathsAllocateNothing checks SPEC R3.8 and R6 for both
+// ways to key a secure agent: every outcome of a beat and of a terminal
+// frame, IV prefix rotation and Reconnect allocate nothing, with either
+// fork check.
+func TestSecureBeatPathsAllocateNothing(t *testing.T) {
+	var cases []allocCase
 	for _, m := range secureModes {
-		allocCases = append(allocCases,
+		cases = append(cases,
 			allocCase{"secure-" + m.name + "/sent", func(t *testing.T) (func(), func(*testing.T)) {
 				r, port := listenUDP(t, "127.0.0.1")
 				return expectOutcome(dialSecure(t, m, port, testKey(t)), sent, func() { r.tryRead() })
@@ -66,6 +74,7 @@ func init() {
 			}},
 		)
 	}
+	runAllocCases(t, cases)
 }
 
 // secureConnect returns the constructor of m with the test key bound.

@@ -1,6 +1,10 @@
-//go:build secureudp && unix
+//go:build secureudp
 
 package varta
+
+// Proves the secure UDP transport end to end: an observer opens every
+// beat, open errors are distinct, a nonce is never repeated even under
+// concurrent beats, and Close wipes the key.
 
 import (
 	"bytes"
@@ -13,116 +17,6 @@ import (
 	"golang.org/x/crypto/chacha20poly1305"
 	"golang.org/x/sys/unix"
 )
-
-// secureMode is one of the two ways to key a secure agent.
-type secureMode struct {
-	name    string
-	master  bool
-	connect func(string, int, []byte) (*Varta, error)
-}
-
-var secureModes = []secureMode{
-	{"shared", false, ConnectSecureUDP},
-	{"master", true, ConnectSecureUDPWithMaster},
-}
-
-// The secure variants of the UDP tests, keyed with testKeyHex.
-func init() {
-	key, err := ParseKeyHex(testKeyHex)
-	if err != nil {
-		panic(err)
-	}
-	for _, m := range secureModes {
-		beatBytes := SecureFrameBytes
-		if m.master {
-			beatBytes = MasterFrameBytes
-		}
-		udpVariants = append(udpVariants, udpVariant{
-			name:    "secure-" + m.name,
-			connect: func(host string, port int) (*Varta, error) { return m.connect(host, port, key) },
-			open: func(t *testing.T, wire []byte, pid uint32) Frame {
-				t.Helper()
-				f, _ := newNonceLog(t, key, m.master).open(wire, pid)
-				return f
-			},
-			beatBytes:     beatBytes,
-			terminalBytes: beatBytes,
-		})
-	}
-}
-
-func testKey(t *testing.T) []byte {
-	t.Helper()
-	key, err := ParseKeyHex(testKeyHex)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return key
-}
-
-func dialSecure(t *testing.T, m secureMode, port int, key []byte) *Varta {
-	t.Helper()
-	v, err := m.connect("127.0.0.1", port, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { v.Close() })
-	return v
-}
-
-// nonceLog is an observer that opens every frame a secure agent sent with
-// OpenSecureFrame or OpenMasterFrame, and fails the test when a (key,
-// nonce) pair comes twice (R6.5).
-type nonceLog struct {
-	t      *testing.T
-	key    []byte // shared or master key
-	master bool
-	seen   map[[4 + chacha20poly1305.NonceSize]byte]bool // the key's pid (0 for a shared key) and the nonce
-}
-
-func newNonceLog(t *testing.T, key []byte, master bool) *nonceLog {
-	return &nonceLog{t: t, key: key, master: master, seen: make(map[[16]byte]bool)}
-}
-
-// iv is where a frame sits in its key's nonce space.
-type iv struct {
-	prefix  [prefixBytes]byte
-	counter uint32
-}
-
-// open opens one frame the agent sent for pid and records its nonce, as
-// an observer holding only the shared or the master key would: beats and
-// terminal frames alike are 60-byte frames opened with the shared key, or
-// 64-byte frames opened with the master key (R7.3).
-func (l *nonceLog) open(wire []byte, pid uint32) (Frame, iv) {
-	l.t.Helper()
-	var id [16]byte
-	var f Frame
-	var err error
-	nonce := wire
-	if l.master {
-		f, err = OpenMasterFrame(l.key, wire)
-		copy(id[:4], wire)
-		nonce = wire[4:]
-	} else {
-		f, err = OpenSecureFrame(l.key, wire)
-	}
-	if err != nil {
-		l.t.Fatalf("observer rejects %d-byte frame %x: %v", len(wire), wire, err)
-	}
-	if f.PID != pid {
-		l.t.Fatalf("frame carries pid %d, want %d", f.PID, pid)
-	}
-	copy(id[4:], nonce[:chacha20poly1305.NonceSize])
-	if l.seen[id] {
-		l.t.Fatalf("key of pid %d used twice with nonce %x", binary.LittleEndian.Uint32(id[:]), id[4:])
-	}
-	l.seen[id] = true
-	var at iv
-	copy(at.prefix[:], nonce)
-	at.counter = binary.LittleEndian.Uint32(nonce[prefixBytes:])
-	return f, at
-}
 
 func TestSecureUDPObserverOpensEveryBeat(t *testing.T) {
 	for _, m := range secureModes {

@@ -1,6 +1,9 @@
-//go:build secureudp && unix
+//go:build secureudp
 
 package varta
+
+// Proves that a secure reconnect keeps the session and that a restart
+// builds a new cipher only for a new pid.
 
 import (
 	"os"

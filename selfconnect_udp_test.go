@@ -1,6 +1,9 @@
-//go:build (udp || secureudp) && unix
+//go:build udp || secureudp
 
 package varta
+
+// Proves that a UDP agent never ends up connected to itself, and that a
+// self-connected socket is recognised.
 
 import (
 	"net/netip"
@@ -20,7 +23,7 @@ func TestUDPAgentNeverConnectsToItself(t *testing.T) {
 	if testing.Short() {
 		reconnects = 3_000
 	}
-	for _, u := range udpVariants {
+	for _, u := range udpVariants(t) {
 		t.Run(u.name, func(t *testing.T) {
 			port := closedUDPPort(t, "127.0.0.1")
 			v := u.dial(t, "127.0.0.1", port)
@@ -80,4 +83,21 @@ func TestSelfConnectedSocketIsRecognised(t *testing.T) {
 			}
 		})
 	}
+}
+
+// localPort returns the port the agent's socket is bound to.
+func localPort(t *testing.T, v *Varta) int {
+	t.Helper()
+	sa, err := unix.Getsockname(v.socketFD())
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return a.Port
+	case *unix.SockaddrInet6:
+		return a.Port
+	}
+	t.Fatalf("socket address %T", sa)
+	return 0
 }

@@ -1,6 +1,9 @@
-//go:build secureudp && unix
+//go:build secureudp
 
 package varta
+
+// Proves that secure frames, terminal prefixes, IV derivation and agent
+// keys match the conformance vectors and HKDF.
 
 import (
 	"bytes"
@@ -13,30 +16,6 @@ import (
 	"strings"
 	"testing"
 )
-
-// secureVector is one entry of secure_frame_vectors in
-// testdata/vlp-test-vectors.json. Its HKDF vectors use an empty HKDF salt,
-// whatever the description of kdf-iv-prefix says (SPEC section 8).
-type secureVector struct {
-	ID           string `json:"id"`
-	Kind         string `json:"kind"`
-	Key          string `json:"key_hex"`
-	Master       string `json:"master_key_hex"`
-	AgentKey     string `json:"agent_key_hex"`
-	PID          uint32 `json:"agent_pid"`
-	AgentID      uint32 `json:"agent_id"`
-	Epoch        uint64 `json:"epoch"`
-	DerivedKey   string `json:"derived_agent_key_hex"`
-	IVRandom     string `json:"iv_random_hex"`
-	IVCounter    uint32 `json:"iv_counter"`
-	Plaintext    string `json:"plaintext_hex"`
-	ExpectedWire string `json:"expected_wire_hex"`
-	Salt         string `json:"session_salt_hex"`
-	PrefixIndex  uint32 `json:"prefix_index"`
-	Info         string `json:"info_hex"`
-	ExpectedOKM  string `json:"expected_okm_hex"`
-	ExpectedIV   string `json:"expected_iv_prefix_hex"`
-}
 
 func key32(t *testing.T, s string) *[KeyBytes]byte {
 	t.Helper()

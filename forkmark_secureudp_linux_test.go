@@ -2,6 +2,10 @@
 
 package varta
 
+// Proves, with real forks on Linux, that a secure agent forked with the
+// same pid starts a new session and never seals a terminal frame with its
+// parent's key.
+
 import (
 	"os"
 	"testing"

@@ -1,9 +1,16 @@
-//go:build (udp || secureudp) && unix
+//go:build udp || secureudp
 
 package varta
 
+// Fixtures shared by the UDP tests: loopback receivers, socket pairs and
+// full sockets, the UDP variants every UDP test runs over, and a guard
+// against name lookups.
+
 import (
+	"context"
 	"errors"
+	"net"
+	"net/netip"
 	"os"
 	"sync/atomic"
 	"testing"
@@ -12,8 +19,8 @@ import (
 )
 
 // udpVariant is one way an agent beats over UDP. Tests of what every UDP
-// transport does run over each variant: plain frames, and with -tags
-// secureudp the shared-key and master-key ones (added in secure_test.go).
+// transport does run over each variant udpVariants returns: plain frames,
+// and with -tags secureudp the shared-key and master-key ones.
 type udpVariant struct {
 	name    string
 	connect func(host string, port int) (*Varta, error)
@@ -26,17 +33,19 @@ type udpVariant struct {
 	beatBytes, terminalBytes int
 }
 
-var udpVariants = []udpVariant{{
+// plainUDP is the variant of the plain UDP transport.
+var plainUDP = udpVariant{
 	name:          "udp",
 	connect:       ConnectUDP,
 	open:          openPlain,
 	beatBytes:     FrameBytes,
 	terminalBytes: FrameBytes,
-}}
+}
 
 // loopbacks are the addresses UDP tests run over: IPv4 and IPv6.
 var loopbacks = []string{"127.0.0.1", "::1"}
 
+// openPlain checks a plain frame as its observer would and returns it.
 func openPlain(t *testing.T, wire []byte, pid uint32) Frame {
 	t.Helper()
 	f, err := DecodeFrame(wire)
@@ -175,19 +184,131 @@ func dialUnreachable(t *testing.T, connect func(host string, port int) (*Varta, 
 	return v, port
 }
 
-// localPort returns the port the agent's socket is bound to.
-func localPort(t *testing.T, v *Varta) int {
+// forbidLookups replaces the default resolver, for the test, with one
+// whose queries fail at once without leaving the process, and returns the
+// count of queries it saw. It consults no hosts file, so every name it is
+// asked about is counted.
+func forbidLookups(t *testing.T) *atomic.Int64 {
 	t.Helper()
-	sa, err := unix.Getsockname(v.socketFD())
+	var n atomic.Int64
+	saved := net.DefaultResolver
+	net.DefaultResolver = &net.Resolver{PreferGo: true, Dial: func(context.Context, string, string) (net.Conn, error) {
+		n.Add(1)
+		return nil, errors.New("lookups are forbidden in this test")
+	}}
+	t.Cleanup(func() { net.DefaultResolver = saved })
+	return &n
+}
+
+// listenUDP binds a receiver to an ephemeral port of the loopback address
+// ip and returns it with the port.
+func listenUDP(t *testing.T, ip string) (*receiver, int) {
+	t.Helper()
+	return listenUDPAt(t, ip, 0)
+}
+
+// listenUDPAt binds a receiver to port (0: an ephemeral one) of the
+// loopback address ip, as an observer restarted on its port does, and
+// returns it with the port.
+func listenUDPAt(t *testing.T, ip string, port int) (*receiver, int) {
+	t.Helper()
+	addr := netip.MustParseAddr(ip)
+	family := unix.AF_INET6
+	var sa unix.Sockaddr = &unix.SockaddrInet6{Port: port, Addr: addr.As16()}
+	if addr.Is4() {
+		family = unix.AF_INET
+		sa = &unix.SockaddrInet4{Port: port, Addr: addr.As4()}
+	}
+	fd, err := openSocket(family, unix.SOCK_DGRAM)
 	if err != nil {
 		t.Fatal(err)
 	}
-	switch a := sa.(type) {
-	case *unix.SockaddrInet4:
-		return a.Port
-	case *unix.SockaddrInet6:
-		return a.Port
+	r := &receiver{t: t, fd: fd}
+	t.Cleanup(r.close)
+	if err := unix.Bind(fd, sa); err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("socket address %T", sa)
-	return 0
+	bound, err := unix.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch a := bound.(type) {
+	case *unix.SockaddrInet4:
+		return r, a.Port
+	case *unix.SockaddrInet6:
+		return r, a.Port
+	}
+	t.Fatalf("bound to %T", bound)
+	return nil, 0
+}
+
+// closedUDPPort returns a loopback port nothing listens on.
+func closedUDPPort(t *testing.T, ip string) int {
+	t.Helper()
+	r, port := listenUDP(t, ip)
+	r.close()
+	return port
+}
+
+// socketPair returns the two ends of a Unix datagram socket pair, both
+// non-blocking and close-on-exec: a sending end for an agent (which owns
+// it once handed over with useSocket) and a receiver on the other end.
+func socketPair(t *testing.T) (int, *receiver) {
+	t.Helper()
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_DGRAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fd := range fds {
+		unix.CloseOnExec(fd)
+		if err := unix.SetNonblock(fd, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := &receiver{t: t, fd: fds[1]}
+	t.Cleanup(r.close)
+	return fds[0], r
+}
+
+// fullSocket returns the sending end of a socket pair whose queue is full,
+// so that every send on it fails with EAGAIN, the receiver on the other
+// end, and the number of datagrams queued.
+func fullSocket(t *testing.T) (int, *receiver, int) {
+	t.Helper()
+	fd, r := socketPair(t)
+	var filler [FrameBytes]byte
+	n := 0
+	for {
+		err := unix.Send(fd, filler[:], 0)
+		if err == unix.EAGAIN {
+			return fd, r, n
+		}
+		if err != nil || n > 100_000 {
+			t.Fatalf("filling a socket pair: %d datagrams, then %v", n, err)
+		}
+		n++
+	}
+}
+
+// connectUDP connects a plain UDP agent to host and port and closes it at
+// cleanup.
+func connectUDP(t *testing.T, host string, port int) *Varta {
+	t.Helper()
+	v, err := ConnectUDP(host, port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { v.Close() })
+	return v
+}
+
+// recvFrame receives and decodes one frame.
+func (r *receiver) recvFrame() Frame {
+	r.t.Helper()
+	b := r.recv()
+	f, err := DecodeFrame(b)
+	if err != nil {
+		r.t.Fatalf("observer rejects frame %x: %v", b, err)
+	}
+	return f
 }

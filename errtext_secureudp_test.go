@@ -2,6 +2,9 @@
 
 package varta
 
+// Pins the texts of the key and secure frame errors, and that key parsing
+// accepts either case.
+
 import (
 	"io/fs"
 	"os"
