@@ -122,7 +122,8 @@ func defaultReconnectAfter(tr transport) uint32 {
 }
 
 // Beat sends one frame with the given status and payload and reports what
-// became of it. It never blocks, never panics and never allocates.
+// became of it. It never blocks and never panics, and it allocates nothing
+// except on the rare paths listed at the end.
 //
 // Sent: the kernel accepted the frame. Dropped: the observer could not take
 // it now (queue full, not running, gone); the next beat reuses the same
@@ -141,12 +142,16 @@ func defaultReconnectAfter(tr transport) uint32 {
 // that is on by default, so an agent finds a restarted observer on the
 // first beat after the restart, with no call by the program.
 //
-// Two rare beats do more than send. A beat that reconnects (fork recovery,
-// or SetReconnectAfter) makes a few non-blocking socket calls, and tries
-// to reconnect at most once whether or not that succeeds; over secure UDP a
-// successful reconnect also draws a salt from crypto/rand and sets up a new
-// cipher, which allocates. And the one beat in 2^64-1 whose nonce wraps
-// writes a fixed warning line to os.Stderr (R3.3).
+// A few rare beats do more than send. A beat that reconnects (fork
+// recovery, or SetReconnectAfter) makes a few non-blocking socket calls,
+// and tries to reconnect at most once whether or not that succeeds; a
+// reconnect allocates nothing on Linux, while elsewhere a UDP reconnect
+// allocates the address getsockname returns. Over secure UDP a reconnect
+// keeps the session; the beat after a fork, and the one in 2^64 that finds
+// every IV prefix of its session spent, start a new session, which reads
+// crypto/rand and allocates (and, with a master key after a fork, derives
+// the new pid's key and builds its cipher). And the one beat in 2^64-1
+// whose nonce wraps writes a fixed warning line to os.Stderr (R3.3).
 func (v *Varta) Beat(status Status, payload uint32) BeatOutcome {
 	switch {
 	case status == StatusStall:
@@ -358,14 +363,10 @@ func errnoOf(err error) syscall.Errno {
 // prefix; to start one deliberately (after restoring a snapshot of the
 // process, say), Close the agent and connect a new one (SECURITY.md).
 func (v *Varta) Reconnect() error {
-	if v == nil {
+	if !v.lockOpen() {
 		return ErrClosed
 	}
-	v.mu.Lock()
 	defer v.mu.Unlock()
-	if v.tr == nil {
-		return ErrClosed
-	}
 	if err := v.tr.reconnect(); err != nil {
 		return v.tr.describe(err)
 	}
@@ -423,17 +424,27 @@ func (v *Varta) ClockRegressions() uint64 { return v.Stats().ClockRegressions }
 // and set the transport up again for it.
 func (v *Varta) ForkRecoveries() uint64 { return v.Stats().ForkRecoveries }
 
+// lockOpen locks v and reports whether it is open: not nil, not closed.
+// When it returns false, v is not locked.
+func (v *Varta) lockOpen() bool {
+	if v == nil {
+		return false
+	}
+	v.mu.Lock()
+	if v.tr == nil {
+		v.mu.Unlock()
+		return false
+	}
+	return true
+}
+
 // Close releases the socket and wipes any key material. Beats after Close
 // are Failed; a second Close returns ErrClosed.
 func (v *Varta) Close() error {
-	if v == nil {
+	if !v.lockOpen() {
 		return ErrClosed
 	}
-	v.mu.Lock()
 	defer v.mu.Unlock()
-	if v.tr == nil {
-		return ErrClosed
-	}
 	err := v.tr.close()
 	v.tr = nil
 	return err

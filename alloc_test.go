@@ -1,6 +1,8 @@
-//go:build unix
-
 package varta
+
+// Proves that the beat paths allocate nothing (SPEC R3.8, R7.2): the table
+// runner shared by every tag, and the cases of the Unix socket transport
+// and of the agent itself.
 
 import (
 	"os"
@@ -47,16 +49,6 @@ func expectSend(send func() BeatOutcome, want BeatOutcome, after func()) (func()
 		}
 	}
 	return op, check
-}
-
-func connectTo(t *testing.T, r *receiver) *Varta {
-	t.Helper()
-	v, err := Connect(r.path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { v.Close() })
-	return v
 }
 
 // expectForkRecoveries returns an op that beats on v as a process forked
@@ -120,28 +112,6 @@ func deadSockets(t *testing.T, n int) []int {
 	return fds
 }
 
-// swapUDSSocket closes the socket of v, a Unix socket agent, and hands it
-// fd instead. It allocates nothing.
-func swapUDSSocket(v *Varta, fd int) {
-	v.mu.Lock()
-	v.tr.(*udsTransport).sock.replace(fd)
-	v.mu.Unlock()
-}
-
-// fillQueue beats until the receiver's queue is full.
-func fillQueue(t *testing.T, v *Varta) {
-	t.Helper()
-	for i := 0; ; i++ {
-		out := v.Beat(StatusOK, 0)
-		if out.DropReason() == KernelQueueFull {
-			return
-		}
-		if !out.IsSent() || i > 1_000_000 {
-			t.Fatalf("filling the queue: beat %d returned %v", i, out)
-		}
-	}
-}
-
 var allocCases = []allocCase{
 	{"uds/sent", func(t *testing.T) (func(), func(*testing.T)) {
 		r := listen(t)
@@ -195,7 +165,7 @@ var allocCases = []allocCase{
 		dead := deadSockets(t, 256)
 		next := 0
 		giveDead := func() {
-			swapUDSSocket(v, dead[next])
+			v.replaceSocket(dead[next])
 			dead[next] = -1 // the agent owns it now
 			next++
 		}
@@ -309,10 +279,19 @@ var allocCases = []allocCase{
 
 // TestBeatPathsAllocateNothing checks SPEC R3.8 and R7.2: every outcome
 // of a beat and of a terminal frame, Guard when nothing panics, Reconnect
-// and Stats allocate nothing, with either fork check.
+// and Stats allocate nothing, with either fork check. The UDP and secure
+// UDP paths are counted by TestUDPBeatPathsAllocateNothing and
+// TestSecureBeatPathsAllocateNothing.
 func TestBeatPathsAllocateNothing(t *testing.T) {
+	runAllocCases(t, allocCases)
+}
+
+// runAllocCases counts the allocations of every case, with either fork
+// check.
+func runAllocCases(t *testing.T, cases []allocCase) {
+	t.Helper()
 	forkChecks(t, func(t *testing.T, _ ForkCheck) {
-		for _, tc := range allocCases {
+		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
 				op, check := tc.setup(t)
 				op() // warm up: first-use work is not per-beat work

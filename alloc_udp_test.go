@@ -1,6 +1,9 @@
-//go:build (udp || secureudp) && unix
+//go:build udp || secureudp
 
 package varta
+
+// Proves that the plain UDP beat paths allocate nothing: sent, dropped,
+// terminal, fork recovery and reconnect.
 
 import "testing"
 
@@ -38,22 +41,25 @@ func beatOn(v *Varta) func() BeatOutcome {
 	return func() BeatOutcome { return v.Beat(StatusOK, 7) }
 }
 
-func init() {
-	allocCases = append(allocCases,
-		allocCase{"udp/sent", func(t *testing.T) (func(), func(*testing.T)) {
+// TestUDPBeatPathsAllocateNothing checks SPEC R3.8 for the plain UDP
+// transport: every outcome of a beat and of a terminal frame, fork
+// recovery and Reconnect allocate nothing, with either fork check.
+func TestUDPBeatPathsAllocateNothing(t *testing.T) {
+	runAllocCases(t, []allocCase{
+		{"udp/sent", func(t *testing.T) (func(), func(*testing.T)) {
 			r, port := listenUDP(t, "127.0.0.1")
 			return expectOutcome(connectUDP(t, "127.0.0.1", port), sent, func() { r.tryRead() })
 		}},
-		allocCase{"udp/ipv6-sent", func(t *testing.T) (func(), func(*testing.T)) {
+		{"udp/ipv6-sent", func(t *testing.T) (func(), func(*testing.T)) {
 			r, port := listenUDP(t, "::1")
 			return expectOutcome(connectUDP(t, "::1", port), sent, func() { r.tryRead() })
 		}},
-		allocCase{"udp/dropped-no-observer", func(t *testing.T) (func(), func(*testing.T)) {
+		{"udp/dropped-no-observer", func(t *testing.T) (func(), func(*testing.T)) {
 			v, _ := dialUnreachable(t, ConnectUDP, "127.0.0.1")
 			return expectSentOrRefused(beatOn(v))
 		}},
 		// Every refused beat replaces the socket; the drop stands.
-		allocCase{"udp/dropped-no-observer-reconnect-after-1", func(t *testing.T) (func(), func(*testing.T)) {
+		{"udp/dropped-no-observer-reconnect-after-1", func(t *testing.T) (func(), func(*testing.T)) {
 			v, _ := dialUnreachable(t, ConnectUDP, "127.0.0.1")
 			v.SetReconnectAfter(1)
 			op, check := expectSentOrRefused(beatOn(v))
@@ -64,32 +70,32 @@ func init() {
 				}
 			}
 		}},
-		allocCase{"udp/dropped-queue-full", func(t *testing.T) (func(), func(*testing.T)) {
+		{"udp/dropped-queue-full", func(t *testing.T) (func(), func(*testing.T)) {
 			v := connectUDP(t, "127.0.0.1", closedUDPPort(t, "127.0.0.1"))
 			fd, _, _ := fullSocket(t)
 			v.useSocket(t, fd)
 			return expectOutcome(v, dropped(KernelQueueFull), nil)
 		}},
-		allocCase{"udp/terminal-sent", func(t *testing.T) (func(), func(*testing.T)) {
+		{"udp/terminal-sent", func(t *testing.T) (func(), func(*testing.T)) {
 			r, port := listenUDP(t, "127.0.0.1")
 			return expectTerminal(connectUDP(t, "127.0.0.1", port), sent, func() { r.tryRead() })
 		}},
-		allocCase{"udp/terminal-dropped-no-observer", func(t *testing.T) (func(), func(*testing.T)) {
+		{"udp/terminal-dropped-no-observer", func(t *testing.T) (func(), func(*testing.T)) {
 			v, _ := dialUnreachable(t, ConnectUDP, "127.0.0.1")
 			return expectSentOrRefused(v.SendTerminal)
 		}},
-		allocCase{"udp/terminal-dropped-queue-full", func(t *testing.T) (func(), func(*testing.T)) {
+		{"udp/terminal-dropped-queue-full", func(t *testing.T) (func(), func(*testing.T)) {
 			v := connectUDP(t, "127.0.0.1", closedUDPPort(t, "127.0.0.1"))
 			fd, _, _ := fullSocket(t)
 			v.useSocket(t, fd)
 			return expectTerminal(v, dropped(KernelQueueFull), nil)
 		}},
-		allocCase{"udp/fork-recovery", func(t *testing.T) (func(), func(*testing.T)) {
+		{"udp/fork-recovery", func(t *testing.T) (func(), func(*testing.T)) {
 			r, port := listenUDP(t, "127.0.0.1")
 			return expectForkRecoveries(connectUDP(t, "127.0.0.1", port), func() { r.tryRead() })
 		}},
-		allocCase{"udp/reconnect", func(t *testing.T) (func(), func(*testing.T)) {
+		{"udp/reconnect", func(t *testing.T) (func(), func(*testing.T)) {
 			return expectReconnects(connectUDP(t, "127.0.0.1", closedUDPPort(t, "127.0.0.1")))
 		}},
-	)
+	})
 }

@@ -1,61 +1,13 @@
 package varta
 
+// Proves that the frame codec and CRC-32C agree with the conformance
+// vectors of testdata/vlp-test-vectors.json.
+
 import (
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"os"
 	"testing"
 )
-
-// vectors is the cross-language conformance file, testdata/vlp-test-vectors.json,
-// generated from the reference implementation of VLP v0.2.
-type vectors struct {
-	CRC32C []struct {
-		ID       string `json:"id"`
-		Input    string `json:"input_hex"`
-		Expected string `json:"expected_crc_hex"`
-	} `json:"crc32c_vectors"`
-	Frames []struct {
-		ID     string `json:"id"`
-		Kind   string `json:"kind"`
-		Error  string `json:"expected_decode_error"`
-		Inputs struct {
-			Status    string `json:"status"`
-			PID       uint32 `json:"pid"`
-			Timestamp uint64 `json:"timestamp"`
-			Nonce     uint64 `json:"nonce"`
-			Payload   uint32 `json:"payload"`
-		} `json:"inputs"`
-		ExpectedWire string `json:"expected_wire_hex"`
-		Wire         string `json:"wire_hex"`
-	} `json:"frame_vectors"`
-	Secure []json.RawMessage `json:"secure_frame_vectors"`
-}
-
-func loadVectors(t testing.TB) vectors {
-	t.Helper()
-	data, err := os.ReadFile("testdata/vlp-test-vectors.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var v vectors
-	if err := json.Unmarshal(data, &v); err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
-
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-var statusNames = map[string]Status{"ok": StatusOK, "degraded": StatusDegraded, "critical": StatusCritical}
 
 // decodeErrorKinds maps the vector file's error names to our sentinels.
 var decodeErrorKinds = map[string]error{

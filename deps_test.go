@@ -1,5 +1,9 @@
 package varta
 
+// Proves that the build tags gate the imports (SPEC R5.3): without tags
+// the package links neither net nor golang.org/x/crypto, udp adds net, and
+// secureudp adds the crypto.
+
 import (
 	"os/exec"
 	"slices"

@@ -12,8 +12,9 @@
 //
 // # What Beat returns
 //
-// Beat never blocks, never panics and never allocates. It returns a
-// BeatOutcome value:
+// Beat never blocks and never panics, and on the steady path (Sent, every
+// Dropped reason, Failed) it allocates nothing; the rare beats that do
+// more than send are listed in Beat's doc. It returns a BeatOutcome value:
 //
 //   - Sent: the kernel accepted the frame.
 //   - Dropped (with a DropReason): the observer could not take the frame
@@ -134,9 +135,21 @@
 //	var ErrAuthentication error
 //	var ErrPIDMismatch error
 //
-// With either tag the package still compiles on systems without Unix
-// sockets (Windows); there the UDP constructors return an error matching
-// errors.ErrUnsupported.
+// # Unix only
+//
+// The package builds on Unix systems only (Linux, macOS, the BSDs,
+// Solaris, illumos, AIX), as golang.org/x/sys/unix, its one dependency,
+// does: every transport is a datagram socket opened, connected and written
+// with raw Unix system calls, outside Go's network poller, which is what
+// lets a beat return at once instead of blocking. On another system there
+// would be nothing for Connect but an error to return, so the package
+// does not pretend: a program that also builds for Windows keeps its use
+// of the agent in a file with a //go:build unix line, the line it would
+// need for x/sys/unix itself. The platform split happens once, at the
+// socket layer: socket_flags.go and socket_noflags.go open sockets with or
+// without SOCK_CLOEXEC|SOCK_NONBLOCK, and sys_linux.go adds what only
+// Linux offers (the wipe-on-fork page, abstract socket names, getsockname
+// without allocating), with sys_others.go as its fallback.
 //
 // The protocol and the agent's behaviour are specified requirement by
 // requirement in SPEC.md at the root of the module; references such as R3.2

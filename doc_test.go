@@ -1,5 +1,8 @@
 package varta
 
+// Proves that doc.go lists every exported identifier that a build tag
+// adds, since go doc and pkg.go.dev show none of them.
+
 import (
 	"go/ast"
 	"go/build/constraint"

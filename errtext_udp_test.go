@@ -2,6 +2,8 @@
 
 package varta
 
+// Pins the texts of the UDP address errors.
+
 import (
 	"errors"
 	"net"

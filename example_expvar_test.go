@@ -1,6 +1,6 @@
-//go:build unix
-
 package varta_test
+
+// Example of publishing an agent's Stats through expvar.
 
 import (
 	"expvar"

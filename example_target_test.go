@@ -1,5 +1,7 @@
 package varta_test
 
+// Example of connecting through an observer target string.
+
 import (
 	"errors"
 	"fmt"

@@ -1,6 +1,8 @@
-//go:build unix
-
 package varta_test
+
+// Runnable examples of the public API: connecting, beating, reconnect
+// settings, decoding frames, classifying send errors, a daemon loop and
+// signal handling.
 
 import (
 	"context"

@@ -1,13 +1,16 @@
 package varta
 
+// Hooks into the agent's unexported state, for tests only: they replace
+// its sources of pid and time, move its committed nonce, clear or hide the
+// process's fork mark, and reach or replace its socket, so tests can
+// simulate a fork, a clock that goes backwards, a nonce about to wrap and
+// a socket in any state. Fixtures built on the public API live in
+// helpers_test.go.
+
 import (
 	"testing"
 	"time"
 )
-
-// Test hooks: they replace the agent's sources of pid and time, and move
-// its committed nonce, so tests can simulate a fork, a clock that goes
-// backwards and a nonce about to wrap.
 
 // setPIDSource simulates a fork into a process whose pid f returns: the
 // agent reads its pid from f from now on, and the process's fork mark is
@@ -29,30 +32,6 @@ func clearForkMark() {
 	}
 }
 
-// forkChecks runs test twice: with the agents it connects checking the
-// fork mark (skipped, with the reason, where the mark cannot be made) and
-// with them reading the pid, as they do where it cannot. test gets the
-// fork check its agents should report.
-func forkChecks(t *testing.T, test func(t *testing.T, want ForkCheck)) {
-	t.Helper()
-	t.Run("mark", func(t *testing.T) {
-		requireForkMark(t)
-		test(t, ForkCheckMark)
-	})
-	t.Run("pid", func(t *testing.T) {
-		withoutForkMark(t)
-		test(t, ForkCheckPID)
-	})
-}
-
-// expectForkCheck fails the test unless v checks for forks as want says.
-func expectForkCheck(t *testing.T, v *Varta, want ForkCheck) {
-	t.Helper()
-	if got := v.ForkCheck(); got != want {
-		t.Fatalf("ForkCheck = %v, want %v", got, want)
-	}
-}
-
 // requireForkMark skips the test, saying why, where the process could not
 // make its fork mark.
 func requireForkMark(t *testing.T) {
@@ -70,14 +49,34 @@ func withoutForkMark(t *testing.T) {
 	t.Cleanup(func() { forkMarkWord = m })
 }
 
+// setClock makes the agent read the time from f.
 func (v *Varta) setClock(f func() time.Time) {
 	v.mu.Lock()
 	v.clockHook = f
 	v.mu.Unlock()
 }
 
+// setCommittedNonce makes n the nonce the agent last committed.
 func (v *Varta) setCommittedNonce(n uint64) {
 	v.mu.Lock()
 	v.nonce = n
+	v.mu.Unlock()
+}
+
+// socket returns the transport's socket.
+func (l *link) socket() *dgramSocket { return &l.sock }
+
+// socketFD returns the agent's socket descriptor.
+func (v *Varta) socketFD() int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.tr.(interface{ socket() *dgramSocket }).socket().fd
+}
+
+// replaceSocket closes the socket of v and hands it fd instead, as a
+// reconnect does. It allocates nothing.
+func (v *Varta) replaceSocket(fd int) {
+	v.mu.Lock()
+	v.tr.(interface{ socket() *dgramSocket }).socket().replace(fd)
 	v.mu.Unlock()
 }

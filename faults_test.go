@@ -1,6 +1,8 @@
-//go:build unix
-
 package varta
+
+// Proves that an agent on a Unix socket says what went wrong and keeps or
+// regains its observer when the socket path is replaced by a file, its
+// directory loses search permission, or the receiver closes mid-stream.
 
 import (
 	"errors"
@@ -24,26 +26,6 @@ import (
 // (TestBeatNeverBlocksWhenReceiverQueueIsFull,
 // TestStalledObserverIsNeverReconnectedTo) and an agent closed while 8
 // goroutines beat (TestCloseWhileBeatingConcurrently).
-
-// beatThrough sends one beat with payload, which must be Sent and arrive at
-// r as the next frame of s.
-func beatThrough(t *testing.T, v *Varta, r *receiver, s *stream, payload uint32) {
-	t.Helper()
-	if out := v.Beat(StatusOK, payload); !out.IsSent() {
-		t.Fatalf("beat with payload %d = %v, want Sent", payload, out)
-	}
-	if o := s.accept(r.recv()); o.payload != payload {
-		t.Fatalf("frame carries payload %d, want %d", o.payload, payload)
-	}
-}
-
-// expectBeat sends one beat and fails t unless its outcome reads want.
-func expectBeat(t *testing.T, v *Varta, want string) {
-	t.Helper()
-	if out := v.Beat(StatusOK, 0); out.String() != want {
-		t.Fatalf("beat = %v, want %s", out, want)
-	}
-}
 
 // TestSocketPathReplacedByRegularFile replaces the observer's socket file
 // with a regular file. The agent's socket is connected to the observer's

@@ -2,6 +2,9 @@
 
 package varta
 
+// Proves, on Linux, that the UDP constructors fail clearly when out of
+// file descriptors.
+
 import (
 	"errors"
 	"strings"
@@ -15,7 +18,7 @@ import (
 // socket; an automatic reconnect fails and the drop stands; nothing leaks;
 // and the next beat after the observer is back gets through.
 func TestUDPConnectFailsClearlyWhenOutOfFileDescriptors(t *testing.T) {
-	for _, u := range udpVariants {
+	for _, u := range udpVariants(t) {
 		t.Run(u.name, func(t *testing.T) {
 			r, port := listenUDP(t, "127.0.0.1")
 			v := u.dial(t, "127.0.0.1", port)

@@ -1,6 +1,9 @@
-//go:build (udp || secureudp) && unix
+//go:build udp || secureudp
 
 package varta
+
+// Proves that UDP agents of every variant turn a closed, restarted or
+// stopped observer into the right drops, and survive Close while beating.
 
 import (
 	"os"
@@ -23,7 +26,7 @@ import (
 // the port, the next beat gets through on the same socket with the nonce
 // after the lost first beat's.
 func TestUDPObserverPortClosed(t *testing.T) {
-	for _, u := range udpVariants {
+	for _, u := range udpVariants(t) {
 		for _, ip := range loopbacks {
 			t.Run(u.name+"/"+ip, func(t *testing.T) {
 				v, port := dialUnreachable(t, u.connect, ip)
@@ -60,7 +63,7 @@ func TestUDPObserverPortClosed(t *testing.T) {
 // the new observer's first frame carries nonce 3: nonce 2 was the lost
 // beat.
 func TestUDPObserverRestartedOnSamePort(t *testing.T) {
-	for _, u := range udpVariants {
+	for _, u := range udpVariants(t) {
 		for _, ip := range loopbacks {
 			for _, auto := range []bool{false, true} {
 				name := u.name + "/" + ip + "/default"
@@ -111,7 +114,7 @@ func TestUDPObserverRestartedOnSamePort(t *testing.T) {
 // arrives on the socket the agent holds.
 func TestUDPStoppedObserverShowsAsNoObserverDrops(t *testing.T) {
 	const rounds = 20
-	for _, u := range udpVariants {
+	for _, u := range udpVariants(t) {
 		for _, tc := range []struct {
 			name       string
 			set        func(v *Varta)
@@ -154,7 +157,7 @@ func TestUDPStoppedObserverShowsAsNoObserverDrops(t *testing.T) {
 // were sent. A UDP observer whose buffer is full loses datagrams without
 // the sender knowing, so not every Sent beat need arrive.
 func TestUDPCloseWhileBeatingConcurrently(t *testing.T) {
-	for _, u := range udpVariants {
+	for _, u := range udpVariants(t) {
 		t.Run(u.name, func(t *testing.T) {
 			r, port := listenUDP(t, "127.0.0.1")
 			v := u.dial(t, "127.0.0.1", port)

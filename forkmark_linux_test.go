@@ -2,6 +2,10 @@
 
 package varta
 
+// Proves, with real forks on Linux, that the fork check is the mark, that
+// a forked child beats with its own pid, and that a fork keeping the same
+// pid restarts the sequence.
+
 import (
 	"errors"
 	"os"

@@ -1,6 +1,8 @@
-//go:build unix
-
 package varta
+
+// Proves that every agent notices a fork by itself, in mark mode without
+// reading the pid, and that a fork into an unsendable pid fails without
+// sending.
 
 import (
 	"errors"

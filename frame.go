@@ -47,18 +47,13 @@ const (
 // String returns the lower-case name of the status ("ok", "degraded",
 // "critical", "stall"), or "status(N)" for a byte outside the protocol.
 func (s Status) String() string {
-	switch s {
-	case StatusOK:
-		return "ok"
-	case StatusDegraded:
-		return "degraded"
-	case StatusCritical:
-		return "critical"
-	case StatusStall:
-		return "stall"
+	if int(s) < len(statusText) {
+		return statusText[s]
 	}
 	return "status(" + strconv.Itoa(int(s)) + ")"
 }
+
+var statusText = [...]string{StatusOK: "ok", StatusDegraded: "degraded", StatusCritical: "critical", StatusStall: "stall"}
 
 // Frame is one decoded VLP beat.
 type Frame struct {

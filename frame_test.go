@@ -1,5 +1,8 @@
 package varta
 
+// Proves that the frame codec round-trips, rejects every other length, and
+// names the offending value in its errors.
+
 import (
 	"errors"
 	"math/rand/v2"

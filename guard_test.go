@@ -1,6 +1,7 @@
-//go:build unix
-
 package varta
+
+// Proves that Guard sends exactly one terminal frame on a panic and re-
+// panics with the same value, and sends nothing without one.
 
 import (
 	"errors"
@@ -8,14 +9,6 @@ import (
 	"strings"
 	"testing"
 )
-
-const childPanicValue = "varta test: deliberate panic"
-
-// panicWithGuard is a daemon's worker that crashes under Guard.
-func panicWithGuard(v *Varta) {
-	defer v.Guard()
-	panic(childPanicValue)
-}
 
 // TestGuardSendsOneTerminalFrameAndCrashesAsBefore crashes a child process
 // in a goroutine under Guard: the observer gets exactly one terminal frame,

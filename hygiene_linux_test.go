@@ -1,21 +1,13 @@
 package varta
 
+// Proves, on Linux, that Connect and Close leave no descriptor or
+// goroutine behind.
+
 import (
 	"os"
 	"runtime"
 	"testing"
 )
-
-// openFDs returns the number of open file descriptors of this process
-// (counting the one used to list them, so counts compare equal).
-func openFDs(t *testing.T) int {
-	t.Helper()
-	entries, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(entries)
-}
 
 // TestConnectAndCloseLeaveNoDescriptorOrGoroutineBehind checks that an
 // agent holds exactly one descriptor while connected, whatever reconnects

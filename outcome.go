@@ -27,17 +27,17 @@ const (
 
 // String returns the reason in words, such as "kernel queue full".
 func (r DropReason) String() string {
-	switch r {
-	case KernelQueueFull:
-		return "kernel queue full"
-	case NoObserver:
-		return "no observer"
-	case PeerGone:
-		return "peer gone"
-	case StorageFull:
-		return "storage full"
+	if r != 0 && int(r) < len(dropReasonText) {
+		return dropReasonText[r]
 	}
 	return "drop reason(" + strconv.Itoa(int(r)) + ")"
+}
+
+var dropReasonText = [...]string{
+	KernelQueueFull: "kernel queue full",
+	NoObserver:      "no observer",
+	PeerGone:        "peer gone",
+	StorageFull:     "storage full",
 }
 
 type outcomeKind uint8
@@ -217,4 +217,49 @@ func classifyErrno(errno syscall.Errno) BeatOutcome {
 		return dropped(r)
 	}
 	return failed(errno, opSend)
+}
+
+// Errnos the agent reports itself (invalid input, a closed agent), and
+// EPERM, whose send error says what it means.
+const (
+	errInvalid      = syscall.EINVAL
+	errBadFD        = syscall.EBADF
+	errNotPermitted = syscall.EPERM
+)
+
+// dropReasonOf returns the DropReason for errno, or 0 if a send that failed
+// with errno is Failed rather than Dropped (SPEC section 4).
+func dropReasonOf(errno syscall.Errno) DropReason {
+	switch errno {
+	case syscall.EAGAIN, syscall.ENOBUFS: // EWOULDBLOCK == EAGAIN on every Unix
+		return KernelQueueFull
+	case syscall.ECONNREFUSED, syscall.ENOENT:
+		return NoObserver
+	case syscall.ECONNRESET, syscall.ENOTCONN, syscall.EPIPE:
+		return PeerGone
+	case syscall.ENOSPC:
+		return StorageFull
+	}
+	return 0
+}
+
+// textError is an error with a text of its own, built by concatenation and
+// strconv rather than fmt (which would add a fifth of a megabyte to every
+// program that links the package), that errors.Is and errors.As see
+// through to the errors it wraps: a sentinel such as ErrInvalidPath, a
+// syscall.Errno, a *net.DNSError.
+type textError struct {
+	msg  string
+	err  error
+	also error // a second error it wraps, or nil
+}
+
+func (e *textError) Error() string { return e.msg }
+
+// Unwrap returns the errors e wraps: err, and also when it is set.
+func (e *textError) Unwrap() []error {
+	if e.also == nil {
+		return []error{e.err}
+	}
+	return []error{e.err, e.also}
 }

@@ -1,6 +1,7 @@
-//go:build unix
-
 package varta
+
+// Proves that send errors are classified by the table, that outcome
+// accessors are exclusive, and that beat errors unwrap as documented.
 
 import (
 	"errors"

@@ -1,6 +1,8 @@
-//go:build unix
-
 package varta
+
+// Proves that Run beats what its function returns, in order, until its
+// context ends or a status cannot be sent, refuses bad arguments and
+// closed agents, and never bursts after a pause.
 
 import (
 	"context"

@@ -1,6 +1,8 @@
-//go:build unix
-
 package varta
+
+// Proves that HandleSignals sends one terminal frame and then lets the
+// signal act as it would have, never kills a program that handles the
+// signal itself, and restores or leaves ignored signals as they were.
 
 import (
 	"os"

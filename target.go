@@ -24,16 +24,6 @@ var ErrInvalidTarget = errors.New("varta: invalid observer target")
 // needs -tags secureudp.
 var ErrTransportNotBuilt = errors.New("varta: transport not built into this program")
 
-// targetError carries a message of its own and matches (errors.Is) the
-// error it wraps.
-type targetError struct {
-	msg string
-	err error
-}
-
-func (e *targetError) Error() string { return e.msg }
-func (e *targetError) Unwrap() error { return e.err }
-
 // ConnectTo returns an agent for the observer that target names, with the
 // transport it names, so that the person who deploys a daemon chooses
 // where its beats go (see "Choosing the observer at run time" in the
@@ -63,9 +53,15 @@ func ConnectTo(target string) (*Varta, error) {
 	}
 	switch t.transport {
 	case targetUDP:
-		return dialUDPTarget(t)
+		if d, ok := any(tagged{}).(udpDialer); ok {
+			return d.dialUDP(t)
+		}
+		return nil, notBuilt("udp://", "udp", "udp (or secureudp, which includes it)")
 	case targetSecureUDP:
-		return dialSecureTarget(t)
+		if d, ok := any(tagged{}).(secureDialer); ok {
+			return d.dialSecure(t)
+		}
+		return nil, notBuilt("secureudp://", "secureudp", "secureudp")
 	}
 	return Connect(t.path)
 }
@@ -79,14 +75,14 @@ func ConnectTo(target string) (*Varta, error) {
 func ConnectFromEnv() (*Varta, error) {
 	target := os.Getenv(ObserverEnv)
 	if target == "" {
-		return nil, &targetError{
+		return nil, &textError{
 			msg: "varta: " + ObserverEnv + " is unset or empty: set it to the observer's address, such as " + ObserverEnv + "=unix:///run/varta/observer.sock",
 			err: ErrInvalidTarget,
 		}
 	}
 	v, err := ConnectTo(target)
 	if err != nil {
-		return nil, &targetError{msg: "varta: " + ObserverEnv + ": " + strings.TrimPrefix(err.Error(), "varta: "), err: err}
+		return nil, &textError{msg: "varta: " + ObserverEnv + ": " + strings.TrimPrefix(err.Error(), "varta: "), err: err}
 	}
 	return v, nil
 }
@@ -117,7 +113,7 @@ const targetForms = "unix:///absolute/path, /absolute/path, unix:@name (Linux), 
 // invalidTarget returns an error matching ErrInvalidTarget that says what
 // is wrong.
 func invalidTarget(what string) error {
-	return &targetError{msg: "varta: invalid observer target: " + what, err: ErrInvalidTarget}
+	return &textError{msg: "varta: invalid observer target: " + what, err: ErrInvalidTarget}
 }
 
 // parseTarget checks a target string against the grammar of ConnectTo and
@@ -354,4 +350,30 @@ func quoteName(name string) string {
 		}
 	}
 	return " " + strconv.Quote(name)
+}
+
+// tagged is where the build tags add transports to ConnectTo: udp.go
+// gives it a method dialUDP and secureudp.go a method dialSecure.
+// ConnectTo looks the method up at run time, so that a build without the
+// tag compiles and says which tag it lacks, with no file of its own.
+type tagged struct{}
+
+// udpDialer and secureDialer are the methods udp.go and secureudp.go add
+// to tagged.
+type (
+	udpDialer interface {
+		dialUDP(observerTarget) (*Varta, error)
+	}
+	secureDialer interface {
+		dialSecure(observerTarget) (*Varta, error)
+	}
+)
+
+// notBuilt returns an error matching ErrTransportNotBuilt that names the
+// build tag the program lacks.
+func notBuilt(scheme, tag, tags string) error {
+	return &textError{
+		msg: "varta: the observer target is " + scheme + ", but this program was built without -tags " + tag + ": rebuild it with go build -tags " + tags + ", or name an observer this build can reach (unix:///absolute/path)",
+		err: ErrTransportNotBuilt,
+	}
 }

@@ -2,6 +2,9 @@
 
 package varta
 
+// Proves that a build without the secureudp tag refuses secureudp://
+// targets by naming the missing tag, without repeating the key file path.
+
 import (
 	"errors"
 	"strings"

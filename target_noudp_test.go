@@ -2,6 +2,9 @@
 
 package varta
 
+// Proves that a build without the udp tag refuses udp:// targets by naming
+// the missing tag.
+
 import (
 	"errors"
 	"strings"

@@ -1,6 +1,8 @@
-//go:build unix
-
 package varta
+
+// Proves that terminal frames stand outside the beat sequence, have
+// strictly increasing timestamps, are refused after a fork, and never
+// block.
 
 import (
 	"context"
@@ -12,22 +14,6 @@ import (
 
 	"golang.org/x/sys/unix"
 )
-
-// expectOneTerminalFrame checks that the receiver holds exactly one
-// datagram, a well-formed 32-byte terminal frame carrying pid.
-func expectOneTerminalFrame(t *testing.T, r *receiver, pid int) observed {
-	t.Helper()
-	b := r.recv()
-	o, err := observe(b)
-	if err != nil {
-		t.Fatalf("observer rejects %x: %v", b, err)
-	}
-	if o.status != byte(StatusCritical) || o.nonce != NonceTerminal || o.payload != 0 || o.pid != uint32(pid) {
-		t.Fatalf("frame %+v, want a terminal frame: critical, nonce 2^64-1, payload 0, pid %d", o, pid)
-	}
-	r.expectNothing()
-	return o
-}
 
 // TestTerminalFrameStandsOutsideTheBeatSequence checks R7.1 on the wire
 // and that a terminal frame neither takes a nonce from the beats nor moves

@@ -2,6 +2,11 @@ package varta
 
 // transport gets encoded frames to one observer. The agent's mutex
 // serialises every call, so implementations keep no locks of their own.
+// Two implementations: plainTransport (below) sends frames as they are,
+// over a Unix socket or UDP, and secureTransport (secureudp.go) seals
+// them. Both embed a link, the socket and the peer it reaches, which is
+// where what varies by address (a Unix socket path or a UDP address)
+// lives.
 type transport interface {
 	// send emits frame once and classifies the result. It never blocks
 	// and never allocates.
@@ -15,40 +20,76 @@ type transport interface {
 	// starts a fresh session, and swaps them in only when every step
 	// succeeded; on error the previous state stays in use.
 	restart(pid uint32) error
-	// reconnect replaces the socket with a fresh one to the same observer
-	// (R3.7, Reconnect), with the same all-or-nothing swap. A failed socket
-	// call returns its bare syscall.Errno, which allocates nothing, so a
-	// beat that reconnects stays allocation free.
+	// close releases the socket and wipes key material.
+	close() error
+
+	// reconnect, confirmsObserver and describe come with link, which
+	// every transport embeds.
 	reconnect() error
-	// confirmsObserver reports whether a successful reconnect shows that an
+	confirmsObserver() bool
+	describe(err error) error
+}
+
+// peer is an observer's address: how to open a socket to it and what the
+// errors of doing so mean. Its implementations are unixPeer (uds.go) and
+// udpPeer (udp.go).
+type peer interface {
+	// dial opens a socket connected to the observer. On error nothing
+	// stays open and the error is a bare syscall.Errno or
+	// errSelfConnected, which allocate nothing, so a beat that reconnects
+	// stays allocation free.
+	dial() (int, error)
+	// confirmsObserver reports whether a successful dial shows that an
 	// observer is bound at the address, so that resending a dropped frame
 	// on the fresh socket can reach it (R3.7). A Unix socket's connect
 	// fails when nobody is bound; a UDP connect succeeds whether or not
 	// anything listens, and a refusal arrives only later, as ICMP.
 	confirmsObserver() bool
-	// describe turns an error of reconnect into the error Connect and
+	// describe turns an error of dial into the error Connect and
 	// Reconnect return: it names the observer and says what to do.
 	describe(err error) error
-	// close releases the socket and wipes key material.
-	close() error
 }
 
-// setupError is an error of Connect, Reconnect or a constructor's checks:
-// its message says what happened and what to do, and errors.Is and
-// errors.As see the error it wraps (a sentinel such as ErrInvalidPath, a
-// syscall.Errno, a *net.DNSError).
-type setupError struct {
-	msg  string
-	err  error
-	also error // a second error it wraps, or nil
+// link is the socket a transport sends through and the peer it reaches.
+type link struct {
+	sock dgramSocket
+	peer peer
 }
 
-func (e *setupError) Error() string { return e.msg }
+func newLink(p peer) link { return link{sock: dgramSocket{fd: -1}, peer: p} }
 
-// Unwrap returns the errors e wraps: err, and also when it is set.
-func (e *setupError) Unwrap() []error {
-	if e.also == nil {
-		return []error{e.err}
+// reconnect replaces the socket with a fresh one to the same observer
+// (R3.7, Reconnect), and keeps the old one if that fails.
+func (l *link) reconnect() error {
+	fd, err := l.peer.dial()
+	if err != nil {
+		return err
 	}
-	return []error{e.err, e.also}
+	l.sock.replace(fd)
+	return nil
 }
+
+func (l *link) confirmsObserver() bool { return l.peer.confirmsObserver() }
+
+func (l *link) describe(err error) error { return l.peer.describe(err) }
+
+// plainTransport sends frames as they are, over a Unix datagram socket
+// (Connect) or UDP (ConnectUDP).
+type plainTransport struct{ link }
+
+var _ transport = (*plainTransport)(nil)
+
+func newPlainTransport(p peer) *plainTransport { return &plainTransport{newLink(p)} }
+
+func (t *plainTransport) send(frame *[FrameBytes]byte) BeatOutcome {
+	return t.sock.send(frame[:])
+}
+
+func (t *plainTransport) sendTerminal(frame *[FrameBytes]byte) BeatOutcome {
+	return t.sock.send(frame[:])
+}
+
+// restart is reconnect: plain frames carry no session state.
+func (t *plainTransport) restart(uint32) error { return t.reconnect() }
+
+func (t *plainTransport) close() error { return t.sock.close() }

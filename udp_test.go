@@ -1,6 +1,10 @@
-//go:build (udp || secureudp) && unix
+//go:build udp || secureudp
 
 package varta
+
+// Proves that ConnectUDP delivers frames over IPv4 and IPv6, resolves and
+// checks hosts, keeps the sequence across reconnects, and opens a bound,
+// non-blocking, close-on-exec socket.
 
 import (
 	"errors"
@@ -11,16 +15,6 @@ import (
 
 	"golang.org/x/sys/unix"
 )
-
-func connectUDP(t *testing.T, host string, port int) *Varta {
-	t.Helper()
-	v, err := ConnectUDP(host, port)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { v.Close() })
-	return v
-}
 
 func TestConnectUDPDeliversFramesOverIPv4AndIPv6(t *testing.T) {
 	for _, tc := range []struct{ listen, host string }{
@@ -183,7 +177,7 @@ func TestUDPReconnectKeepsTheSequence(t *testing.T) {
 // close-on-exec (no child process inherits it), and bound to an ephemeral
 // port of the observer's family.
 func TestUDPSocketIsBoundNonBlockingAndCloseOnExec(t *testing.T) {
-	for _, u := range udpVariants {
+	for _, u := range udpVariants(t) {
 		for _, ip := range loopbacks {
 			t.Run(u.name+"/"+ip, func(t *testing.T) {
 				v := u.dial(t, ip, closedUDPPort(t, ip))
@@ -224,15 +218,4 @@ func checkUDPSocket(t *testing.T, fd int, ip, when string) {
 	default:
 		t.Errorf("%s: socket address %T", when, sa)
 	}
-}
-
-// recvFrame receives and decodes one frame.
-func (r *receiver) recvFrame() Frame {
-	r.t.Helper()
-	b := r.recv()
-	f, err := DecodeFrame(b)
-	if err != nil {
-		r.t.Fatalf("observer rejects frame %x: %v", b, err)
-	}
-	return f
 }

@@ -20,13 +20,13 @@ const maxPathLen = len(unix.RawSockaddrUnix{}.Path) - 1
 // a Unix socket address.
 var ErrInvalidPath = errors.New("varta: invalid socket path")
 
-// udsTransport sends plain 32-byte frames over a Unix datagram socket.
-type udsTransport struct {
-	sock dgramSocket
-	addr unix.SockaddrUnix // absolute path or abstract name; kept so a reconnect allocates nothing
+// unixPeer is an observer bound to a Unix datagram socket. Its address is
+// built once, so that dialing again allocates nothing.
+type unixPeer struct {
+	addr unix.SockaddrUnix
 }
 
-var _ transport = (*udsTransport)(nil)
+var _ peer = (*unixPeer)(nil)
 
 // Connect returns an agent that sends beats to the observer bound to the
 // Unix datagram socket at path (the default transport, SPEC R5.1).
@@ -53,7 +53,7 @@ func Connect(path string) (*Varta, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newAgent(&udsTransport{sock: dgramSocket{fd: -1}, addr: unix.SockaddrUnix{Name: name}})
+	return newAgent(newPlainTransport(&unixPeer{addr: unix.SockaddrUnix{Name: name}}))
 }
 
 // socketName checks path and returns the name to connect to: an abstract
@@ -75,7 +75,7 @@ func socketName(path string) (string, error) {
 	if path[0] != '/' {
 		wd, err := unix.Getwd()
 		if err != nil {
-			return "", &setupError{msg: "varta: socket path " + strconv.Quote(path) + " is relative and the working directory cannot be read to make it absolute: " + err.Error(), err: err}
+			return "", &textError{msg: "varta: socket path " + strconv.Quote(path) + " is relative and the working directory cannot be read to make it absolute: " + err.Error(), err: err}
 		}
 		name = pathpkg.Join(wd, path)
 	}
@@ -92,7 +92,7 @@ func socketName(path string) (string, error) {
 
 // invalidPath returns an error matching ErrInvalidPath that says why.
 func invalidPath(why string) error {
-	return &setupError{msg: ErrInvalidPath.Error() + ": " + why, err: ErrInvalidPath}
+	return &textError{msg: ErrInvalidPath.Error() + ": " + why, err: ErrInvalidPath}
 }
 
 // isAbstract reports whether path names an abstract socket: a leading '@'
@@ -101,37 +101,20 @@ func isAbstract(path string) bool {
 	return abstractNames && path != "" && path[0] == '@'
 }
 
-func (t *udsTransport) send(frame *[FrameBytes]byte) BeatOutcome {
-	return t.sock.send(frame[:])
-}
-
-// sendTerminal sends the terminal frame as it is.
-func (t *udsTransport) sendTerminal(frame *[FrameBytes]byte) BeatOutcome {
-	return t.sock.send(frame[:])
-}
-
-// restart is reconnect: plain frames carry no session state.
-func (t *udsTransport) restart(uint32) error { return t.reconnect() }
-
-func (t *udsTransport) reconnect() error {
-	fd, err := connectSocket(unix.AF_UNIX, nil, &t.addr)
-	if err != nil {
-		return err
-	}
-	t.sock.replace(fd)
-	return nil
+func (p *unixPeer) dial() (int, error) {
+	return connectSocket(unix.AF_UNIX, nil, &p.addr)
 }
 
 // confirmsObserver is true: connect fails unless an observer's socket is
 // bound at the address, so a frame resent after a reconnect can reach it
 // (R3.7).
-func (t *udsTransport) confirmsObserver() bool { return true }
+func (p *unixPeer) confirmsObserver() bool { return true }
 
 // describe says what a failed connect means: a missing socket file, a
 // stale one, a file that is not a socket, a permission problem, a socket
 // that takes datagrams from another peer only.
-func (t *udsTransport) describe(err error) error {
-	name := t.addr.Name
+func (p *unixPeer) describe(err error) error {
+	name := p.addr.Name
 	abstract := isAbstract(name)
 	var hint string
 	switch errno := errnoOf(err); {
@@ -156,9 +139,9 @@ func (t *udsTransport) describe(err error) error {
 	case errno == unix.EPROTOTYPE:
 		hint = "the socket there is not a datagram socket"
 	default:
-		return &setupError{msg: "varta: connect to observer at " + strconv.Quote(name) + ": " + err.Error(), err: err}
+		return &textError{msg: "varta: connect to observer at " + strconv.Quote(name) + ": " + err.Error(), err: err}
 	}
-	return &setupError{msg: "varta: connect to observer at " + strconv.Quote(name) + ": " + hint + ": " + err.Error(), err: err}
+	return &textError{msg: "varta: connect to observer at " + strconv.Quote(name) + ": " + hint + ": " + err.Error(), err: err}
 }
 
 // notSocket reports whether path names a file that is not a socket. An
@@ -169,8 +152,4 @@ func notSocket(path string) bool {
 	}
 	var st unix.Stat_t
 	return unix.Stat(path, &st) == nil && st.Mode&unix.S_IFMT != unix.S_IFSOCK
-}
-
-func (t *udsTransport) close() error {
-	return t.sock.close()
 }

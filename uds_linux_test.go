@@ -1,5 +1,9 @@
 package varta
 
+// Proves, on Linux, that Connect works in the init process of a new pid
+// namespace, and that an abstract socket nobody binds is reported without
+// speaking of a file.
+
 import (
 	"bytes"
 	"errors"

@@ -1,6 +1,8 @@
-//go:build unix
-
 package varta
+
+// Proves that Connect checks Unix socket paths before any system call,
+// says what is wrong with an observer, and opens a non-blocking, close-on-
+// exec socket.
 
 import (
 	"errors"
@@ -179,7 +181,7 @@ func TestSocketIsCloseOnExecAndNonBlocking(t *testing.T) {
 	v := connectTo(t, listen(t))
 	check := func(what string) int {
 		t.Helper()
-		fd := v.tr.(*udsTransport).sock.fd
+		fd := v.socketFD()
 		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
 		if err != nil || flags&unix.FD_CLOEXEC == 0 {
 			t.Errorf("%s: F_GETFD = %#x, %v: want FD_CLOEXEC", what, flags, err)

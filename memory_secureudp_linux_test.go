@@ -1,0 +1,304 @@
+//go:build secureudp && linux
+
+package varta
+
+// Proves, by scanning a child's memory on Linux, that a closed secure
+// agent leaves no copy of its key but the cipher's own.
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Environment of the child that counts key copies in its own memory.
+const (
+	keyMaskedEnv = "VARTA_TEST_KEY_MASKED" // the key XOR the mask, in hex
+	keyMaskEnv   = "VARTA_TEST_KEY_MASK"
+)
+
+// keyCopyScenarios are the agents whose key copies are counted after
+// Close: a key mode and a number of reconnects.
+var keyCopyScenarios = []struct {
+	name       string
+	master     bool
+	reconnects int
+	// The most copies of the key (shared or master) and of the derived key
+	// that may remain after Close and a GC: the cipher's own copy of the
+	// key it seals with, which x/crypto keeps and no API reaches.
+	maxKey, maxDerived int
+}{
+	{"shared-20-reconnects", false, 20, 1, 0},
+	{"master-20-reconnects", true, 20, 0, 1},
+	{"master-no-reconnect", true, 0, 0, 1},
+}
+
+// TestSecureCloseLeavesOnlyTheCiphersKeyCopy counts, in a child process,
+// the copies of the key and of the derived agent key left anywhere in the
+// process's writable memory (read from /proc/self/mem) after an agent
+// reconnected and was closed and the garbage collector ran (R6.7): only
+// the copy inside the cipher object, which x/crypto keeps, may remain.
+// The child never holds the keys in the clear outside the agent: it gets
+// them XORed with a mask and compares through the mask.
+func TestSecureCloseLeavesOnlyTheCiphersKeyCopy(t *testing.T) {
+	if mode := inChild(); strings.HasPrefix(mode, "keycopies:") {
+		countKeyCopiesInChild(t, strings.TrimPrefix(mode, "keycopies:"))
+		return
+	}
+	if raceEnabled() {
+		t.Skip("the race detector maps terabytes of shadow memory, too much to scan")
+	}
+	for _, sc := range keyCopyScenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			var key, mask [KeyBytes]byte
+			rand.Read(key[:])
+			randomMask(&mask)
+			cmd := exec.Command(os.Args[0], "-test.run=^TestSecureCloseLeavesOnlyTheCiphersKeyCopy$", "-test.count=1")
+			cmd.Env = append(os.Environ(),
+				childEnv+"=keycopies:"+sc.name,
+				keyMaskedEnv+"="+hex.EncodeToString(xor(key, mask)),
+				keyMaskEnv+"="+hex.EncodeToString(mask[:]))
+			stdin, err := cmd.StdinPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			stdout, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer cmd.Wait()
+			defer stdin.Close()
+			lines := bufio.NewScanner(stdout)
+			next := func() string {
+				if !lines.Scan() {
+					cmd.Wait()
+					t.Fatalf("child ended early\n%s", stderr.String())
+				}
+				return lines.Text()
+			}
+
+			// The child reports its pid once its agent is closed; the
+			// derived key is computed here, away from its memory.
+			var derived [KeyBytes]byte
+			line := next()
+			pid, err := strconv.ParseUint(strings.TrimPrefix(line, "pid "), 10, 32)
+			if err != nil {
+				t.Fatalf("child said %q", line)
+			}
+			if sc.master {
+				d, err := AgentKey(key[:], uint32(pid))
+				if err != nil {
+					t.Fatal(err)
+				}
+				copy(derived[:], d)
+			}
+			fmt.Fprintln(stdin, hex.EncodeToString(xor(derived, mask)))
+			var live, keys, deriveds int
+			if _, err := fmt.Sscanf(next(), "copies %d %d %d", &live, &keys, &deriveds); err != nil {
+				t.Fatalf("child: %v\n%s", err, stderr.String())
+			}
+			t.Logf("before Close: %d copies of the key; after Close: %d of the key, %d of the derived key", live, keys, deriveds)
+			if live == 0 {
+				t.Fatal("the scan found no copy of the key in a live agent: it cannot see what it looks for")
+			}
+			if keys > sc.maxKey || deriveds > sc.maxDerived {
+				t.Fatalf("after Close: %d copies of the key, %d of the derived key; want at most %d and %d",
+					keys, deriveds, sc.maxKey, sc.maxDerived)
+			}
+		})
+	}
+}
+
+// countKeyCopiesInChild runs the scenario's agent, closes it, collects
+// garbage and prints how many copies of the key and of the derived key
+// the process's writable memory holds.
+func countKeyCopiesInChild(t *testing.T, name string) {
+	masked, err := hex.DecodeString(os.Getenv(keyMaskedEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mask, err := hex.DecodeString(os.Getenv(keyMaskEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range keyCopyScenarios {
+		if sc.name != name {
+			continue
+		}
+		r, port := listenUDP(t, "127.0.0.1")
+		connect := ConnectSecureUDP
+		if sc.master {
+			connect = ConnectSecureUDPWithMaster
+		}
+		key := make([]byte, KeyBytes)
+		for i := range key {
+			key[i] = masked[i] ^ mask[i]
+		}
+		v, err := connect("127.0.0.1", port, key)
+		clear(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range sc.reconnects + 1 {
+			if i > 0 {
+				if err := v.Reconnect(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if out := v.Beat(StatusOK, 0); !out.IsSent() {
+				t.Fatal(out)
+			}
+			r.recv()
+		}
+		// The scan must find the live agent's copies, or it proves
+		// nothing about the ones after Close.
+		live := scanMemory(t, [][]byte{masked}, mask)[0]
+		if err := v.Close(); err != nil {
+			t.Fatal(err)
+		}
+		v = nil
+		runtime.GC()
+		runtime.GC()
+		fmt.Println("pid", os.Getpid())
+		line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		derivedMasked, err := hex.DecodeString(strings.TrimSpace(line))
+		if err != nil {
+			t.Fatal(err)
+		}
+		needles := [][]byte{masked}
+		if sc.master {
+			needles = append(needles, derivedMasked)
+		}
+		counts := scanMemory(t, needles, mask)
+		fmt.Println("copies", live, counts[0], append(counts, 0)[1])
+		return
+	}
+	t.Fatalf("unknown scenario %q", name)
+}
+
+// scanMemory counts the occurrences of each masked needle (needle XOR
+// mask) in the process's readable and writable mappings, except the
+// buffer it reads them into.
+func scanMemory(t *testing.T, masked [][]byte, mask []byte) []int {
+	maps, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem, err := os.Open("/proc/self/mem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mem.Close()
+	const chunk = 1 << 20
+	buf, err := unix.Mmap(-1, 0, chunk+KeyBytes, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Munmap(buf)
+	own := uint64(uintptr(unsafe.Pointer(&buf[0])))
+	counts := make([]int, len(masked))
+	for _, line := range strings.Split(string(maps), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) < 2 || !strings.HasPrefix(fields[1], "rw") {
+			continue
+		}
+		lo, hi, _ := strings.Cut(fields[0], "-")
+		start, err1 := strconv.ParseUint(lo, 16, 64)
+		end, err2 := strconv.ParseUint(hi, 16, 64)
+		if err1 != nil || err2 != nil || start == own {
+			continue
+		}
+		// Chunks overlap by a key's length, so that a copy across a
+		// boundary counts once, in the chunk where it starts.
+		for at := start; at < end; at += chunk {
+			n, _ := mem.ReadAt(buf[:min(chunk+KeyBytes, end-at)], int64(at))
+			data := buf[:n]
+			for i, m := range masked {
+				counts[i] += countMasked(data, m, mask, min(n, chunk))
+			}
+			clear(data)
+		}
+	}
+	return counts
+}
+
+// countMasked counts the positions below limit where data holds masked
+// XOR mask.
+func countMasked(data, masked, mask []byte, limit int) int {
+	first := masked[0] ^ mask[0]
+	n := 0
+	for i := 0; i < limit; {
+		j := bytes.IndexByte(data[i:limit], first)
+		if j < 0 {
+			break
+		}
+		i += j
+		if i+len(masked) <= len(data) && matchesMasked(data[i:i+len(masked)], masked, mask) {
+			n++
+		}
+		i++
+	}
+	return n
+}
+
+func matchesMasked(b, masked, mask []byte) bool {
+	for k := range b {
+		if b[k]^mask[k] != masked[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// randomMask fills mask with random bytes, none of them zero, so that no
+// byte of a masked key equals the key's.
+func randomMask(mask *[KeyBytes]byte) {
+	rand.Read(mask[:])
+	for i := range mask {
+		if mask[i] == 0 {
+			mask[i] = 0x5a
+		}
+	}
+}
+
+func xor(a, b [KeyBytes]byte) []byte {
+	out := make([]byte, KeyBytes)
+	for i := range out {
+		out[i] = a[i] ^ b[i]
+	}
+	return out
+}
+
+// raceEnabled reports whether the test binary was built with -race.
+func raceEnabled() bool {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return false
+	}
+	for _, s := range info.Settings {
+		if s.Key == "-race" {
+			return s.Value == "true"
+		}
+	}
+	return false
+}

@@ -1,0 +1,174 @@
+//go:build secureudp
+
+package varta
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"strconv"
+	"syscall"
+)
+
+// KeyBytes is the length of a secure UDP key, shared or master: 32 bytes.
+// Only built with -tags secureudp.
+const KeyBytes = 32
+
+// ErrKeyLength is matched (errors.Is) by the error of any function given a
+// key that is not KeyBytes long. Only built with -tags secureudp.
+var ErrKeyLength = errors.New("varta: a secure UDP key is exactly 32 bytes")
+
+// ErrKeyText is matched (errors.Is) by the error ParseKeyHex and
+// LoadKeyFile return for text that is not 64 hexadecimal characters. Only
+// built with -tags secureudp.
+var ErrKeyText = errors.New("varta: a key in text form is exactly 64 hexadecimal characters")
+
+// ErrKeyFile is matched (errors.Is) by the error LoadKeyFile returns for a
+// path that it refuses to read a key from: one that names no regular file
+// (a directory, a named pipe, a device), or a file that its group or other
+// users may read or write. Only built with -tags secureudp.
+var ErrKeyFile = errors.New("varta: not a usable key file")
+
+// checkKey returns an error naming the expected length if key is not a
+// key. The message never contains the key's bytes.
+func checkKey(what string, key []byte) error {
+	if len(key) != KeyBytes {
+		return &textError{msg: ErrKeyLength.Error() + "; the " + what + " given is " + strconv.Itoa(len(key)) + " bytes", err: ErrKeyLength}
+	}
+	return nil
+}
+
+// ParseKeyHex decodes a key written as 64 hexadecimal characters (either
+// case, no prefix, no surrounding space). Only built with -tags secureudp.
+// Errors match ErrKeyText and say what is wrong by length or position,
+// never by content.
+func ParseKeyHex(text string) ([]byte, error) {
+	b := []byte(text)
+	defer clear(b)
+	return parseKeyHex(b)
+}
+
+// maxKeyFileBytes bounds what LoadKeyFile reads, so that a wrong path (a
+// log file, say) fails at once instead of filling memory.
+const maxKeyFileBytes = 4096
+
+// LoadKeyFile reads a key from a file holding 64 hexadecimal characters;
+// whitespace around them (a trailing newline, say) is ignored. Only built
+// with -tags secureudp.
+//
+// The file must be a regular file that only its owner may read or write
+// (mode 0600 or 0400, as observers require of their key files): anything
+// else gives an error matching ErrKeyFile, with the chmod that fixes it. It is
+// opened without blocking, so a named pipe fails at once instead of
+// waiting for a writer. A missing or unreadable file gives an error that
+// errors.Is matches against fs.ErrNotExist or fs.ErrPermission; bad
+// content, or a file larger than 4 KiB, one matching ErrKeyText. The file
+// is read into a fixed buffer that is wiped once parsed. Errors never
+// contain key material.
+func LoadKeyFile(path string) ([]byte, error) {
+	f, err := openKeyFile(path)
+	if err != nil {
+		return nil, &textError{msg: "varta: read key file: " + err.Error(), err: err}
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, &textError{msg: "varta: read key file: " + err.Error(), err: err}
+	}
+	if err := checkKeyFileMode(path, info.Mode()); err != nil {
+		return nil, err
+	}
+	var buf [maxKeyFileBytes + 1]byte
+	defer clear(buf[:])
+	n, err := io.ReadFull(f, buf[:])
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return nil, &textError{msg: "varta: read key file: " + err.Error(), err: err}
+	}
+	if n > maxKeyFileBytes {
+		return nil, &textError{msg: ErrKeyText.Error() + "; key file " + strconv.Quote(path) + " is larger than " + strconv.Itoa(maxKeyFileBytes) + " bytes", err: ErrKeyText}
+	}
+	key, err := parseKeyHex(bytes.TrimSpace(buf[:n]))
+	if err != nil {
+		return nil, &textError{msg: err.Error() + " (key file " + strconv.Quote(path) + ")", err: err}
+	}
+	return key, nil
+}
+
+// checkKeyFileMode refuses a key file that is not a regular file, or whose
+// group or others have any access when the system has Unix permissions.
+func checkKeyFileMode(path string, mode fs.FileMode) error {
+	refuse := func(why string) error {
+		return &textError{msg: ErrKeyFile.Error() + ": " + strconv.Quote(path) + " " + why, err: ErrKeyFile}
+	}
+	switch {
+	case mode.IsDir():
+		return refuse("is a directory; give the path of the key file in it")
+	case mode&fs.ModeNamedPipe != 0:
+		return refuse("is a named pipe (FIFO); write the key to a regular file")
+	case mode&fs.ModeDevice != 0:
+		return refuse("is a device; write the key to a regular file")
+	case !mode.IsRegular():
+		return refuse("is not a regular file (" + mode.String() + "); write the key to a regular file")
+	case mode.Perm()&0o077 != 0:
+		return refuse("is open to its group or others (mode " + mode.Perm().String() + "): chmod 600 " + path)
+	}
+	return nil
+}
+
+func parseKeyHex(text []byte) ([]byte, error) {
+	if len(text) != 2*KeyBytes {
+		return nil, &textError{msg: ErrKeyText.Error() + "; got " + strconv.Itoa(len(text)) + " characters", err: ErrKeyText}
+	}
+	for i, c := range text {
+		if _, ok := hexDigit(c); !ok {
+			return nil, &textError{msg: ErrKeyText.Error() + "; character " + strconv.Itoa(i+1) + " is not a hexadecimal digit", err: ErrKeyText}
+		}
+	}
+	// Decoded here rather than with encoding/hex, which would link fmt.
+	key := make([]byte, KeyBytes)
+	for i := range key {
+		hi, _ := hexDigit(text[2*i]) // every character was checked above
+		lo, _ := hexDigit(text[2*i+1])
+		key[i] = hi<<4 | lo
+	}
+	return key, nil
+}
+
+// hexDigit returns the value of the hexadecimal digit c, and whether c is
+// one.
+func hexDigit(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// AgentKey returns the key an agent with the given pid derives from a
+// master key and seals its beats and terminal frames with. Only built
+// with -tags secureudp. The key is HKDF-SHA256 of the master key with an
+// empty salt and info "varta-agent-v1" 0x00 || u32le(pid) (SPEC R6.3).
+// Observers need not call it: OpenMasterFrame and MasterOpener derive it
+// from the pid a frame carries in the clear. The caller owns the returned
+// key and should clear it after use.
+func AgentKey(master []byte, pid uint32) ([]byte, error) {
+	if err := checkKey("master key", master); err != nil {
+		return nil, err
+	}
+	var k [KeyBytes]byte
+	defer clear(k[:])
+	deriveAgentKey((*[KeyBytes]byte)(master), &k, pid)
+	return append(make([]byte, 0, KeyBytes), k[:]...), nil
+}
+
+// openKeyFile opens a key file for reading without blocking: a named pipe
+// with no writer opens at once, and is then refused for what it is.
+func openKeyFile(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+}

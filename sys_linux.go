@@ -1,0 +1,64 @@
+package varta
+
+import (
+	"encoding/binary"
+	"sync/atomic"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// newForkMark maps a private anonymous page, asks the kernel to hand a
+// forked child a zeroed copy of it (MADV_WIPEONFORK, Linux 4.14), and
+// returns its first word, marked. Kernels without the advice refuse it
+// with EINVAL, seccomp policies with EPERM or ENOSYS: then the page is
+// unmapped and the error returned. The page is never unmapped otherwise.
+func newForkMark() (*atomic.Uint64, error) {
+	// MmapPtr rather than Mmap, which keeps a map of every mapping and
+	// would link that bookkeeping into every program.
+	size := uintptr(unix.Getpagesize())
+	addr, err := unix.MmapPtr(-1, 0, nil, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.Madvise(unsafe.Slice((*byte)(addr), size), unix.MADV_WIPEONFORK); err != nil {
+		unix.MunmapPtr(addr, size)
+		return nil, err
+	}
+	m := (*atomic.Uint64)(addr)
+	remark(m)
+	return m, nil
+}
+
+// abstractNames is true: on Linux a socket path with a leading '@' names an
+// abstract socket, which has no file.
+const abstractNames = true
+
+// boundTo reports whether fd is bound to addr, an IPv4 or IPv6 address
+// and port. It reads the socket's address with a raw getsockname into a
+// stack buffer, because unix.Getsockname allocates and a reconnect must
+// not. Where that system call is missing (socketcall-only kernels before
+// 4.3 on 386 and s390x) it falls back to boundToByName.
+func boundTo(fd int, addr unix.Sockaddr) bool {
+	var sa unix.RawSockaddrAny
+	n := uint32(unsafe.Sizeof(sa))
+	_, _, errno := unix.Syscall(unix.SYS_GETSOCKNAME, uintptr(fd), uintptr(unsafe.Pointer(&sa)), uintptr(unsafe.Pointer(&n)))
+	if errno != 0 {
+		return boundToByName(fd, addr)
+	}
+	switch want := addr.(type) {
+	case *unix.SockaddrInet4:
+		in := (*unix.RawSockaddrInet4)(unsafe.Pointer(&sa))
+		return sa.Addr.Family == unix.AF_INET && int(networkPort(in.Port)) == want.Port && in.Addr == want.Addr
+	case *unix.SockaddrInet6:
+		in := (*unix.RawSockaddrInet6)(unsafe.Pointer(&sa))
+		return sa.Addr.Family == unix.AF_INET6 && int(networkPort(in.Port)) == want.Port && in.Addr == want.Addr
+	}
+	return false
+}
+
+// networkPort converts a port as the kernel stores it, in network byte
+// order, to a number.
+func networkPort(raw uint16) uint16 {
+	return binary.BigEndian.Uint16((*[2]byte)(unsafe.Pointer(&raw))[:])
+}

@@ -1,0 +1,61 @@
+//go:build udp || secureudp
+
+package varta
+
+// Proves that udp:// targets reach a loopback observer and check the host
+// as ConnectUDP does.
+
+import (
+	"errors"
+	"os"
+	"strconv"
+	"testing"
+)
+
+func TestConnectToUDPBeatsReachALoopbackObserver(t *testing.T) {
+	for _, tc := range []struct{ listen, host string }{
+		{"127.0.0.1", "127.0.0.1"},
+		{"::1", "[::1]"},
+		{"127.0.0.1", "localhost"},
+	} {
+		t.Run(tc.host, func(t *testing.T) {
+			listenIP := tc.listen
+			if tc.host == "localhost" {
+				ep, err := resolveUDP("localhost", 9)
+				if err != nil {
+					t.Fatal(err)
+				}
+				listenIP = ep.addr.Addr().String()
+			}
+			r, port := listenUDP(t, listenIP)
+			t.Setenv(ObserverEnv, "udp://"+tc.host+":"+strconv.Itoa(port))
+			v, err := ConnectFromEnv()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer v.Close()
+			for i := uint64(1); i <= 3; i++ {
+				if out := v.Beat(StatusOK, uint32(i)); !out.IsSent() {
+					t.Fatalf("beat %d: %v", i, out)
+				}
+				if f := r.recvFrame(); f.Nonce != i || f.PID != uint32(os.Getpid()) {
+					t.Fatalf("beat %d arrived as %+v", i, f)
+				}
+			}
+		})
+	}
+}
+
+// TestConnectToUDPChecksTheHostAsConnectUDPDoes shows that a host the
+// grammar lets through is judged by ConnectUDP's own checks.
+func TestConnectToUDPChecksTheHostAsConnectUDPDoes(t *testing.T) {
+	for _, target := range []string{"udp://0.0.0.0:9000", "udp://[::]:9000", "udp://[1:2:3]:9000"} {
+		_, want := ConnectUDP(target[len("udp://"):len(target)-len(":9000")], 9000)
+		if want == nil {
+			t.Fatalf("ConnectUDP accepted the host of %q", target)
+		}
+		if _, err := ConnectTo(target); !errors.Is(err, ErrInvalidAddress) || err.Error() != want.Error() {
+			t.Errorf("ConnectTo(%q) = %v, want ConnectUDP's %v", target, err, want)
+		}
+	}
+}
