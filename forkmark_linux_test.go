@@ -46,6 +46,7 @@ const (
 	childOK       = 0
 	childBadBeat  = 10 // a beat was not sent
 	childBadStats = 11 // a beat did not follow the fork
+	childMarkKept = 12 // the kernel left the wipe-on-fork page as it was
 	childBadPID   = 12 // the child did not get the pid number it wanted
 	childFailed   = 13 // a setup step failed; the report pipe says which
 )
@@ -67,7 +68,12 @@ func forkChild(t *testing.T, flags uintptr, child func() int) (pid, code int, er
 	// scheduler whose other threads do not exist there, and hang. A
 	// yield just before the fork starts a fresh time slice.
 	runtime.Gosched()
-	r, _, errno := syscall.RawSyscall6(syscall.SYS_CLONE, flags|uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
+	// clone(2) takes the flags first, but the new stack first on s390x.
+	a1, a2 := flags|uintptr(syscall.SIGCHLD), uintptr(0)
+	if runtime.GOARCH == "s390x" {
+		a1, a2 = a2, a1
+	}
+	r, _, errno := syscall.RawSyscall6(syscall.SYS_CLONE, a1, a2, 0, 0, 0, 0)
 	if errno != 0 {
 		return 0, 0, errno
 	}
@@ -104,10 +110,24 @@ func waitChild(t *testing.T, pid int) int {
 	return ws.ExitStatus()
 }
 
+// skipIfMarkKept skips the test when the forked child found the
+// wipe-on-fork page as its parent left it: the system accepted
+// MADV_WIPEONFORK without honouring it, as user-mode emulation (qemu-user)
+// does, so the fork check by mark cannot be tested here.
+func skipIfMarkKept(t *testing.T, code int) {
+	t.Helper()
+	if code == childMarkKept {
+		t.Skip("the forked child found the wipe-on-fork page not wiped: this system accepts MADV_WIPEONFORK without honouring it (user-mode emulation)")
+	}
+}
+
 // beatForked is what a forked child does in the fork tests: beat on each
 // agent in turn (an agent may come more than once) and check that each
 // beat was sent and that the agent has followed exactly one fork.
 func beatForked(agents ...*Varta) int {
+	if m := processForkMark(); m != nil && m.Load() != 0 {
+		return childMarkKept
+	}
 	for _, v := range agents {
 		if !v.Beat(StatusOK, 7).IsSent() {
 			return childBadBeat
@@ -135,6 +155,7 @@ func TestForkedChildBeatsWithItsOwnPID(t *testing.T) {
 		if errno != 0 {
 			t.Fatalf("fork: %v", errno)
 		}
+		skipIfMarkKept(t, code)
 		if code != childOK {
 			t.Fatalf("forked child exited with %d", code)
 		}
@@ -247,7 +268,9 @@ func TestForkWithTheSamePIDRestartsTheSequence(t *testing.T) {
 		v.Beat(StatusOK, 0)
 		r.recv()
 	}
-	if code := forkWithSamePID(t, func() int { return beatForked(v) }); code != childOK {
+	code := forkWithSamePID(t, func() int { return beatForked(v) })
+	skipIfMarkKept(t, code)
+	if code != childOK {
 		t.Fatalf("forked child exited with %d", code)
 	}
 	if o, _ := observe(r.recv()); o.pid != uint32(os.Getpid()) || o.nonce != 1 {

@@ -12,7 +12,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
-	"os/exec"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -65,7 +64,7 @@ func TestSecureCloseLeavesOnlyTheCiphersKeyCopy(t *testing.T) {
 			var key, mask [KeyBytes]byte
 			rand.Read(key[:])
 			randomMask(&mask)
-			cmd := exec.Command(os.Args[0], "-test.run=^TestSecureCloseLeavesOnlyTheCiphersKeyCopy$", "-test.count=1")
+			cmd := testBinary(os.Args[0], "-test.run=^TestSecureCloseLeavesOnlyTheCiphersKeyCopy$", "-test.count=1")
 			cmd.Env = append(os.Environ(),
 				childEnv+"=keycopies:"+sc.name,
 				keyMaskedEnv+"="+hex.EncodeToString(xor(key, mask)),
