@@ -214,7 +214,12 @@ func (v *Varta) notSent(out BeatOutcome) BeatOutcome {
 		v.stats.Failed++
 		return out
 	}
-	if !v.healAfter(out.reason) {
+	resend, failure := v.healAfter(out.reason)
+	if failure.IsFailed() {
+		v.stats.Failed++
+		return failure
+	}
+	if !resend {
 		v.countDrop(out.reason)
 		return out
 	}
@@ -234,20 +239,33 @@ func (v *Varta) notSent(out BeatOutcome) BeatOutcome {
 
 // healAfter counts a drop for reason r toward a reconnect and reconnects
 // when the drop completes a run of reconnectAfter counting drops. It
-// reports whether the frame should be sent again on the fresh socket.
-func (v *Varta) healAfter(r DropReason) bool {
+// reports whether the frame should be sent again on the fresh socket. A
+// reconnect that fails because nobody is there (ENOENT, ECONNREFUSED)
+// leaves the drop as it is, and the next counting drop tries again; one
+// that fails for a reason that does not clear by itself (out of file
+// descriptors, a permission, a file that is not a datagram socket) turns
+// the beat into a Failed outcome, returned as failure, so that a daemon
+// is not told "nothing to fix" while healing cannot work.
+func (v *Varta) healAfter(r DropReason) (resend bool, failure BeatOutcome) {
 	if !countsTowardReconnect(r) || v.reconnectAfter == 0 {
-		return false
+		return false, failure
 	}
 	if v.drops < v.reconnectAfter {
 		v.drops++
 	}
-	if v.drops < v.reconnectAfter || v.tr.reconnect() != nil {
-		return false
+	if v.drops < v.reconnectAfter {
+		return false, failure
+	}
+	if err := v.tr.reconnect(); err != nil {
+		if errno := errnoOf(err); errno != 0 && dropReasonOf(errno) == 0 {
+			v.drops = 0
+			return false, failed(errno, opReconnect)
+		}
+		return false, failure
 	}
 	v.stats.Reconnects++
 	v.drops = 0
-	return v.tr.confirmsObserver()
+	return v.tr.confirmsObserver(), failure
 }
 
 // countsTowardReconnect reports whether a drop for reason r says that

@@ -42,21 +42,26 @@ func TestConnectFailsClearlyWhenOutOfFileDescriptors(t *testing.T) {
 	}
 
 	// The observer restarts while descriptors are exhausted: automatic
-	// reconnects fail and the beats stay dropped.
+	// reconnects fail for a reason that does not clear by itself, and the
+	// beats say so as Failed (EMFILE) instead of a drop with nothing to fix.
 	path := r.path
 	r.close()
 	r = listenAt(t, path)
 	fds = openFDs(t)
 	v.SetReconnectAfter(1)
 	atFDLimit(t, func() {
-		expectBeat(t, v, "dropped: no observer")
-		expectBeat(t, v, "dropped: peer gone")
+		for range 2 {
+			out := v.Beat(StatusOK, 0)
+			if !errors.Is(out.Err(), syscall.EMFILE) || !strings.Contains(out.String(), "reconnecting failed") {
+				t.Fatalf("beat with the observer restarted and no descriptor left = %v, want Failed with EMFILE, saying reconnecting failed", out)
+			}
+		}
 	})
 	if got := openFDs(t); got != fds {
 		t.Fatalf("%d descriptors open after the failed reconnects, want %d", got, fds)
 	}
 	beatThrough(t, v, r, s, 3)
-	want := Stats{Sent: 3, DroppedNoObserver: 1, DroppedPeerGone: 1, Reconnects: 1}
+	want := Stats{Sent: 3, Failed: 2, Reconnects: 1}
 	if got := v.Stats(); got != want {
 		t.Fatalf("Stats = %+v, want %+v", got, want)
 	}

@@ -45,14 +45,17 @@ func TestUDPConnectFailsClearlyWhenOutOfFileDescriptors(t *testing.T) {
 			}
 
 			// The observer stops; the ICMP error of the next beat drops
-			// the one after, whose automatic reconnect fails.
+			// the one after, whose automatic reconnect fails for want of a
+			// descriptor: a Failed beat (EMFILE), not a drop.
 			r.close()
 			expectBeat(t, v, "sent") // lost: nothing is bound
 			awaitSocketError(t, v)
 			fds = openFDs(t)
 			v.SetReconnectAfter(1)
 			atFDLimit(t, func() {
-				expectBeat(t, v, "dropped: no observer")
+				if out := v.Beat(StatusOK, 0); !errors.Is(out.Err(), syscall.EMFILE) {
+					t.Fatalf("beat whose reconnect finds no descriptor = %v, want Failed with EMFILE", out)
+				}
 			})
 			if got := openFDs(t); got != fds {
 				t.Fatalf("%d descriptors open after the failed reconnect, want %d", got, fds)
@@ -60,7 +63,7 @@ func TestUDPConnectFailsClearlyWhenOutOfFileDescriptors(t *testing.T) {
 
 			r, _ = listenUDPAt(t, "127.0.0.1", port)
 			u.beatArrives(t, v, r, 4, 4)
-			want := Stats{Sent: 4, DroppedNoObserver: 1}
+			want := Stats{Sent: 4, Failed: 1}
 			if got := v.Stats(); got != want {
 				t.Fatalf("Stats = %+v, want %+v", got, want)
 			}

@@ -111,6 +111,7 @@ const (
 	opBadPID
 	opTerminalForked
 	opTerminalStaleKey
+	opReconnect
 )
 
 // ErrClosed is matched (errors.Is) by the error of any operation on a closed
@@ -142,13 +143,16 @@ func (e *BeatError) Error() string {
 	case opNoErrno:
 		return "varta: send failed with an error that carries no errno"
 	case opNewSession:
-		return "varta: beat not sent: the secure session used every IV prefix and a new one could not be started; Reconnect to retry"
+		return "varta: beat not sent: the secure session used every IV prefix and a new one could not be started; the next beat tries again"
 	case opTerminalSpent:
-		return "varta: terminal frame not sent: the secure session has used all 2^32 terminal nonces; Reconnect starts a new session"
+		return "varta: terminal frame not sent: the secure session has used all 2^32 terminal nonces; Close the agent and connect a new one, which starts a new session"
 	case opBadPID:
 		return "varta: frame not sent: the process's pid is 0, 1 or wider than 32 bits, which no frame can carry"
 	case opTerminalForked:
 		return "varta: terminal frame not sent: the process was forked since the agent's last beat, and a terminal frame never sets up a transport; Beat first, then send it"
+	case opReconnect:
+		return "varta: beat not sent: the observer went away and reconnecting failed: " + e.Errno.Error() +
+			"; this does not clear by itself (a file descriptor limit, a permission, a file that is not a datagram socket): the next beat that finds the observer gone tries again"
 	case opTerminalStaleKey:
 		return "varta: terminal frame not sent: the pid changed (fork) since the agent derived its key, and no observer could open it; a beat recovers from the fork first"
 	}

@@ -19,9 +19,12 @@ import (
 // agent is closed or nil, and Beat's error when beat returns StatusStall
 // or an unknown status, which Beat refuses. Once ctx is done it sends nothing more, not even
 // the result of a beat call that was under way. It returns an error at
-// once, sending nothing, if interval is not positive or beat is nil.
+// once, sending nothing, if ctx is nil, interval is not positive or beat
+// is nil.
 func (v *Varta) Run(ctx context.Context, interval time.Duration, beat func() (Status, uint32)) error {
 	switch {
+	case ctx == nil:
+		return errors.New("varta: Run: the context is nil: pass context.Background() or a context that ends when the daemon stops")
 	case interval <= 0:
 		return errors.New("varta: Run: interval " + interval.String() + " is not positive: pass the time between beats")
 	case beat == nil:

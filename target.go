@@ -3,7 +3,6 @@ package varta
 import (
 	"errors"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
 )
@@ -152,8 +151,11 @@ func parseUnixTarget(rest string) (observerTarget, error) {
 		if rest == "@" {
 			return observerTarget{}, invalidTarget("unix:@ needs a name after the @")
 		}
-		if runtime.GOOS != "linux" {
+		if !abstractNames {
 			return observerTarget{}, invalidTarget("abstract sockets (unix:@name) exist only on Linux; name a socket file with unix:///absolute/path")
+		}
+		if strings.IndexByte(rest, '?') >= 0 {
+			return observerTarget{}, invalidTarget("a unix: target takes no parameters ('?')")
 		}
 		return observerTarget{transport: targetUnix, path: rest}, nil
 	case strings.HasPrefix(rest, "//"):
@@ -177,6 +179,10 @@ func parseNetTarget(scheme, rest string) (observerTarget, error) {
 		t.transport = targetSecureUDP
 	}
 	hostport, query, hasQuery := strings.Cut(rest, "?")
+	if strings.IndexByte(hostport, '@') >= 0 {
+		// Not repeated: what stands before '@' may be a secret.
+		return observerTarget{}, invalidTarget("a " + scheme + ":// target has no user part ('@'): write " + scheme + "://host:port; keys go in key files")
+	}
 	if strings.IndexByte(hostport, '/') >= 0 {
 		return observerTarget{}, invalidTarget("a " + scheme + ":// target has no path after host:port")
 	}

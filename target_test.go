@@ -133,7 +133,7 @@ func TestParseTargetRefusesBadInputBeforeAnySystemCall(t *testing.T) {
 		{"udp://[localhost]:9000", "between brackets"},
 		{"udp://[127.0.0.1]:9000", "between brackets"},
 		{"udp://[fe80::1%]:9000", "between brackets"},
-		{"udp://user@observer:9000", "has a character other than"},
+		{"udp://user@observer:9000", "has no user part"},
 		{"udp://obs%eth0:9000", "has a character other than"},
 		{"udp://observer.internal:9000/", "no path"},
 		{"udp://observer.internal:9000/beats", "no path"},

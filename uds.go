@@ -65,6 +65,9 @@ func socketName(path string) (string, error) {
 	case strings.IndexByte(path, 0) >= 0:
 		return "", invalidPath(strconv.Quote(path) + " contains a NUL byte")
 	case isAbstract(path):
+		if path == "@" {
+			return "", invalidPath("the abstract name after '@' is empty")
+		}
 		if len(path) > maxPathLen {
 			return "", invalidPath("the abstract name is " + strconv.Itoa(len(path)) + " bytes, longer than the " +
 				strconv.Itoa(maxPathLen) + " a Unix socket address holds; use a shorter name")
@@ -120,6 +123,8 @@ func (p *unixPeer) describe(err error) error {
 	switch errno := errnoOf(err); {
 	case errno == unix.ENOENT:
 		hint = "no socket file there: start the observer or fix the path"
+	case (errno == unix.ENOTSOCK || errno == unix.ECONNREFUSED) && fileType(name) == unix.S_IFDIR:
+		hint = "the path names a directory, not a socket: name the observer's socket file in it"
 	case errno == unix.ENOTSOCK, errno == unix.ECONNREFUSED && notSocket(name):
 		hint = "the file there is not a socket: fix the path, or remove the file and restart the observer"
 	case errno == unix.ECONNREFUSED && abstract:
@@ -150,6 +155,16 @@ func notSocket(path string) bool {
 	if isAbstract(path) {
 		return false
 	}
+	t := fileType(path)
+	return t != 0 && t != unix.S_IFSOCK
+}
+
+// fileType returns the type bits (unix.S_IFMT) of the file at path, or 0
+// if there is none or path is an abstract name.
+func fileType(path string) uint32 {
 	var st unix.Stat_t
-	return unix.Stat(path, &st) == nil && st.Mode&unix.S_IFMT != unix.S_IFSOCK
+	if isAbstract(path) || unix.Stat(path, &st) != nil {
+		return 0
+	}
+	return uint32(st.Mode) & unix.S_IFMT
 }
