@@ -84,6 +84,7 @@ func TestRunRefusesBadArgumentsAndClosedAgents(t *testing.T) {
 		{"zero interval", t.Context(), 0, beat, "varta: Run: interval 0s is not positive: pass the time between beats"},
 		{"negative interval", t.Context(), -time.Second, beat, "varta: Run: interval -1s is not positive: pass the time between beats"},
 		{"nil function", t.Context(), time.Second, nil, "varta: Run: the beat function is nil: pass one that returns each beat's status and payload"},
+		{"nil context", nil, time.Second, beat, "varta: Run: the context is nil: pass context.Background() or a context that ends when the daemon stops"},
 		{"context done", canceled, time.Second, beat, context.Canceled.Error()},
 	} {
 		err := runGuarded(t, v, tc.ctx, tc.interval, tc.beat)

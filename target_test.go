@@ -110,6 +110,7 @@ func TestParseTargetRefusesBadInputBeforeAnySystemCall(t *testing.T) {
 		{"unix://run/x.sock", "three slashes"},
 		{"unix://", "three slashes"},
 		{"unix:@", "needs a name"},
+		{"unix:@varta?x=1", "takes no parameters"},
 		{"unix:///run/x.sock?keyfile=/k", "takes no parameters"},
 		// Host and port.
 		{"udp://127.0.0.1", "port is missing"},

@@ -27,6 +27,11 @@ func TestConnectRejectsBadPathsBeforeAnySyscall(t *testing.T) {
 			t.Errorf("%s path: Connect = %v, %v; want ErrInvalidPath", name, v, err)
 		}
 	}
+	if abstractNames {
+		if v, err := Connect("@"); v != nil || !errors.Is(err, ErrInvalidPath) || !strings.Contains(err.Error(), "after '@' is empty") {
+			t.Errorf("Connect(\"@\") = %v, %v; want ErrInvalidPath saying the abstract name is empty", v, err)
+		}
+	}
 	// The longest path that fits is checked by the kernel, not refused.
 	longest := "/" + strings.Repeat("x", maxPathLen-1)
 	if _, err := Connect(longest); errors.Is(err, ErrInvalidPath) || !errors.Is(err, fs.ErrNotExist) {
@@ -51,8 +56,14 @@ func TestConnectSaysWhatIsWrongWithTheObserver(t *testing.T) {
 	if err := os.WriteFile(regular, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Connect(regular); err == nil || !strings.Contains(err.Error(), regular) {
+	if _, err := Connect(regular); err == nil || !strings.Contains(err.Error(), regular) || !strings.Contains(err.Error(), "not a socket") {
 		t.Errorf("regular file: %v", err)
+	}
+
+	// A directory is named as such, and the error does not suggest
+	// removing it.
+	if _, err := Connect(dir); err == nil || !strings.Contains(err.Error(), "names a directory") || strings.Contains(err.Error(), "remove") {
+		t.Errorf("directory: %v, want it to say the path names a directory", err)
 	}
 }
 
