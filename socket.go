@@ -63,24 +63,6 @@ const selfConnectTries = 3
 // returning it allocates nothing.
 var errSelfConnected = errors.New("the kernel kept binding the agent's socket to the observer's own address, which nothing listens on: start the observer, or give it a port outside the ephemeral range")
 
-// boundToByName is boundTo through unix.Getsockname, which allocates the
-// address it returns.
-func boundToByName(fd int, addr unix.Sockaddr) bool {
-	sa, err := unix.Getsockname(fd)
-	if err != nil {
-		return false
-	}
-	switch want := addr.(type) {
-	case *unix.SockaddrInet4:
-		got, ok := sa.(*unix.SockaddrInet4)
-		return ok && got.Port == want.Port && got.Addr == want.Addr
-	case *unix.SockaddrInet6:
-		got, ok := sa.(*unix.SockaddrInet6)
-		return ok && got.Port == want.Port && got.Addr == want.Addr
-	}
-	return false
-}
-
 // noDescriptorHint is what a connect error says when the process is out of
 // file descriptors.
 const noDescriptorHint = "no file descriptor left for a new socket: close unused files or raise the limit (ulimit -n)"

@@ -37,14 +37,16 @@ const abstractNames = true
 // boundTo reports whether fd is bound to addr, an IPv4 or IPv6 address
 // and port. It reads the socket's address with a raw getsockname into a
 // stack buffer, because unix.Getsockname allocates and a reconnect must
-// not. Where that system call is missing (socketcall-only kernels before
-// 4.3 on 386 and s390x) it falls back to boundToByName.
+// not, and unix.Getsockname would link the decoding of every address
+// family into every program. Where that system call is missing
+// (socketcall-only kernels before 4.3 on 386 and s390x) it reports false:
+// on those the agent does not detect a socket connected to itself.
 func boundTo(fd int, addr unix.Sockaddr) bool {
 	var sa unix.RawSockaddrAny
 	n := uint32(unsafe.Sizeof(sa))
 	_, _, errno := unix.Syscall(unix.SYS_GETSOCKNAME, uintptr(fd), uintptr(unsafe.Pointer(&sa)), uintptr(unsafe.Pointer(&n)))
 	if errno != 0 {
-		return boundToByName(fd, addr)
+		return false
 	}
 	switch want := addr.(type) {
 	case *unix.SockaddrInet4:

@@ -25,3 +25,21 @@ const abstractNames = false
 func boundTo(fd int, addr unix.Sockaddr) bool {
 	return boundToByName(fd, addr)
 }
+
+// boundToByName is boundTo through unix.Getsockname, which allocates the
+// address it returns.
+func boundToByName(fd int, addr unix.Sockaddr) bool {
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		return false
+	}
+	switch want := addr.(type) {
+	case *unix.SockaddrInet4:
+		got, ok := sa.(*unix.SockaddrInet4)
+		return ok && got.Port == want.Port && got.Addr == want.Addr
+	case *unix.SockaddrInet6:
+		got, ok := sa.(*unix.SockaddrInet6)
+		return ok && got.Port == want.Port && got.Addr == want.Addr
+	}
+	return false
+}
