@@ -1,3 +1,5 @@
+//go:build unix
+
 package varta
 
 import (
@@ -242,7 +244,7 @@ func (v *Varta) notSent(out BeatOutcome) BeatOutcome {
 // reports whether the frame should be sent again on the fresh socket. A
 // reconnect that fails because nobody is there (ENOENT, ECONNREFUSED)
 // leaves the drop as it is, and the next counting drop tries again; one
-// that fails for a reason that does not clear by itself (out of file
+// that fails for a reason the observer's return does not fix (out of file
 // descriptors, a permission, a file that is not a datagram socket) turns
 // the beat into a Failed outcome, returned as failure, so that a daemon
 // is not told "nothing to fix" while healing cannot work.

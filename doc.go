@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package varta is an agent for the Varta Lifeline Protocol (VLP v0.2): a
 // daemon connects once and calls Beat every few hundred milliseconds; each
 // call sends one fire-and-forget 32-byte frame to an observer process, which
@@ -143,7 +145,9 @@
 // with raw Unix system calls, outside Go's network poller, which is what
 // lets a beat return at once instead of blocking. On another system there
 // would be nothing for Connect but an error to return, so the package
-// does not pretend: a program that also builds for Windows keeps its use
+// does not pretend: every file says //go:build unix, and elsewhere go build
+// reports that build constraints exclude all its files. A program that
+// also builds for Windows keeps its use
 // of the agent in a file with a //go:build unix line, the line it would
 // need for x/sys/unix itself. The platform split happens once, at the
 // socket layer: socket_flags.go and socket_noflags.go open sockets with or

@@ -1,3 +1,5 @@
+//go:build unix
+
 package varta
 
 import (
@@ -152,7 +154,7 @@ func (e *BeatError) Error() string {
 		return "varta: terminal frame not sent: the process was forked since the agent's last beat, and a terminal frame never sets up a transport; Beat first, then send it"
 	case opReconnect:
 		return "varta: beat not sent: the observer went away and reconnecting failed: " + e.Errno.Error() +
-			"; this does not clear by itself (a file descriptor limit, a permission, a file that is not a datagram socket): the next beat that finds the observer gone tries again"
+			"; waiting for the observer does not fix this (a file descriptor limit, a permission, a file that is not a datagram socket): the next beat that finds the observer gone tries again"
 	case opTerminalStaleKey:
 		return "varta: terminal frame not sent: the pid changed (fork) since the agent derived its key, and no observer could open it; a beat recovers from the fork first"
 	}

@@ -1,4 +1,4 @@
-//go:build secureudp
+//go:build unix && secureudp
 
 package varta
 

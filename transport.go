@@ -1,3 +1,5 @@
+//go:build unix
+
 package varta
 
 // transport gets encoded frames to one observer. The agent's mutex

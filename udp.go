@@ -1,4 +1,4 @@
-//go:build udp || secureudp
+//go:build unix && (udp || secureudp)
 
 package varta
 
