@@ -16,7 +16,8 @@ import (
 // notice a fork (x-vs-getpid-send).
 func BenchmarkUDS(b *testing.B) {
 	b.Run("sent", benchUDSSent)
-	b.Run("dropped", benchUDSDropped)
+	b.Run("dropped", func(b *testing.B) { benchUDSDropped(b, false) })
+	b.Run("dead-observer", func(b *testing.B) { benchUDSDropped(b, true) })
 	b.Run("send-vs-send", benchUDSSendVsSend)
 }
 
@@ -48,9 +49,17 @@ func benchUDSSent(b *testing.B) {
 // operations that were dropped is reported for every side (dropped-frac,
 // send-dropped-frac, getpid-send-dropped-frac) to show that the path
 // measured is the dropped one.
-func benchUDSDropped(b *testing.B) {
+//
+// Without heal the agent's self-healing is off (SetReconnectAfter(0)), so
+// the line measures the drop itself. With heal, the default, every beat
+// to the dead observer also tries one reconnect, a socket and a connect
+// that fail (R3.7): that line shows what a dead observer costs.
+func benchUDSDropped(b *testing.B, heal bool) {
 	r := listen(b)
 	agent := connect(b, r.path)
+	if !heal {
+		agent.SetReconnectAfter(0)
+	}
 	fds := []int{dialRaw(b, r.path), dialRaw(b, r.path)}
 	r.close()
 	// The first send to a closed peer is refused and disconnects the
