@@ -20,10 +20,7 @@ import (
 func TestSecureForkWithTheSamePIDStartsANewSession(t *testing.T) {
 	for _, m := range secureModes {
 		t.Run(m.name, func(t *testing.T) {
-			key := testKey(t)
-			r, port := listenUDP(t, "127.0.0.1")
-			v := dialSecure(t, m, port, key)
-			log := newNonceLog(t, key, m.master)
+			r, v, log := secureAgentAndLog(t, m)
 			pid := uint32(os.Getpid())
 			var parent iv
 			for range 3 {

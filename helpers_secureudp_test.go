@@ -63,6 +63,17 @@ type nonceLog struct {
 	seen   map[[4 + chacha20poly1305.NonceSize]byte]bool // the key's pid (0 for a shared key) and the nonce
 }
 
+// secureAgentAndLog connects an agent of mode m to a loopback receiver and
+// returns the receiver, the agent and the log that opens what arrives, for
+// tests that follow every AEAD nonce the agent uses.
+func secureAgentAndLog(t *testing.T, m secureMode) (*receiver, *Varta, *nonceLog) {
+	t.Helper()
+	key := testKey(t)
+	r, port := listenUDP(t, "127.0.0.1")
+	v := dialSecure(t, m, port, key)
+	return r, v, newNonceLog(t, key, m.master)
+}
+
 // newNonceLog returns a nonce log that opens frames with key, a master
 // key if master is set.
 func newNonceLog(t *testing.T, key []byte, master bool) *nonceLog {
