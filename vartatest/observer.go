@@ -93,21 +93,24 @@ import (
 	"time"
 
 	"github.com/varta-go/varta"
+	"github.com/varta-go/varta/internal/sequence"
 )
 
-// The rules of a frame stream that Next checks beyond decoding. A violation
-// matches one of these, or one of varta's decoding and opening errors
-// (varta.ErrBadCRC, varta.ErrStallOnWire, ...), with errors.Is.
+// The rules of a frame stream that Next checks beyond decoding, shared
+// with vartadump. A violation matches one of these, or one of varta's
+// decoding and opening errors (varta.ErrBadCRC, varta.ErrStallOnWire, ...),
+// with errors.Is. Their texts carry no package name; the errors Next
+// returns begin with "vartatest: ".
 var (
 	// ErrSenderPID: the frame's pid is not the pid of the process that sent
 	// it (checked on Linux, over Unix sockets).
-	ErrSenderPID = errors.New("vartatest: frame pid is not the sender's pid")
+	ErrSenderPID = sequence.ErrSenderPID
 	// ErrNonceSequence: a beat's nonce is not the one after the previous beat
 	// of the same pid, nor 1, which starts a new sequence.
-	ErrNonceSequence = errors.New("vartatest: nonce out of sequence")
+	ErrNonceSequence = sequence.ErrNonceSequence
 	// ErrTimestampBackwards: a frame's timestamp is earlier than an earlier
 	// frame's of the same pid and sequence.
-	ErrTimestampBackwards = errors.New("vartatest: timestamp went backwards")
+	ErrTimestampBackwards = sequence.ErrTimestampBackwards
 )
 
 // IsTerminal reports whether f is a terminal frame, the one an agent sends
@@ -182,23 +185,14 @@ type checker struct {
 	// open turns a datagram into a frame: decode, or open and decode.
 	open func([]byte) (varta.Frame, error)
 
-	mu      sync.Mutex
-	buf     [256]byte
-	streams map[uint32]*stream
-}
-
-// stream is what the checker remembers of one pid.
-type stream struct {
-	beats      bool   // a beat has been seen
-	nonce      uint64 // the last beat's nonce
-	ts         uint64 // the last beat's timestamp
-	terminals  bool   // a terminal frame has been seen
-	terminalTS uint64 // the last terminal frame's timestamp
+	mu  sync.Mutex
+	buf [256]byte
+	log sequence.Log
 }
 
 func newChecker(tb testing.TB, conn interface{ SetReadDeadline(time.Time) error },
 	read func([]byte) (int, uint32, error), open func([]byte) (varta.Frame, error)) *checker {
-	return &checker{tb: tb, conn: conn, read: read, open: open, streams: make(map[uint32]*stream)}
+	return &checker{tb: tb, conn: conn, read: read, open: open}
 }
 
 func (c *checker) next(timeout time.Duration) (varta.Frame, error) {
@@ -221,56 +215,10 @@ func (c *checker) next(timeout time.Duration) (varta.Frame, error) {
 		c.tb.Errorf("%v", err)
 		return varta.Frame{}, err
 	}
-	if err := c.check(f, sender); err != nil {
+	if err := c.log.Check(f, sender); err != nil {
+		err = fmt.Errorf("vartatest: %w", err)
 		c.tb.Errorf("%v", err)
 		return f, err
 	}
 	return f, nil
-}
-
-// check applies the stream rules to f, sent by the process sender (0 if
-// unknown), and records f as the pid's latest frame.
-func (c *checker) check(f varta.Frame, sender uint32) error {
-	if sender != 0 && f.PID != sender {
-		return fmt.Errorf("%w: frame says pid %d, sent by pid %d", ErrSenderPID, f.PID, sender)
-	}
-	s := c.streams[f.PID]
-	if s == nil {
-		s = new(stream)
-		c.streams[f.PID] = s
-	}
-	if IsTerminal(f) {
-		var err error
-		switch {
-		case s.beats && f.Timestamp < s.ts:
-			err = fmt.Errorf("%w: pid %d: terminal frame at %d, before the last beat at %d", ErrTimestampBackwards, f.PID, f.Timestamp, s.ts)
-		case s.terminals && f.Timestamp <= s.terminalTS:
-			err = fmt.Errorf("%w: pid %d: terminal frame at %d, not after the previous terminal frame at %d", ErrTimestampBackwards, f.PID, f.Timestamp, s.terminalTS)
-		}
-		s.terminals, s.terminalTS = true, f.Timestamp
-		return err
-	}
-	want := uint64(1)
-	if s.beats {
-		want = s.nonce + 1
-		if want == varta.NonceTerminal { // R3.3: after 2^64-2 comes 0
-			want = 0
-		}
-	}
-	if f.Nonce == 1 && want != 1 {
-		// A new agent of this pid: a new sequence, with a new epoch.
-		*s = stream{}
-		want = 1
-	}
-	var err error
-	switch {
-	case f.Nonce != want && s.beats:
-		err = fmt.Errorf("%w: pid %d: nonce %d after %d, want %d", ErrNonceSequence, f.PID, f.Nonce, s.nonce, want)
-	case f.Nonce != want:
-		err = fmt.Errorf("%w: pid %d: first beat has nonce %d, want 1", ErrNonceSequence, f.PID, f.Nonce)
-	case s.beats && f.Timestamp < s.ts:
-		err = fmt.Errorf("%w: pid %d: beat at %d after a beat at %d", ErrTimestampBackwards, f.PID, f.Timestamp, s.ts)
-	}
-	s.beats, s.nonce, s.ts = true, f.Nonce, f.Timestamp
-	return err
 }
