@@ -3,7 +3,9 @@
 package vartatest_test
 
 import (
+	"errors"
 	"net"
+	"strconv"
 	"testing"
 	"time"
 
@@ -56,8 +58,72 @@ func TestUDPObserverReportsEachViolation(t *testing.T) {
 	cases = append(cases, violation{"another pid's gap",
 		[][]byte{frameBytes(varta.Frame{PID: 4242, Nonce: 1}), other, frameBytes(varta.Frame{PID: 4242, Nonce: 3})},
 		vartatest.ErrNonceSequence, true})
-	checkViolations(t, cases, func(tb testing.TB) (func([]byte), func(time.Duration) (varta.Frame, error)) {
+	checkViolations(t, cases, func(tb testing.TB) (func([]byte), observer) {
 		obs := vartatest.NewUDPObserver(tb)
-		return udpSender(t, obs.Port()), obs.Next
+		return udpSender(t, obs.Port()), obs
 	})
+}
+
+func TestUDPObserverTargetReachesItThroughConnectTo(t *testing.T) {
+	rec := &recorder{TB: t}
+	obs := vartatest.NewUDPObserver(rec)
+	if want := "udp://127.0.0.1:" + strconv.Itoa(obs.Port()); obs.Target() != want {
+		t.Errorf("Target() = %q, want %q", obs.Target(), want)
+	}
+	expectBeatThroughTarget(t, obs)
+	rec.expectNoReport(t)
+}
+
+// expectBeatThroughTarget connects an agent with varta.ConnectTo to obs's
+// Target and checks that its first beat arrives.
+func expectBeatThroughTarget(t *testing.T, obs *vartatest.UDPObserver) {
+	t.Helper()
+	agent, err := varta.ConnectTo(obs.Target())
+	if err != nil {
+		t.Fatalf("ConnectTo(%q): %v", obs.Target(), err)
+	}
+	defer agent.Close()
+	if out := agent.Beat(varta.StatusOK, 5); !out.IsSent() {
+		t.Fatalf("beat: %v", out)
+	}
+	if f, err := obs.Next(wait); err != nil || f.Nonce != 1 || f.Payload != 5 {
+		t.Errorf("got %+v, %v, want the agent's first beat", f, err)
+	}
+}
+
+func TestUDPObserverReceivesNothingAfterClose(t *testing.T) {
+	rec := &recorder{TB: t}
+	obs := vartatest.NewUDPObserver(rec)
+	send := udpSender(t, obs.Port())
+	obs.Close()
+	obs.Close()
+	send(frameBytes(varta.Frame{PID: 4242, Nonce: 1}))
+	for name, receive := range map[string]func(time.Duration) (varta.Frame, error){
+		"Next": obs.Next, "Receive": obs.Receive, "NextTerminal": obs.NextTerminal,
+	} {
+		if _, err := receive(wait); !errors.Is(err, net.ErrClosed) {
+			t.Errorf("%s after Close: %v, want an error matching net.ErrClosed", name, err)
+		}
+	}
+	rec.expectNoReport(t)
+}
+
+func TestUDPObserverNextTerminalSkipsToTheTerminalFrame(t *testing.T) {
+	rec := &recorder{TB: t}
+	obs := vartatest.NewUDPObserver(rec)
+	agent, err := varta.ConnectUDP("127.0.0.1", obs.Port())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer agent.Close()
+	for i := 0; i < 2; i++ {
+		if out := agent.Beat(varta.StatusOK, 0); !out.IsSent() {
+			t.Fatalf("beat: %v", out)
+		}
+	}
+	agent.SendTerminal()
+	if f, err := obs.NextTerminal(wait); err != nil || !vartatest.IsTerminal(f) {
+		t.Errorf("got %+v, %v, want the terminal frame", f, err)
+	}
+	rec.expectNoReport(t)
 }
