@@ -63,6 +63,26 @@ func (r *recorder) expectNoReport(t *testing.T) {
 	}
 }
 
+// connect connects an agent to target with varta.ConnectTo; the test's
+// cleanup closes it.
+func connect(t *testing.T, target string) *varta.Varta {
+	t.Helper()
+	agent, err := varta.ConnectTo(target)
+	if err != nil {
+		t.Fatalf("ConnectTo(%q): %v", target, err)
+	}
+	t.Cleanup(func() { agent.Close() })
+	return agent
+}
+
+// beat sends a beat and fails the test unless it was sent.
+func beat(t *testing.T, agent *varta.Varta, payload uint32) {
+	t.Helper()
+	if out := agent.Beat(varta.StatusOK, payload); !out.IsSent() {
+		t.Fatalf("beat: %v", out)
+	}
+}
+
 // frameBytes encodes f by hand, straight from the layout of SPEC R1.1, with
 // a correct checksum: the tests build frames that varta's encoder would
 // refuse to produce from an agent.

@@ -245,6 +245,7 @@ func streamViolations(pid uint32) []violation {
 type observer interface {
 	Next(time.Duration) (varta.Frame, error)
 	Receive(time.Duration) (varta.Frame, error)
+	NextTerminal(time.Duration) (varta.Frame, error)
 }
 
 // checkViolations sends each stream to a fresh observer made by
@@ -321,25 +322,23 @@ func TestObserverTargetReachesItThroughConnectToAndTheEnvironment(t *testing.T) 
 	if want := "unix://" + obs.Path(); obs.Target() != want {
 		t.Errorf("Target() = %q, want %q", obs.Target(), want)
 	}
+	expectFirstBeat(t, obs, connect(t, obs.Target()))
 	t.Setenv(varta.ObserverEnv, obs.Target())
-	for _, connect := range []struct {
-		name string
-		f    func() (*varta.Varta, error)
-	}{
-		{"ConnectTo", func() (*varta.Varta, error) { return varta.ConnectTo(obs.Target()) }},
-		{"ConnectFromEnv", varta.ConnectFromEnv},
-	} {
-		agent, err := connect.f()
-		if err != nil {
-			t.Fatalf("%s: %v", connect.name, err)
-		}
-		if out := agent.Beat(varta.StatusOK, 5); !out.IsSent() {
-			t.Fatalf("%s: beat: %v", connect.name, out)
-		}
-		if f, err := obs.Next(wait); err != nil || f.Nonce != 1 || f.Payload != 5 {
-			t.Errorf("%s: got %+v, %v, want the agent's first beat", connect.name, f, err)
-		}
-		agent.Close()
+	agent, err := varta.ConnectFromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer agent.Close()
+	expectFirstBeat(t, obs, agent)
+}
+
+// expectFirstBeat beats once with agent and checks that obs receives the
+// beat as the agent's first.
+func expectFirstBeat(t *testing.T, obs observer, agent *varta.Varta) {
+	t.Helper()
+	beat(t, agent, 5)
+	if f, err := obs.Next(wait); err != nil || f.Nonce != 1 || f.Payload != 5 {
+		t.Errorf("got %+v, %v, want the agent's first beat", f, err)
 	}
 }
 
@@ -348,14 +347,8 @@ func TestObserverTargetReachesItThroughConnectToAndTheEnvironment(t *testing.T) 
 func TestObserverCloseLeavesAnAgentDropping(t *testing.T) {
 	rec := &recorder{TB: t}
 	obs := vartatest.NewObserver(rec)
-	agent, err := varta.ConnectTo(obs.Target())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer agent.Close()
-	if out := agent.Beat(varta.StatusOK, 0); !out.IsSent() {
-		t.Fatalf("beat before Close: %v", out)
-	}
+	agent := connect(t, obs.Target())
+	beat(t, agent, 0)
 	obs.Close()
 	obs.Close() // again: nothing happens, nor at cleanup
 	if _, err := os.Lstat(filepath.Dir(obs.Path())); !errors.Is(err, os.ErrNotExist) {
@@ -366,6 +359,14 @@ func TestObserverCloseLeavesAnAgentDropping(t *testing.T) {
 			t.Errorf("beat %d after Close: %v, want dropped", i, out)
 		}
 	}
+	expectClosed(t, obs)
+	rec.expectNoReport(t)
+}
+
+// expectClosed checks that each of obs's receiving methods says that the
+// observer is closed.
+func expectClosed(t *testing.T, obs observer) {
+	t.Helper()
 	for name, receive := range map[string]func(time.Duration) (varta.Frame, error){
 		"Next": obs.Next, "Receive": obs.Receive, "NextTerminal": obs.NextTerminal,
 	} {
@@ -373,7 +374,6 @@ func TestObserverCloseLeavesAnAgentDropping(t *testing.T) {
 			t.Errorf("%s after Close: %v, want an error matching net.ErrClosed that says so", name, err)
 		}
 	}
-	rec.expectNoReport(t)
 }
 
 // TestObserverCloseEndsAWaitingNext closes the observer while Next waits
@@ -396,15 +396,9 @@ func TestObserverCloseEndsAWaitingNext(t *testing.T) {
 func TestObserverNextTerminalChecksTheFramesBeforeIt(t *testing.T) {
 	rec := &recorder{TB: t}
 	obs := vartatest.NewObserver(rec)
-	agent, err := varta.ConnectTo(obs.Target())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer agent.Close()
+	agent := connect(t, obs.Target())
 	for i := 0; i < 3; i++ {
-		if out := agent.Beat(varta.StatusOK, 0); !out.IsSent() {
-			t.Fatalf("beat: %v", out)
-		}
+		beat(t, agent, 0)
 	}
 	if out := agent.SendTerminal(); !out.IsSent() {
 		t.Fatalf("terminal frame: %v", out)

@@ -157,7 +157,7 @@ func TestSecureUDPObserversTargetNamesAPrivateKeyFile(t *testing.T) {
 			if b, err := os.ReadFile(path); err != nil || string(b) != hex.EncodeToString(testKey(3))+"\n" {
 				t.Errorf("key file holds %q, %v, want the key in hex", b, err)
 			}
-			expectBeatThroughTarget(t, obs)
+			expectFirstBeat(t, obs, connect(t, obs.Target()))
 			rec.expectNoReport(t)
 			obs.Close()
 			if _, err := os.Lstat(filepath.Dir(path)); !errors.Is(err, os.ErrNotExist) {

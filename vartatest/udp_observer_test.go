@@ -3,11 +3,9 @@
 package vartatest_test
 
 import (
-	"errors"
 	"net"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/varta-go/varta"
 	"github.com/varta-go/varta/vartatest"
@@ -70,25 +68,8 @@ func TestUDPObserverTargetReachesItThroughConnectTo(t *testing.T) {
 	if want := "udp://127.0.0.1:" + strconv.Itoa(obs.Port()); obs.Target() != want {
 		t.Errorf("Target() = %q, want %q", obs.Target(), want)
 	}
-	expectBeatThroughTarget(t, obs)
+	expectFirstBeat(t, obs, connect(t, obs.Target()))
 	rec.expectNoReport(t)
-}
-
-// expectBeatThroughTarget connects an agent with varta.ConnectTo to obs's
-// Target and checks that its first beat arrives.
-func expectBeatThroughTarget(t *testing.T, obs *vartatest.UDPObserver) {
-	t.Helper()
-	agent, err := varta.ConnectTo(obs.Target())
-	if err != nil {
-		t.Fatalf("ConnectTo(%q): %v", obs.Target(), err)
-	}
-	defer agent.Close()
-	if out := agent.Beat(varta.StatusOK, 5); !out.IsSent() {
-		t.Fatalf("beat: %v", out)
-	}
-	if f, err := obs.Next(wait); err != nil || f.Nonce != 1 || f.Payload != 5 {
-		t.Errorf("got %+v, %v, want the agent's first beat", f, err)
-	}
 }
 
 func TestUDPObserverReceivesNothingAfterClose(t *testing.T) {
@@ -98,32 +79,6 @@ func TestUDPObserverReceivesNothingAfterClose(t *testing.T) {
 	obs.Close()
 	obs.Close()
 	send(frameBytes(varta.Frame{PID: 4242, Nonce: 1}))
-	for name, receive := range map[string]func(time.Duration) (varta.Frame, error){
-		"Next": obs.Next, "Receive": obs.Receive, "NextTerminal": obs.NextTerminal,
-	} {
-		if _, err := receive(wait); !errors.Is(err, net.ErrClosed) {
-			t.Errorf("%s after Close: %v, want an error matching net.ErrClosed", name, err)
-		}
-	}
-	rec.expectNoReport(t)
-}
-
-func TestUDPObserverNextTerminalSkipsToTheTerminalFrame(t *testing.T) {
-	rec := &recorder{TB: t}
-	obs := vartatest.NewUDPObserver(rec)
-	agent, err := varta.ConnectUDP("127.0.0.1", obs.Port())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer agent.Close()
-	for i := 0; i < 2; i++ {
-		if out := agent.Beat(varta.StatusOK, 0); !out.IsSent() {
-			t.Fatalf("beat: %v", out)
-		}
-	}
-	agent.SendTerminal()
-	if f, err := obs.NextTerminal(wait); err != nil || !vartatest.IsTerminal(f) {
-		t.Errorf("got %+v, %v, want the terminal frame", f, err)
-	}
+	expectClosed(t, obs)
 	rec.expectNoReport(t)
 }
