@@ -23,8 +23,11 @@
 // never the nonce.
 //
 // On SIGINT or SIGTERM it prints a summary per pid on stderr (frames, nonce
-// gaps, first and last seen, whether a terminal frame came) and exits 0. A
-// beat with nonce 1 is a new agent of that pid starting again, not a gap.
+// gaps, first and last seen, whether a terminal frame came) and exits 0.
+// Gaps follow the nonce rule vartatest enforces: a beat with nonce 1 is a
+// new agent of that pid starting again, not a gap, and the first beat seen
+// of a pid is none either, whatever its nonce, since vartadump may start
+// while agents beat.
 // It exits 1 when it cannot bind or receive, and 2 for bad usage.
 //
 // -uds binds a Unix datagram socket at PATH. A stale socket there (nobody
