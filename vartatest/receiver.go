@@ -35,7 +35,7 @@ type receiver struct {
 	closed    atomic.Bool
 	closeOnce sync.Once
 
-	mu  sync.Mutex // held while receiving: buf and log
+	mu  sync.Mutex // held while receiving, and by release
 	buf [256]byte
 	log sequence.Log
 }
@@ -48,11 +48,15 @@ func newReceiver(tb testing.TB, conn net.Conn, read func([]byte) (int, uint32, e
 	return r
 }
 
-// close closes the socket and releases the rest, once.
+// close closes the socket and releases the rest, once. Closing the socket
+// ends a receive in progress, and release waits for it to let go of the
+// key.
 func (r *receiver) close() {
 	r.closeOnce.Do(func() {
 		r.closed.Store(true)
 		r.conn.Close()
+		r.mu.Lock()
+		defer r.mu.Unlock()
 		r.release()
 	})
 }
