@@ -23,8 +23,11 @@
 // never the nonce.
 //
 // On SIGINT or SIGTERM it prints a summary per pid on stderr (frames, nonce
-// gaps, first and last seen, whether a terminal frame came) and exits 0. A
-// beat with nonce 1 is a new agent of that pid starting again, not a gap.
+// gaps, first and last seen, whether a terminal frame came) and exits 0.
+// Gaps follow the nonce rule vartatest enforces: a beat with nonce 1 is a
+// new agent of that pid starting again, not a gap, and the first beat seen
+// of a pid is none either, whatever its nonce, since vartadump may start
+// while agents beat.
 // It exits 1 when it cannot bind or receive, and 2 for bad usage.
 //
 // -uds binds a Unix datagram socket at PATH. A stale socket there (nobody
@@ -52,6 +55,7 @@ import (
 	"time"
 
 	"github.com/varta-go/varta"
+	"github.com/varta-go/varta/internal/sequence"
 )
 
 func main() {
@@ -128,7 +132,7 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 	defer cleanup()
 	fmt.Fprintf(stderr, "vartadump: listening on %s for %s; SIGINT or SIGTERM prints a summary\n", where, mode)
 
-	d := &dumper{out: stdout, json: cfg.json, open: open, pids: make(map[uint32]*pidSummary)}
+	d := newDumper(stdout, cfg.json, open)
 	done := make(chan error, 1)
 	go func() { done <- d.loop(conn) }()
 	var status int
@@ -240,6 +244,21 @@ type dumper struct {
 	pids        map[uint32]*pidSummary
 	frames      int
 	undecodable int
+	// log applies the observers' rules to each pid's frames; the summary
+	// counts the beats that break the nonce rule as gaps.
+	log sequence.Log
+}
+
+// newDumper returns a dumper that prints to out, as JSON if json is set,
+// the frames open makes of datagrams.
+func newDumper(out io.Writer, json bool, open func([]byte) (varta.Frame, error)) *dumper {
+	return &dumper{
+		out: out, json: json, open: open,
+		pids: make(map[uint32]*pidSummary),
+		// A dump may start while agents beat: the first beat it sees of a
+		// pid is no gap, whatever its nonce.
+		log: sequence.Log{MidStream: true},
+	}
 }
 
 // pidSummary is what the summary says about one pid.
@@ -248,8 +267,6 @@ type pidSummary struct {
 	frames      int
 	gaps        int
 	first, last time.Time
-	beats       bool   // a beat (not terminal) has been seen
-	nonce       uint64 // the last beat's nonce
 	terminal    bool
 }
 
@@ -312,24 +329,12 @@ func (d *dumper) handle(at time.Time, b []byte) {
 	}
 	s.frames++
 	s.last = at
-	switch {
-	case terminal:
+	if terminal {
 		s.terminal = true
-	case s.beats && f.Nonce != nextNonce(s.nonce) && f.Nonce != 1: // 1: a new agent
+	}
+	if err := d.log.Check(f, 0); errors.Is(err, sequence.ErrNonceSequence) {
 		s.gaps++
-		fallthrough
-	default:
-		s.beats, s.nonce = true, f.Nonce
 	}
-}
-
-// nextNonce returns the nonce of the beat after one with nonce n: after
-// 2^64-2 comes 0 (SPEC R3.3).
-func nextNonce(n uint64) uint64 {
-	if n+1 == varta.NonceTerminal {
-		return 0
-	}
-	return n + 1
 }
 
 func (d *dumper) printJSON(v any) {

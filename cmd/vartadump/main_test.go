@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/varta-go/varta"
 )
 
 // mainEnv makes the test binary run the command's main instead of the
@@ -202,5 +204,27 @@ func TestDumpStopsOnSIGTERMWithSummary(t *testing.T) {
 	code, stderr := d.interrupt(syscall.SIGTERM)
 	if code != 0 || !strings.Contains(stderr, "vartadump: 0 frames from 0 pids, 0 undecodable datagrams") {
 		t.Errorf("exit %d, stderr:\n%s\nwant 0 and an empty summary", code, stderr)
+	}
+}
+
+// TestDumpCountsGapsFromTheFirstBeatItSees feeds frames straight to the
+// dumper: a dump may start while an agent beats, so the first beat it sees
+// of a pid is no gap, whatever its nonce; a terminal frame is none either.
+func TestDumpCountsGapsFromTheFirstBeatItSees(t *testing.T) {
+	d := newDumper(io.Discard, false, varta.DecodeFrame)
+	for _, f := range []varta.Frame{
+		{PID: 7, Nonce: 41, Timestamp: 1},
+		{PID: 7, Nonce: 42, Timestamp: 2},
+		{PID: 7, Nonce: varta.NonceTerminal, Status: varta.StatusCritical, Timestamp: 3},
+		{PID: 7, Nonce: 44, Timestamp: 4}, // a gap
+		{PID: 7, Nonce: 1, Timestamp: 1},  // a new agent
+		{PID: 7, Nonce: 2, Timestamp: 2},
+	} {
+		var b [varta.FrameBytes]byte
+		f.Encode(&b)
+		d.handle(time.Now(), b[:])
+	}
+	if s := d.pids[7]; s == nil || s.frames != 6 || s.gaps != 1 || !s.terminal {
+		t.Errorf("summary %+v, want 6 frames, 1 gap and a terminal frame", s)
 	}
 }
