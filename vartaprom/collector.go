@@ -1,4 +1,4 @@
-// Package prometheus exports the counters of a varta agent to Prometheus.
+// Package vartaprom exports the counters of a varta agent to Prometheus.
 //
 // A Collector reads the agent's Stats when Prometheus scrapes it: it starts
 // no goroutine and adds nothing to the beat path. Register one per agent:
@@ -7,8 +7,8 @@
 //	...
 //	prometheus.MustRegister(vartaprom.NewCollector(agent))
 //
-// where vartaprom is this package, imported under that name so that it does
-// not hide github.com/prometheus/client_golang/prometheus.
+// where vartaprom is this package: its name does not hide client_golang's
+// prometheus package, which a file that registers it imports too.
 //
 // The metrics, all counters:
 //
@@ -33,12 +33,12 @@
 // varta module at the placeholder version v0.0.0-00010101000000-000000000000
 // and replaces it with the checkout it sits in; in any other module that
 // replace directive is ignored and the placeholder cannot be fetched, so
-// "go get github.com/varta-go/varta/prometheus" alone fails. Until the first
+// "go get github.com/varta-go/varta/vartaprom" alone fails. Until the first
 // tagged release, do one of these in your own module:
 //
 // Fetch both modules at one commit, in a single go get:
 //
-//	go get github.com/varta-go/varta@COMMIT github.com/varta-go/varta/prometheus@COMMIT
+//	go get github.com/varta-go/varta@COMMIT github.com/varta-go/varta/vartaprom@COMMIT
 //
 // Your go.mod then requires the varta module at that commit's
 // pseudo-version, which is higher than the placeholder and is the one used.
@@ -47,8 +47,8 @@
 // directives in your go.mod, then run go mod tidy:
 //
 //	replace github.com/varta-go/varta => /path/to/varta
-//	replace github.com/varta-go/varta/prometheus => /path/to/varta/prometheus
-package prometheus
+//	replace github.com/varta-go/varta/vartaprom => /path/to/varta/vartaprom
+package vartaprom
 
 import (
 	"github.com/prometheus/client_golang/prometheus"

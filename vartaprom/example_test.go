@@ -1,6 +1,6 @@
 //go:build unix
 
-package prometheus_test
+package vartaprom_test
 
 import (
 	"io"
@@ -13,7 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/varta-go/varta"
-	vartaprom "github.com/varta-go/varta/prometheus"
+	"github.com/varta-go/varta/vartaprom"
 )
 
 // A daemon registers one collector for its agent and serves the registry

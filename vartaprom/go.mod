@@ -1,4 +1,4 @@
-module github.com/varta-go/varta/prometheus
+module github.com/varta-go/varta/vartaprom
 
 go 1.26.0
 

@@ -1,6 +1,6 @@
 //go:build unix
 
-package prometheus_test
+package vartaprom_test
 
 import (
 	"strconv"
@@ -10,7 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/varta-go/varta"
-	vartaprom "github.com/varta-go/varta/prometheus"
+	"github.com/varta-go/varta/vartaprom"
 	"github.com/varta-go/varta/vartatest"
 )
 
