@@ -16,26 +16,36 @@ import (
 	"github.com/varta-go/varta/vartaprom"
 )
 
-// A daemon registers one collector for its agent and serves the registry
-// (here on a test server; in a daemon, with http.Handle("/metrics", ...)).
-// Each scrape reads the agent's Stats.
+// A daemon with two agents registers a collector for each, under a name
+// that tells them apart, in one registry, and serves the registry (here on a
+// test server; in a daemon, with http.Handle("/metrics", ...)). Each scrape
+// reads the agents' Stats.
 func Example() {
 	path, stop := startObserver() // stands in for the observer daemon
 	defer stop()
 
-	agent, err := varta.Connect(path)
+	queue, err := varta.Connect(path)
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer agent.Close()
+	defer queue.Close()
+	web, err := varta.Connect(path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer web.Close()
 
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(vartaprom.NewCollector(agent))
+	reg.MustRegister(
+		vartaprom.NewCollector(queue, "queue-worker"),
+		vartaprom.NewCollector(web, "web"),
+	)
 	srv := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	defer srv.Close()
 
-	agent.Beat(varta.StatusOK, 0)
-	agent.Beat(varta.StatusOK, 0)
+	queue.Beat(varta.StatusOK, 0)
+	queue.Beat(varta.StatusOK, 0)
+	web.Beat(varta.StatusOK, 0)
 
 	resp, err := srv.Client().Get(srv.URL)
 	if err != nil {
@@ -46,21 +56,30 @@ func Example() {
 	// Output:
 	// # HELP varta_client_beats_total Beats by outcome (sent, dropped, failed); reason says why a beat was dropped.
 	// # TYPE varta_client_beats_total counter
-	// varta_client_beats_total{outcome="dropped",reason="kernel_queue_full"} 0
-	// varta_client_beats_total{outcome="dropped",reason="no_observer"} 0
-	// varta_client_beats_total{outcome="dropped",reason="peer_gone"} 0
-	// varta_client_beats_total{outcome="dropped",reason="storage_full"} 0
-	// varta_client_beats_total{outcome="failed",reason=""} 0
-	// varta_client_beats_total{outcome="sent",reason=""} 2
-	// # HELP varta_client_clock_regression_total Beats that found the clock behind the last sent timestamp and resent that timestamp.
-	// # TYPE varta_client_clock_regression_total counter
-	// varta_client_clock_regression_total 0
-	// # HELP varta_client_fork_recoveries_total Times a beat found a new pid (fork or restore) and restarted the sequence.
+	// varta_client_beats_total{agent="queue-worker",outcome="dropped",reason="kernel_queue_full"} 0
+	// varta_client_beats_total{agent="queue-worker",outcome="dropped",reason="no_observer"} 0
+	// varta_client_beats_total{agent="queue-worker",outcome="dropped",reason="peer_gone"} 0
+	// varta_client_beats_total{agent="queue-worker",outcome="dropped",reason="storage_full"} 0
+	// varta_client_beats_total{agent="queue-worker",outcome="failed",reason=""} 0
+	// varta_client_beats_total{agent="queue-worker",outcome="sent",reason=""} 2
+	// varta_client_beats_total{agent="web",outcome="dropped",reason="kernel_queue_full"} 0
+	// varta_client_beats_total{agent="web",outcome="dropped",reason="no_observer"} 0
+	// varta_client_beats_total{agent="web",outcome="dropped",reason="peer_gone"} 0
+	// varta_client_beats_total{agent="web",outcome="dropped",reason="storage_full"} 0
+	// varta_client_beats_total{agent="web",outcome="failed",reason=""} 0
+	// varta_client_beats_total{agent="web",outcome="sent",reason=""} 1
+	// # HELP varta_client_clock_regressions_total Beats that found the clock behind the last sent timestamp and resent that timestamp.
+	// # TYPE varta_client_clock_regressions_total counter
+	// varta_client_clock_regressions_total{agent="queue-worker"} 0
+	// varta_client_clock_regressions_total{agent="web"} 0
+	// # HELP varta_client_fork_recoveries_total Forks and restores a beat noticed and followed by restarting the sequence: by a new pid, or by the cleared fork mark of a fork that kept the pid number (a new pid namespace).
 	// # TYPE varta_client_fork_recoveries_total counter
-	// varta_client_fork_recoveries_total 0
+	// varta_client_fork_recoveries_total{agent="queue-worker"} 0
+	// varta_client_fork_recoveries_total{agent="web"} 0
 	// # HELP varta_client_reconnects_total Successful reconnects of the agent, automatic or requested.
 	// # TYPE varta_client_reconnects_total counter
-	// varta_client_reconnects_total 0
+	// varta_client_reconnects_total{agent="queue-worker"} 0
+	// varta_client_reconnects_total{agent="web"} 0
 }
 
 // startObserver binds a Unix datagram socket in a new temporary directory
