@@ -3,7 +3,8 @@
 // A Collector reads one agent's Stats when Prometheus scrapes it: it starts
 // no goroutine and adds nothing to the beat path. Each collector has a name
 // that tells its agent apart from the others, carried by every metric as
-// the label agent, so several agents share one registry:
+// the label agent, so the agents of a process (each beating to an observer
+// of its own) share one registry:
 //
 //	reg := prometheus.NewRegistry()
 //	reg.MustRegister(

@@ -16,20 +16,24 @@ import (
 	"github.com/varta-go/varta/vartaprom"
 )
 
-// A daemon with two agents registers a collector for each, under a name
-// that tells them apart, in one registry, and serves the registry (here on a
+// A daemon with two agents, each beating to an observer of its own (an
+// observer follows one stream of nonces per pid), registers a collector
+// for each, under a name that tells them apart, in one registry, and
+// serves the registry (here on a
 // test server; in a daemon, with http.Handle("/metrics", ...)). Each scrape
 // reads the agents' Stats.
 func Example() {
-	path, stop := startObserver() // stands in for the observer daemon
-	defer stop()
+	queuePath, stopQueue := startObserver() // stand in for observer daemons
+	defer stopQueue()
+	webPath, stopWeb := startObserver()
+	defer stopWeb()
 
-	queue, err := varta.Connect(path)
+	queue, err := varta.Connect(queuePath)
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer queue.Close()
-	web, err := varta.Connect(path)
+	web, err := varta.Connect(webPath)
 	if err != nil {
 		log.Fatal(err)
 	}
