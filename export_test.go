@@ -33,11 +33,12 @@ func clearForkMark() {
 }
 
 // requireForkMark skips the test, saying why, where the process could not
-// make its fork mark.
+// make its fork mark (and fails it where core tests are required: see
+// skipCore).
 func requireForkMark(t *testing.T) {
 	t.Helper()
 	if processForkMark() == nil {
-		t.Skipf("no fork mark in this process: %v", forkMarkErr)
+		skipCore(t, "no fork mark in this process: %v", forkMarkErr)
 	}
 }
 

@@ -46,7 +46,7 @@ func TestConnectAsInitProcess(t *testing.T) {
 		// namespaces with EINVAL, as does a kernel built without pid
 		// namespaces: neither can give this test a pid 1.
 		if errors.Is(err, syscall.EINVAL) {
-			t.Skipf("this system cannot start a process in a new pid namespace: %v", err)
+			skipCore(t, "this system cannot start a process in a new pid namespace: %v", err)
 		}
 		t.Fatalf("starting a child in a new pid namespace: %v", err)
 	}
