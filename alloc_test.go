@@ -102,7 +102,8 @@ func deadSockets(t *testing.T, n int) []int {
 		}
 	})
 	for range n {
-		fd, err := connectSocket(unix.AF_UNIX, nil, &unix.SockaddrUnix{Name: r.path})
+		ep := endpoint{family: unix.AF_UNIX, addr: &unix.SockaddrUnix{Name: r.path}}
+		fd, err := ep.dial()
 		if err != nil {
 			t.Fatal(err)
 		}

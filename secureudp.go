@@ -63,35 +63,30 @@ func connectSecure(host string, port int, key []byte, master bool) (*Varta, erro
 	if err := checkKey(what, key); err != nil {
 		return nil, err
 	}
-	ep, err := resolveUDP(host, port)
+	a, err := resolveUDP(host, port)
 	if err != nil {
 		return nil, err
 	}
-	tr, err := newSecureTransport(ep, key, master)
+	seal, err := newSealing(key, master)
 	if err != nil {
 		return nil, err
 	}
-	v, err := newAgent(tr)
-	if err != nil {
-		tr.close() // wipes the copied key
-		return nil, err
-	}
-	return v, nil
+	return newAgent(a.endpoint(), seal) // wipes the copied key on error
 }
 
 // errOverflow is the errno of a terminal frame refused because its
 // session has no terminal nonce left.
 const errOverflow = unix.EOVERFLOW
 
-// secureTransport seals frames with ChaCha20-Poly1305 and sends them over
-// a connected UDP socket (SPEC section 6). The nonce and the sealed frame
-// are built in fields, so sealing allocates nothing.
+// sealing is a secure agent's sealing state: its key, its cipher, its
+// session and the buffers it seals into, which are fields so that sealing
+// allocates nothing (SPEC section 6). An agent that sends plain frames has
+// none: its methods take a nil *sealing to mean "send frames as they are".
 //
-// Its reconnect is link's: it replaces the socket and keeps the session,
-// its counters and the cipher (R6.2), so a reconnect storm spends no fresh
-// prefixes; restart, for a new process, starts a new session.
-type secureTransport struct {
-	link
+// A reconnect replaces only the socket and keeps the sealing state, its
+// session, its counters and its cipher (R6.2), so a reconnect storm spends
+// no fresh prefixes; restart, for a new process, starts a new session.
+type sealing struct {
 	master bool
 	key    secretKey // the shared key, or the master key; wiped by close
 	// aead seals every frame. With a shared key it is built once, at
@@ -105,143 +100,133 @@ type secureTransport struct {
 	wire  [MasterFrameBytes]byte
 }
 
-var _ transport = (*secureTransport)(nil)
-
-// newSecureTransport returns an unconnected transport holding a copy of
-// key, and for a shared key the cipher it seals with for its life;
-// restart connects it.
-func newSecureTransport(ep udpEndpoint, key []byte, master bool) (transport, error) {
-	t := &secureTransport{link: newLink(newUDPPeer(ep)), master: master, key: newSecretKey(key)}
+// newSealing returns a sealing state holding a copy of key, and for a
+// shared key the cipher it seals with for its life; restart starts its
+// first session.
+func newSealing(key []byte, master bool) (*sealing, error) {
+	s := &sealing{master: master, key: newSecretKey(key)}
 	if !master {
-		aead, err := chacha20poly1305.New(t.key.b[:])
+		aead, err := chacha20poly1305.New(s.key.b[:])
 		if err != nil {
-			t.key.wipe()
+			s.key.wipe()
 			return nil, err
 		}
-		t.aead = aead
+		s.aead = aead
 	}
-	return t, nil
+	return s, nil
 }
 
-// String and GoString keep the transport's keys and state out of printed
+// String and GoString keep the sealing state's keys out of printed
 // output.
-func (t *secureTransport) String() string { return "varta.secureTransport(redacted)" }
+func (s *sealing) String() string { return "varta.sealing(redacted)" }
 
-func (t *secureTransport) GoString() string { return t.String() }
+func (s *sealing) GoString() string { return s.String() }
 
-// send seals frame under the session's next (prefix, counter), consumes
-// that pair whatever the send returns (R6.4: a send reported failed may
-// still have left the host), and sends it. A spent session is first
-// replaced by a new one on the same socket.
-func (t *secureTransport) send(frame *[FrameBytes]byte) BeatOutcome {
-	sealed, ok := t.sealBeat(frame)
-	if !ok {
-		return failed(0, opNewSession) // a new salt could not be drawn
+// beat returns frame sealed as the next beat of the session, and moves the
+// session past the nonce it used, whatever the send of it returns (R6.4:
+// a send reported failed may still have left the host). A spent session
+// is first replaced by a new one. ok is false if the session was spent and
+// no new one could be started. Without sealing state it returns frame as
+// it is.
+func (s *sealing) beat(frame *[FrameBytes]byte) (wire []byte, ok bool) {
+	if s == nil {
+		return frame[:], true
 	}
-	return t.sock.send(sealed)
-}
-
-// sealBeat seals frame as the next beat of the session and moves the
-// session past the nonce it used. ok is false if the session was spent
-// and no new one could be started.
-func (t *secureTransport) sealBeat(frame *[FrameBytes]byte) (sealed []byte, ok bool) {
-	if t.s.spent() {
-		s, err := newSession()
+	if s.s.spent() {
+		next, err := newSession()
 		if err != nil {
 			return nil, false
 		}
-		t.s = s
+		s.s = next
 	}
-	s := t.s
-	sealed = t.seal(frame, &s.prefix, uint32(s.counter))
-	s.advance()
-	return sealed, true
+	ss := s.s
+	wire = s.seal(frame, &ss.prefix, uint32(ss.counter))
+	ss.advance()
+	return wire, true
 }
 
 // seal seals frame under the nonce prefix || u32le(counter) in the layout
 // of the agent's key mode: the shared-key layout, or the master-key
 // layout with the pid of the cipher's key in the clear as associated
 // data.
-func (t *secureTransport) seal(frame *[FrameBytes]byte, prefix *[prefixBytes]byte, counter uint32) []byte {
-	copy(t.nonce[:], prefix[:])
-	binary.LittleEndian.PutUint32(t.nonce[counterAt:], counter)
-	if !t.master {
-		copy(t.wire[sharedNonce:], t.nonce[:])
-		return t.aead.Seal(t.wire[:sharedSeal], t.nonce[:], frame[:], nil)
+func (s *sealing) seal(frame *[FrameBytes]byte, prefix *[prefixBytes]byte, counter uint32) []byte {
+	copy(s.nonce[:], prefix[:])
+	binary.LittleEndian.PutUint32(s.nonce[counterAt:], counter)
+	if !s.master {
+		copy(s.wire[sharedNonce:], s.nonce[:])
+		return s.aead.Seal(s.wire[:sharedSeal], s.nonce[:], frame[:], nil)
 	}
-	binary.LittleEndian.PutUint32(t.wire[masterPID:], t.aeadPID)
-	copy(t.wire[masterNonce:], t.nonce[:])
-	return t.aead.Seal(t.wire[:masterSeal], t.nonce[:], frame[:], t.wire[masterPID:masterNonce])
+	binary.LittleEndian.PutUint32(s.wire[masterPID:], s.aeadPID)
+	copy(s.wire[masterNonce:], s.nonce[:])
+	return s.aead.Seal(s.wire[:masterSeal], s.nonce[:], frame[:], s.wire[masterPID:masterNonce])
 }
 
-// sendTerminal seals a terminal frame in the layout of the agent's beats
-// under a prefix no beat can use (R7.3): HKDF of the session salt with the
-// pid, the timestamp and a terminal counter claimed from the session,
-// which is consumed whatever the send returns. The agent's lock makes each
-// claim atomic. When all 2^32 terminal counters of the session are
-// claimed, the frame is not sent and the outcome is Failed with
-// EOVERFLOW.
+// terminal returns a terminal frame sealed in the layout of the agent's
+// beats under a prefix no beat can use (R7.3): HKDF of the session salt
+// with the pid, the timestamp and a terminal counter claimed from the
+// session, which is consumed whatever the send returns. The agent's lock
+// makes each claim atomic. When all 2^32 terminal counters of the session
+// are claimed, the frame is refused: Failed with EOVERFLOW.
 //
 // In master-key mode the frame is sealed with the key derived for its pid,
 // the key of the agent's beats, in the 64-byte layout, so that an observer
 // holding only the master key opens it; the master key never seals
 // anything. A frame naming another pid than the one the cipher was built
-// for (a fork not yet recovered from) could be opened by nobody: it is not
-// sent, and the outcome is Failed with EINVAL.
-func (t *secureTransport) sendTerminal(frame *[FrameBytes]byte) BeatOutcome {
+// for (a fork not yet recovered from) could be opened by nobody: it is
+// refused, Failed with EINVAL. Without sealing state it returns frame as
+// it is.
+func (s *sealing) terminal(frame *[FrameBytes]byte) (wire []byte, refused BeatOutcome) {
+	if s == nil {
+		return frame[:], refused
+	}
 	pid := binary.LittleEndian.Uint32(frame[offPID:])
 	ts := binary.LittleEndian.Uint64(frame[offTimestamp:])
-	if t.master && pid != t.aeadPID {
-		return failed(errInvalid, opTerminalStaleKey)
+	if s.master && pid != s.aeadPID {
+		return nil, failed(errInvalid, opTerminalStaleKey)
 	}
-	s := t.s
-	c, ok := s.claimTerminal()
+	c, ok := s.s.claimTerminal()
 	if !ok {
-		return failed(errOverflow, opTerminalSpent)
+		return nil, failed(errOverflow, opTerminalSpent)
 	}
-	prefix := s.iv.panicPrefix(pid, ts, c)
-	return t.sock.send(t.seal(frame, &prefix, c))
+	prefix := s.s.iv.panicPrefix(pid, ts, c)
+	return s.seal(frame, &prefix, c), refused
 }
 
-// restart sets up the transport for a new process with the given pid: a
-// fresh socket and a new session (new salt) and, in master-key mode when
-// pid differs from the pid of the current cipher, the cipher of pid's
-// derived key. It swaps them in only when all are ready. The socket comes
-// first: a restart that fails for want of one (the usual failure)
-// allocates nothing and reads no entropy.
-func (t *secureTransport) restart(pid uint32) error {
-	fd, err := t.peer.dial()
+// restart sets the sealing state up for a new process with the given pid:
+// a new session (new salt) and, in master-key mode when pid differs from
+// the pid of the current cipher, the cipher of pid's derived key. It
+// changes nothing unless both are ready. Without sealing state it does
+// nothing.
+func (s *sealing) restart(pid uint32) error {
+	if s == nil {
+		return nil
+	}
+	next, err := newSession()
 	if err != nil {
 		return err
 	}
-	s, err := newSession()
-	if err != nil {
-		unix.Close(fd)
-		return err
-	}
-	aead := t.aead
-	if t.master && (aead == nil || pid != t.aeadPID) {
-		if aead, err = agentCipher(t.key.b, pid); err != nil {
-			unix.Close(fd)
+	aead := s.aead
+	if s.master && (aead == nil || pid != s.aeadPID) {
+		if aead, err = agentCipher(s.key.b, pid); err != nil {
 			return err
 		}
 	}
-	t.sock.replace(fd)
-	t.s = s
-	t.aead, t.aeadPID = aead, pid
+	s.s = next
+	s.aead, s.aeadPID = aead, pid
 	return nil
 }
 
-// close closes the socket, wipes the key, the last nonce and the last
-// sealed frame, and drops the cipher and the session.
-func (t *secureTransport) close() error {
-	err := t.sock.close()
-	t.key.wipe()
-	clear(t.nonce[:])
-	clear(t.wire[:])
-	t.aead = nil
-	t.s = nil
-	return err
+// close wipes the key, the last nonce and the last sealed frame, and drops
+// the cipher and the session. Without sealing state it does nothing.
+func (s *sealing) close() {
+	if s == nil {
+		return
+	}
+	s.key.wipe()
+	clear(s.nonce[:])
+	clear(s.wire[:])
+	s.aead = nil
+	s.s = nil
 }
 
 // dialSecure reads the key file of a secureudp:// target and connects

@@ -73,11 +73,11 @@ func TestSelfConnectedSocketIsRecognised(t *testing.T) {
 				port = a.Port
 			}
 
-			same := newUDPPeer(udpEndpoint{addr: netip.AddrPortFrom(addr, uint16(port))})
+			same := udpAddress{addr: netip.AddrPortFrom(addr, uint16(port))}.endpoint()
 			if !boundTo(fd, same.addr) {
 				t.Errorf("a socket connected to itself at %s port %d is not recognised", ip, port)
 			}
-			other := newUDPPeer(udpEndpoint{addr: netip.AddrPortFrom(addr, uint16(port^1))})
+			other := udpAddress{addr: netip.AddrPortFrom(addr, uint16(port^1))}.endpoint()
 			if boundTo(fd, other.addr) {
 				t.Errorf("a socket bound to port %d is taken for one bound to %d", port, port^1)
 			}

@@ -9,7 +9,6 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -52,49 +51,49 @@ var ErrInvalidAddress = errors.New("varta: invalid observer address")
 // The agent does not reconnect by itself by default (SetReconnectAfter):
 // its socket reaches an observer restarted on the same port as it is.
 func ConnectUDP(host string, port int) (*Varta, error) {
-	ep, err := resolveUDP(host, port)
+	a, err := resolveUDP(host, port)
 	if err != nil {
 		return nil, err
 	}
-	return newAgent(newPlainTransport(newUDPPeer(ep)))
+	return newAgent(a.endpoint(), nil)
 }
 
-// udpEndpoint is a resolved observer address.
-type udpEndpoint struct {
+// udpAddress is a resolved observer address.
+type udpAddress struct {
 	addr netip.AddrPort // IPv4 addresses are unmapped, never ::ffff:a.b.c.d
 	zone uint32         // IPv6 scope (interface index), 0 if none
 }
 
 // resolveUDP checks host and port and resolves host to one address.
-func resolveUDP(host string, port int) (udpEndpoint, error) {
+func resolveUDP(host string, port int) (udpAddress, error) {
 	if port < 1 || port > 65535 {
-		return udpEndpoint{}, invalidAddress("port " + strconv.Itoa(port) + " is outside 1..65535")
+		return udpAddress{}, invalidAddress("port " + strconv.Itoa(port) + " is outside 1..65535")
 	}
 	addr, err := parseHost(host)
 	if err != nil {
-		return udpEndpoint{}, err
+		return udpAddress{}, err
 	}
 	if !addr.IsValid() { // a DNS name
 		addrs, err := net.DefaultResolver.LookupNetIP(context.Background(), "ip", host)
 		if err != nil {
-			return udpEndpoint{}, &textError{msg: "varta: resolve observer host " + strconv.Quote(host) + ": " + err.Error(), err: err}
+			return udpAddress{}, &textError{msg: "varta: resolve observer host " + strconv.Quote(host) + ": " + err.Error(), err: err}
 		}
 		if len(addrs) == 0 {
-			return udpEndpoint{}, &textError{msg: "varta: resolve observer host " + strconv.Quote(host) + ": no addresses", err: &net.DNSError{Err: "no addresses", Name: host, IsNotFound: true}}
+			return udpAddress{}, &textError{msg: "varta: resolve observer host " + strconv.Quote(host) + ": no addresses", err: &net.DNSError{Err: "no addresses", Name: host, IsNotFound: true}}
 		}
 		addr = addrs[0]
 	}
 	if addr.IsUnspecified() {
-		return udpEndpoint{}, invalidAddress(strconv.Quote(host) + " is the unspecified address, not a host: name the observer's host (127.0.0.1 or ::1 for this one)")
+		return udpAddress{}, invalidAddress(strconv.Quote(host) + " is the unspecified address, not a host: name the observer's host (127.0.0.1 or ::1 for this one)")
 	}
 	zone, err := zoneIndex(addr.Zone())
 	if err != nil {
-		return udpEndpoint{}, &textError{msg: ErrInvalidAddress.Error() + ": " + strconv.Quote(host) + ": " + err.Error(), err: ErrInvalidAddress, also: err}
+		return udpAddress{}, &textError{msg: ErrInvalidAddress.Error() + ": " + strconv.Quote(host) + ": " + err.Error(), err: ErrInvalidAddress, also: err}
 	}
 	if zone == 0 && needsZone(addr) {
-		return udpEndpoint{}, invalidAddress(strconv.Quote(host) + " is a link-local IPv6 address, which is ambiguous without a zone: name the interface, as in \"fe80::1%eth0\"")
+		return udpAddress{}, invalidAddress(strconv.Quote(host) + " is a link-local IPv6 address, which is ambiguous without a zone: name the interface, as in \"fe80::1%eth0\"")
 	}
-	return udpEndpoint{addr: netip.AddrPortFrom(addr.Unmap().WithZone(""), uint16(port)), zone: zone}, nil
+	return udpAddress{addr: netip.AddrPortFrom(addr.Unmap().WithZone(""), uint16(port)), zone: zone}, nil
 }
 
 // parseHost checks host against ConnectUDP's grammar before any lookup. It
@@ -192,68 +191,33 @@ func zoneIndex(zone string) (uint32, error) {
 	return uint32(ifi.Index), nil
 }
 
-// String formats the endpoint for error messages.
-func (e udpEndpoint) String() string {
-	if e.zone == 0 {
-		return e.addr.String()
+// String formats the address for error messages.
+func (a udpAddress) String() string {
+	if a.zone == 0 {
+		return a.addr.String()
 	}
-	return netip.AddrPortFrom(e.addr.Addr().WithZone(strconv.FormatUint(uint64(e.zone), 10)), e.addr.Port()).String()
+	return netip.AddrPortFrom(a.addr.Addr().WithZone(strconv.FormatUint(uint64(a.zone), 10)), a.addr.Port()).String()
 }
 
-// udpPeer holds an observer's address, and the wildcard address of its
-// family to bind to, as socket addresses built once so that dialing again
-// allocates nothing.
-type udpPeer struct {
-	ep     udpEndpoint
-	family int
-	bind   unix.Sockaddr // wildcard address, port 0: the kernel picks an ephemeral port
-	addr   unix.Sockaddr
-}
-
-func newUDPPeer(ep udpEndpoint) *udpPeer {
-	ip, port := ep.addr.Addr(), int(ep.addr.Port())
+// endpoint returns the observer's socket addresses, and the wildcard
+// address of its family to bind to (port 0: the kernel picks an
+// ephemeral port).
+func (a udpAddress) endpoint() endpoint {
+	ip, port := a.addr.Addr(), int(a.addr.Port())
 	if ip.Is4() {
-		return &udpPeer{
-			ep:     ep,
+		return endpoint{
 			family: unix.AF_INET,
 			bind:   &unix.SockaddrInet4{},
 			addr:   &unix.SockaddrInet4{Port: port, Addr: ip.As4()},
+			name:   a.String(),
 		}
 	}
-	return &udpPeer{
-		ep:     ep,
+	return endpoint{
 		family: unix.AF_INET6,
 		bind:   &unix.SockaddrInet6{},
-		addr:   &unix.SockaddrInet6{Port: port, ZoneId: ep.zone, Addr: ip.As16()},
+		addr:   &unix.SockaddrInet6{Port: port, ZoneId: a.zone, Addr: ip.As16()},
+		name:   a.String(),
 	}
-}
-
-var _ peer = (*udpPeer)(nil)
-
-// dial opens a socket bound to an ephemeral port and connected to the
-// observer; connectSocket refuses a socket the kernel connected to itself.
-func (p *udpPeer) dial() (int, error) {
-	return connectSocket(p.family, p.bind, p.addr)
-}
-
-// confirmsObserver is false: a UDP connect succeeds whether or not
-// anything listens at the port, so a frame sent on a fresh socket says
-// nothing about the observer (R3.7).
-func (p *udpPeer) confirmsObserver() bool { return false }
-
-// describe names the observer in an error of connect.
-func (p *udpPeer) describe(err error) error {
-	errno, isErrno := err.(syscall.Errno)
-	prefix := "varta: UDP socket to observer at " + p.ep.String() + ": "
-	switch {
-	case err == errSelfConnected:
-		return &textError{msg: prefix + err.Error(), err: err}
-	case !isErrno:
-		return err // already says what it is about
-	case outOfDescriptors(errno):
-		return &textError{msg: prefix + noDescriptorHint + ": " + err.Error(), err: err}
-	}
-	return &textError{msg: prefix + err.Error(), err: err}
 }
 
 // dialUDP connects to a udp:// target: the method by which this file adds

@@ -29,7 +29,7 @@ func key32(t *testing.T, s string) *[KeyBytes]byte {
 // vectorTransport returns a secure transport whose session seals under
 // the given prefix and counter, with its socket writing into the returned
 // receiver, so a vector is checked against what the transport sends.
-func vectorTransport(t *testing.T, key *[KeyBytes]byte, master bool, pid uint32, salt []byte) (*secureTransport, *receiver) {
+func vectorTransport(t *testing.T, key *[KeyBytes]byte, master bool, pid uint32, salt []byte) (testTransport, *receiver) {
 	t.Helper()
 	fd, r := socketPair(t)
 	tr := newTestTransport(t, fd, key, master, pid, salt)
