@@ -80,21 +80,29 @@
 //	secureudp://HOST:PORT?keyfile=/ABS        ConnectSecureUDP; needs -tags secureudp
 //	secureudp://HOST:PORT?masterkeyfile=/ABS  ConnectSecureUDPWithMaster
 //
-// HOST is a name or IPv4 address (letters, digits, '-', '.', '_'), or an
-// IPv6 address in brackets with an optional zone: [::1], [fe80::1%eth0].
+// HOST is a host as ConnectUDP takes it, with an IPv6 address in
+// brackets: a name (letters, digits, '-' and '_' in dot-separated labels,
+// as in varta_watch), an IPv4 address, or an IPv6 address with an optional
+// zone: [::1], [fe80::1%eth0]. One grammar serves both: a host that one
+// refuses, the other refuses in the same words, matching ErrInvalidAddress.
 // PORT is a decimal number in 1..65535. A secureudp target names exactly
 // one key file, by absolute path; the file holds the key as LoadKeyFile
 // reads it. Keys never travel inside the string. Schemes are lower case;
 // relative paths, a missing port, a udp target with parameters, a path
 // after HOST:PORT, both key kinds at once, a key parameter given twice, a
-// relative or empty key file path, an inline key (key=, masterkey=) and any
-// other parameter are refused with an error matching ErrInvalidTarget,
-// before any system call and without repeating parameter values. A valid
-// target for a transport the program was built without fails with an
-// error matching ErrTransportNotBuilt that names the missing tag; the
-// default build links neither the net package nor golang.org/x/crypto for
-// ConnectTo's sake. Everything after parsing is the named constructor's:
-// its checks, its errors, its behaviour.
+// relative or empty key file path, an inline key (key=, masterkey=), any
+// other parameter and a host that breaks the host grammar are refused
+// with an error matching ErrInvalidTarget, before any system call and
+// without repeating parameter values. A valid target for a transport the
+// program was built without fails with an error matching
+// ErrTransportNotBuilt that names the missing tag; the default build links
+// neither the net package nor golang.org/x/crypto for ConnectTo's sake.
+// Everything after parsing is the named constructor's: its checks, its
+// errors, its behaviour.
+//
+// ParseTarget checks a target string and takes it apart (a Target)
+// without connecting, in every build: a program that binds an observer
+// reads the strings its agents are given with the same grammar.
 //
 // # Build tags
 //
@@ -108,7 +116,6 @@
 // the net package, only to resolve the observer's name once in ConnectUDP.
 //
 //	func ConnectUDP(host string, port int) (*Varta, error)
-//	var ErrInvalidAddress error
 //
 // -tags secureudp adds everything of udp, and ChaCha20-Poly1305 frames
 // with a shared key or a per-pid key derived from a master key, the key

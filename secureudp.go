@@ -233,14 +233,14 @@ func (s *sealing) close() {
 // with the shared or master key, wiping the key it read, which the agent
 // has copied: the method by which this file adds secure UDP to ConnectTo
 // (target.go).
-func (tagged) dialSecure(t observerTarget) (*Varta, error) {
-	key, err := LoadKeyFile(t.keyFile)
+func (tagged) dialSecure(t Target) (*Varta, error) {
+	key, err := LoadKeyFile(t.KeyFile)
 	if err != nil {
 		return nil, err
 	}
 	defer clear(key)
-	if t.master {
-		return ConnectSecureUDPWithMaster(t.host, t.port, key)
+	if t.Master {
+		return ConnectSecureUDPWithMaster(t.Host, t.Port, key)
 	}
-	return ConnectSecureUDP(t.host, t.port, key)
+	return ConnectSecureUDP(t.Host, t.Port, key)
 }

@@ -136,20 +136,6 @@ func parseKeyHex(text []byte) ([]byte, error) {
 	return key, nil
 }
 
-// hexDigit returns the value of the hexadecimal digit c, and whether c is
-// one.
-func hexDigit(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
-}
-
 // AgentKey returns the key an agent with the given pid derives from a
 // master key and seals its beats and terminal frames with. Only built
 // with -tags secureudp. The key is HKDF-SHA256 of the master key with an

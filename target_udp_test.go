@@ -59,3 +59,10 @@ func TestConnectToUDPChecksTheHostAsConnectUDPDoes(t *testing.T) {
 		}
 	}
 }
+
+// udpEntryPoint returns ConnectUDP, for the host grammar test, with name
+// lookups failing at once for the rest of the test.
+func udpEntryPoint(t *testing.T) func(host string, port int) (*Varta, error) {
+	forbidLookups(t)
+	return ConnectUDP
+}

@@ -4,38 +4,33 @@ package varta
 
 import (
 	"context"
-	"errors"
 	"net"
 	"net/netip"
 	"strconv"
-	"strings"
 
 	"golang.org/x/sys/unix"
 )
-
-// ErrInvalidAddress is matched (errors.Is) by the error ConnectUDP and the
-// secure UDP constructors return, before any name lookup, for a host that
-// breaks the grammar ConnectUDP states, the unspecified address, a
-// link-local IPv6 address without a zone, or a port outside 1..65535.
-// Only built with -tags udp (or secureudp).
-var ErrInvalidAddress = errors.New("varta: invalid observer address")
 
 // ConnectUDP returns an agent that sends plain 32-byte beats over UDP to
 // the observer at host and port (SPEC R5.2). Only built with -tags udp (or
 // secureudp).
 //
-// host is one of:
+// host is one of (the one host grammar of the package, which ParseTarget
+// and ConnectTo apply to the HOST of a target too):
 //   - an IPv4 address in dotted decimal, such as "127.0.0.1";
 //   - an IPv6 address, with or without brackets ("::1" and "[::1]" both
-//     work), with an optional "%zone" (an interface name or index), which a
-//     link-local address such as fe80::1 needs: "fe80::1%eth0";
-//   - a DNS name of letters, digits and hyphens in dot-separated labels
-//     (RFC 1123), such as "observer.internal".
+//     work), with an optional "%zone" (an interface name or index, of
+//     letters, digits, '-', '.' and '_'), which a link-local address such
+//     as fe80::1 needs: "fe80::1%eth0";
+//   - a DNS name of letters, digits, hyphens and underscores in
+//     dot-separated labels of 1 to 63 characters, such as
+//     "observer.internal" or a container service name such as
+//     "varta_watch".
 //
 // Anything else ("[localhost]", "256.1.1.1", " 127.0.0.1", a host with a
 // port) fails with an error matching ErrInvalidAddress before any lookup,
-// as do the unspecified addresses 0.0.0.0 and :: and a port outside
-// 1..65535. A name is resolved once, here, with the system resolver; the
+// as do the unspecified addresses 0.0.0.0 and ::, a link-local address
+// without a zone, and a port outside 1..65535. A name is resolved once, here, with the system resolver; the
 // first address it returns is used for the life of the agent, so a beat
 // never waits for DNS. Resolution may block for as long as the resolver
 // takes; a name that does not resolve fails with an error that errors.As
@@ -69,11 +64,12 @@ func resolveUDP(host string, port int) (udpAddress, error) {
 	if port < 1 || port > 65535 {
 		return udpAddress{}, invalidAddress("port " + strconv.Itoa(port) + " is outside 1..65535")
 	}
-	addr, err := parseHost(host)
+	ip, literal, err := parseHost(host, "")
 	if err != nil {
 		return udpAddress{}, err
 	}
-	if !addr.IsValid() { // a DNS name
+	addr := netip.AddrFrom16(ip.b).WithZone(ip.zone)
+	if !literal {
 		addrs, err := net.DefaultResolver.LookupNetIP(context.Background(), "ip", host)
 		if err != nil {
 			return udpAddress{}, &textError{msg: "varta: resolve observer host " + strconv.Quote(host) + ": " + err.Error(), err: err}
@@ -82,97 +78,15 @@ func resolveUDP(host string, port int) (udpAddress, error) {
 			return udpAddress{}, &textError{msg: "varta: resolve observer host " + strconv.Quote(host) + ": no addresses", err: &net.DNSError{Err: "no addresses", Name: host, IsNotFound: true}}
 		}
 		addr = addrs[0]
-	}
-	if addr.IsUnspecified() {
-		return udpAddress{}, invalidAddress(strconv.Quote(host) + " is the unspecified address, not a host: name the observer's host (127.0.0.1 or ::1 for this one)")
+		if err := checkHostAddr(host, ipAddr{b: addr.As16(), zone: addr.Zone()}, ""); err != nil {
+			return udpAddress{}, err
+		}
 	}
 	zone, err := zoneIndex(addr.Zone())
 	if err != nil {
 		return udpAddress{}, &textError{msg: ErrInvalidAddress.Error() + ": " + strconv.Quote(host) + ": " + err.Error(), err: ErrInvalidAddress, also: err}
 	}
-	if zone == 0 && needsZone(addr) {
-		return udpAddress{}, invalidAddress(strconv.Quote(host) + " is a link-local IPv6 address, which is ambiguous without a zone: name the interface, as in \"fe80::1%eth0\"")
-	}
 	return udpAddress{addr: netip.AddrPortFrom(addr.Unmap().WithZone(""), uint16(port)), zone: zone}, nil
-}
-
-// parseHost checks host against ConnectUDP's grammar before any lookup. It
-// returns the address of an IP literal, or the zero Addr for a DNS name.
-func parseHost(host string) (netip.Addr, error) {
-	switch {
-	case host == "" || host == "[]":
-		return netip.Addr{}, invalidAddress("the host is empty")
-	case host[0] == '[':
-		if len(host) < 2 || host[len(host)-1] != ']' {
-			return netip.Addr{}, invalidAddress(strconv.Quote(host) + " has an unclosed bracket, or text after it: write an IPv6 address as \"[::1]\" or \"::1\", without a port")
-		}
-		addr, err := netip.ParseAddr(host[1 : len(host)-1])
-		if err != nil || !addr.Is6() {
-			return netip.Addr{}, invalidAddress(strconv.Quote(host) + ": brackets hold only an IPv6 address: write an IPv4 address or a name without them")
-		}
-		return addr, nil
-	case strings.IndexByte(host, ':') >= 0: // only an IPv6 address has colons
-		addr, err := netip.ParseAddr(host)
-		if err != nil || !addr.Is6() {
-			return netip.Addr{}, invalidAddress(strconv.Quote(host) + " is not a valid IP address (pass the port separately)")
-		}
-		return addr, nil
-	case isDottedDecimal(host):
-		addr, err := netip.ParseAddr(host)
-		if err != nil {
-			return netip.Addr{}, invalidAddress(strconv.Quote(host) + " is not a valid IPv4 address: four numbers 0..255 separated by dots")
-		}
-		return addr, nil
-	case !isDNSName(host):
-		return netip.Addr{}, invalidAddress(strconv.Quote(host) + " is not a valid IP address or DNS name (letters, digits and hyphens in dot-separated labels of 1 to 63 characters)")
-	}
-	return netip.Addr{}, nil
-}
-
-// isDottedDecimal reports whether s holds only digits and dots, as an IPv4
-// address does: such a host is an IPv4 address or a mistake, never a name.
-func isDottedDecimal(s string) bool {
-	for i := range len(s) {
-		if c := s[i]; c != '.' && (c < '0' || c > '9') {
-			return false
-		}
-	}
-	return true
-}
-
-// isDNSName reports whether s is a host name of RFC 1123 labels: 1 to 63
-// letters, digits or hyphens, not starting or ending with a hyphen,
-// separated by dots, at most 253 characters in all, with an optional
-// final dot.
-func isDNSName(s string) bool {
-	s = strings.TrimSuffix(s, ".")
-	if s == "" || len(s) > 253 {
-		return false
-	}
-	for label := range strings.SplitSeq(s, ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for i := range len(label) {
-			c := label[i] | 0x20 // lower case for letters
-			if (c < 'a' || c > 'z') && (label[i] < '0' || label[i] > '9') && label[i] != '-' {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// needsZone reports whether addr is an IPv6 address whose scope is one
-// link or interface, which the kernel cannot route to without a zone.
-func needsZone(addr netip.Addr) bool {
-	return addr.Is6() && !addr.Is4In6() &&
-		(addr.IsLinkLocalUnicast() || addr.IsLinkLocalMulticast() || addr.IsInterfaceLocalMulticast())
-}
-
-// invalidAddress returns an error matching ErrInvalidAddress that says why.
-func invalidAddress(why string) error {
-	return &textError{msg: ErrInvalidAddress.Error() + ": " + why, err: ErrInvalidAddress}
 }
 
 // zoneIndex returns the interface index an IPv6 zone names: a number, or
@@ -222,6 +136,6 @@ func (a udpAddress) endpoint() endpoint {
 
 // dialUDP connects to a udp:// target: the method by which this file adds
 // UDP to ConnectTo (target.go).
-func (tagged) dialUDP(t observerTarget) (*Varta, error) {
-	return ConnectUDP(t.host, t.port)
+func (tagged) dialUDP(t Target) (*Varta, error) {
+	return ConnectUDP(t.Host, t.Port)
 }
