@@ -229,11 +229,10 @@ func (s *sealing) close() {
 	s.s = nil
 }
 
-// dialSecure reads the key file of a secureudp:// target and connects
-// with the shared or master key, wiping the key it read, which the agent
-// has copied: the method by which this file adds secure UDP to ConnectTo
-// (target.go).
-func (tagged) dialSecure(t Target) (*Varta, error) {
+// connectSecureTarget connects to a secureudp:// target for ConnectTo: it
+// reads the key file and connects with the shared or master key, wiping
+// the key it read, which the agent has copied.
+func connectSecureTarget(t Target) (*Varta, error) {
 	key, err := LoadKeyFile(t.KeyFile)
 	if err != nil {
 		return nil, err

@@ -54,15 +54,9 @@ func ConnectTo(target string) (*Varta, error) {
 	}
 	switch t.Scheme {
 	case "udp":
-		if d, ok := any(tagged{}).(udpDialer); ok {
-			return d.dialUDP(t)
-		}
-		return nil, notBuilt("udp://", "udp", "udp (or secureudp, which includes it)")
+		return connectUDPTarget(t) // udp.go, or udp_notbuilt.go
 	case "secureudp":
-		if d, ok := any(tagged{}).(secureDialer); ok {
-			return d.dialSecure(t)
-		}
-		return nil, notBuilt("secureudp://", "secureudp", "secureudp")
+		return connectSecureTarget(t) // secureudp.go, or secureudp_notbuilt.go
 	}
 	return Connect(t.Path)
 }
@@ -337,30 +331,4 @@ func quoteName(name string) string {
 		}
 	}
 	return " " + strconv.Quote(name)
-}
-
-// tagged is where the build tags add transports to ConnectTo: udp.go
-// gives it a method dialUDP and secureudp.go a method dialSecure.
-// ConnectTo looks the method up at run time, so that a build without the
-// tag compiles and says which tag it lacks, with no file of its own.
-type tagged struct{}
-
-// udpDialer and secureDialer are the methods udp.go and secureudp.go add
-// to tagged.
-type (
-	udpDialer interface {
-		dialUDP(Target) (*Varta, error)
-	}
-	secureDialer interface {
-		dialSecure(Target) (*Varta, error)
-	}
-)
-
-// notBuilt returns an error matching ErrTransportNotBuilt that names the
-// build tag the program lacks.
-func notBuilt(scheme, tag, tags string) error {
-	return &textError{
-		msg: "varta: the observer target is " + scheme + ", but this program was built without -tags " + tag + ": rebuild it with go build -tags " + tags + ", or name an observer this build can reach (unix:///absolute/path)",
-		err: ErrTransportNotBuilt,
-	}
 }

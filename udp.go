@@ -134,8 +134,7 @@ func (a udpAddress) endpoint() endpoint {
 	}
 }
 
-// dialUDP connects to a udp:// target: the method by which this file adds
-// UDP to ConnectTo (target.go).
-func (tagged) dialUDP(t Target) (*Varta, error) {
+// connectUDPTarget connects to a udp:// target for ConnectTo.
+func connectUDPTarget(t Target) (*Varta, error) {
 	return ConnectUDP(t.Host, t.Port)
 }
