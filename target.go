@@ -54,9 +54,9 @@ func ConnectTo(target string) (*Varta, error) {
 	}
 	switch t.Scheme {
 	case "udp":
-		return connectUDPTarget(t) // udp.go, or udp_notbuilt.go
+		return connectUDPTarget(t) // udp_tag.go, or udp_notbuilt.go
 	case "secureudp":
-		return connectSecureTarget(t) // secureudp.go, or secureudp_notbuilt.go
+		return connectSecureTarget(t) // secureudp_tag.go, or secureudp_notbuilt.go
 	}
 	return Connect(t.Path)
 }
