@@ -190,41 +190,6 @@ func failed(errno syscall.Errno, op failOp) BeatOutcome {
 	return BeatOutcome{kind: outcomeFailed, errno: errno, op: op}
 }
 
-// ClassifySendError maps the error of a datagram send to a BeatOutcome by
-// the table of SPEC section 4: nil is Sent; EAGAIN, EWOULDBLOCK and ENOBUFS
-// are Dropped(KernelQueueFull); ECONNREFUSED and ENOENT Dropped(NoObserver);
-// ECONNRESET, ENOTCONN and EPIPE Dropped(PeerGone); ENOSPC
-// Dropped(StorageFull); any other errno is Failed with that errno. An error
-// that wraps no syscall.Errno is Failed with Errno 0.
-func ClassifySendError(err error) BeatOutcome {
-	if err == nil {
-		return sent
-	}
-	if errno, ok := err.(syscall.Errno); ok {
-		return classifyErrno(errno) // a bare errno needs no errors.As, which allocates
-	}
-	return classifyErrno(wrappedErrno(err))
-}
-
-// wrappedErrno returns the syscall.Errno that err wraps, or 0.
-func wrappedErrno(err error) syscall.Errno {
-	var errno syscall.Errno
-	errors.As(err, &errno)
-	return errno
-}
-
-// classifyErrno is ClassifySendError for the errno of a failed send; it
-// never allocates.
-func classifyErrno(errno syscall.Errno) BeatOutcome {
-	if errno == 0 {
-		return failed(0, opNoErrno)
-	}
-	if r := dropReasonOf(errno); r != 0 {
-		return dropped(r)
-	}
-	return failed(errno, opSend)
-}
-
 // Errnos the agent reports itself (invalid input, a closed agent), and
 // EPERM, whose send error says what it means.
 const (
@@ -232,22 +197,6 @@ const (
 	errBadFD        = syscall.EBADF
 	errNotPermitted = syscall.EPERM
 )
-
-// dropReasonOf returns the DropReason for errno, or 0 if a send that failed
-// with errno is Failed rather than Dropped (SPEC section 4).
-func dropReasonOf(errno syscall.Errno) DropReason {
-	switch errno {
-	case syscall.EAGAIN, syscall.ENOBUFS: // EWOULDBLOCK == EAGAIN on every Unix
-		return KernelQueueFull
-	case syscall.ECONNREFUSED, syscall.ENOENT:
-		return NoObserver
-	case syscall.ECONNRESET, syscall.ENOTCONN, syscall.EPIPE:
-		return PeerGone
-	case syscall.ENOSPC:
-		return StorageFull
-	}
-	return 0
-}
 
 // textError is an error with a text of its own, built by concatenation and
 // strconv rather than fmt (which would add a fifth of a megabyte to every
