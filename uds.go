@@ -58,12 +58,8 @@ func socketName(path string) (string, error) {
 	case strings.IndexByte(path, 0) >= 0:
 		return "", invalidPath(strconv.Quote(path) + " contains a NUL byte")
 	case isAbstract(path):
-		if path == "@" {
-			return "", invalidPath("the abstract name after '@' is empty")
-		}
-		if len(path) > maxPathLen {
-			return "", invalidPath("the abstract name is " + strconv.Itoa(len(path)) + " bytes, longer than the " +
-				strconv.Itoa(maxPathLen) + " a Unix socket address holds; use a shorter name")
+		if err := checkAbstractName(path); err != nil {
+			return "", err
 		}
 		return path, nil
 	}
@@ -89,12 +85,6 @@ func socketName(path string) (string, error) {
 // invalidPath returns an error matching ErrInvalidPath that says why.
 func invalidPath(why string) error {
 	return &textError{msg: ErrInvalidPath.Error() + ": " + why, err: ErrInvalidPath}
-}
-
-// isAbstract reports whether path names an abstract socket: a leading '@'
-// on Linux. Elsewhere '@' is an ordinary file name character.
-func isAbstract(path string) bool {
-	return abstractNames && path != "" && path[0] == '@'
 }
 
 // unixHint says what an errno of connecting to the Unix socket at path

@@ -1,0 +1,41 @@
+//go:build unix
+
+package varta
+
+import (
+	"encoding/binary"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// boundTo reports whether fd is bound to addr, an IPv4 or IPv6 address
+// and port. It reads the socket's address with a raw getsockname into a
+// stack buffer, because unix.Getsockname allocates and a reconnect must
+// not, and unix.Getsockname would link the decoding of every address
+// family into every program. Where that system call is missing
+// (socketcall-only kernels before 4.3 on 386 and s390x) it reports false:
+// on those the agent does not detect a socket connected to itself.
+func boundTo(fd int, addr unix.Sockaddr) bool {
+	var sa unix.RawSockaddrAny
+	n := uint32(unsafe.Sizeof(sa))
+	_, _, errno := unix.Syscall(unix.SYS_GETSOCKNAME, uintptr(fd), uintptr(unsafe.Pointer(&sa)), uintptr(unsafe.Pointer(&n)))
+	if errno != 0 {
+		return false
+	}
+	switch want := addr.(type) {
+	case *unix.SockaddrInet4:
+		in := (*unix.RawSockaddrInet4)(unsafe.Pointer(&sa))
+		return sa.Addr.Family == unix.AF_INET && int(networkPort(in.Port)) == want.Port && in.Addr == want.Addr
+	case *unix.SockaddrInet6:
+		in := (*unix.RawSockaddrInet6)(unsafe.Pointer(&sa))
+		return sa.Addr.Family == unix.AF_INET6 && int(networkPort(in.Port)) == want.Port && in.Addr == want.Addr
+	}
+	return false
+}
+
+// networkPort converts a port as the kernel stores it, in network byte
+// order, to a number.
+func networkPort(raw uint16) uint16 {
+	return binary.BigEndian.Uint16((*[2]byte)(unsafe.Pointer(&raw))[:])
+}
