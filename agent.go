@@ -77,10 +77,6 @@ func (s Stats) Dropped() uint64 {
 	return s.DroppedKernelQueueFull + s.DroppedNoObserver + s.DroppedPeerGone + s.DroppedStorageFull
 }
 
-// ErrInitProcess is returned by the Connect functions when the calling
-// process is pid 1: every observer rejects frames carrying pid 0 or 1.
-var ErrInitProcess = errors.New("varta: running as pid 1 (container init): observers reject frames from pid 1; run the daemon under an init such as tini or docker run --init")
-
 // checkPID returns pid as a frame field, or an error if no observer would
 // accept frames carrying it.
 func checkPID(pid int) (uint32, error) {

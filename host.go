@@ -3,18 +3,9 @@
 package varta
 
 import (
-	"errors"
 	"strconv"
 	"strings"
 )
-
-// ErrInvalidAddress is matched (errors.Is) by the error ParseTarget,
-// ConnectTo, ConnectUDP and the secure UDP constructors return for an
-// observer host that breaks the host grammar (see ConnectUDP), is the
-// unspecified address, or is a link-local IPv6 address without a zone, and
-// by ConnectUDP's error for a port outside 1..65535. It is returned before
-// any name lookup.
-var ErrInvalidAddress = errors.New("varta: invalid observer address")
 
 // parseHost checks host against the one host grammar of the package,
 // which ConnectUDP's doc states. For an IP literal it returns the address

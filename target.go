@@ -3,7 +3,6 @@
 package varta
 
 import (
-	"errors"
 	"os"
 	"strconv"
 	"strings"
@@ -12,18 +11,6 @@ import (
 // ObserverEnv is the environment variable ConnectFromEnv reads: the
 // observer's target string, as ConnectTo takes it.
 const ObserverEnv = "VARTA_OBSERVER"
-
-// ErrInvalidTarget is matched (errors.Is) by the error ConnectTo and
-// ConnectFromEnv return for a target string that breaks the grammar in the
-// package documentation, and by ConnectFromEnv's error when ObserverEnv is
-// unset or empty. It is returned before any system call.
-var ErrInvalidTarget = errors.New("varta: invalid observer target")
-
-// ErrTransportNotBuilt is matched (errors.Is) by the error ConnectTo and
-// ConnectFromEnv return for a valid target whose transport this program
-// was built without: udp:// needs -tags udp (or secureudp), secureudp://
-// needs -tags secureudp.
-var ErrTransportNotBuilt = errors.New("varta: transport not built into this program")
 
 // ConnectTo returns an agent for the observer that target names, with the
 // transport it names, so that the person who deploys a daemon chooses

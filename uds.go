@@ -3,7 +3,6 @@
 package varta
 
 import (
-	"errors"
 	pathpkg "path"
 	"strconv"
 	"strings"
@@ -15,11 +14,6 @@ import (
 // maxPathLen is the longest socket path the platform's sun_path holds with
 // its terminating NUL: 107 bytes on Linux, 103 on macOS and the BSDs.
 const maxPathLen = len(unix.RawSockaddrUnix{}.Path) - 1
-
-// ErrInvalidPath is matched (errors.Is) by the error Connect returns for a
-// path that is empty, contains NUL, or whose absolute form is too long for
-// a Unix socket address.
-var ErrInvalidPath = errors.New("varta: invalid socket path")
 
 // Connect returns an agent that sends beats to the observer bound to the
 // Unix datagram socket at path (the default transport, SPEC R5.1).
