@@ -136,23 +136,6 @@ func parseKeyHex(text []byte) ([]byte, error) {
 	return key, nil
 }
 
-// AgentKey returns the key an agent with the given pid derives from a
-// master key and seals its beats and terminal frames with. Only built
-// with -tags secureudp. The key is HKDF-SHA256 of the master key with an
-// empty salt and info "varta-agent-v1" 0x00 || u32le(pid) (SPEC R6.3).
-// Observers need not call it: OpenMasterFrame and MasterOpener derive it
-// from the pid a frame carries in the clear. The caller owns the returned
-// key and should clear it after use.
-func AgentKey(master []byte, pid uint32) ([]byte, error) {
-	if err := checkKey("master key", master); err != nil {
-		return nil, err
-	}
-	var k [KeyBytes]byte
-	defer clear(k[:])
-	deriveAgentKey((*[KeyBytes]byte)(master), &k, pid)
-	return append(make([]byte, 0, KeyBytes), k[:]...), nil
-}
-
 // openKeyFile opens a key file for reading without blocking: a named pipe
 // with no writer opens at once, and is then refused for what it is.
 func openKeyFile(path string) (*os.File, error) {

@@ -70,15 +70,6 @@ func OpenMasterFrame(master, wire []byte) (Frame, error) {
 	return openMasterLayout(aead, wire)
 }
 
-// agentCipher returns a cipher keyed with the key of pid derived from
-// master, and wipes the derived key: the cipher keeps its own copy.
-func agentCipher(master *[KeyBytes]byte, pid uint32) (cipher.AEAD, error) {
-	var k [KeyBytes]byte
-	defer clear(k[:])
-	deriveAgentKey(master, &k, pid)
-	return chacha20poly1305.New(k[:])
-}
-
 // openMasterLayout opens a frame of the master-key layout with the cipher of the
 // pid it carries in the clear, and checks that the frame inside names the
 // same pid.
