@@ -128,19 +128,16 @@ func newAgent(ep endpoint, seal *sealing) (*Varta, error) {
 }
 
 // setUp sets the agent up for a process with the given pid: at connect and
-// after a fork. It opens a fresh socket and, for secure UDP, starts a new
-// session, and swaps them in only when every step succeeded; on error the
-// agent stays as it was. The socket comes first: a setup that fails for
-// want of one (the usual failure) allocates nothing and reads no entropy.
+// after a fork. It opens a fresh socket and, for secure UDP, then starts a
+// new session; if there is no socket, the agent stays as it was. The
+// socket comes first: a setup that fails for want of one (the usual
+// failure) allocates nothing and reads no entropy.
 func (v *Varta) setUp(pid uint32) error {
 	fd, err := v.dial()
 	if err != nil {
 		return err
 	}
-	if err := v.seal.restart(pid); err != nil {
-		unix.Close(fd)
-		return err
-	}
+	v.seal.restart(pid)
 	v.swapSocket(fd)
 	return nil
 }
@@ -177,11 +174,7 @@ func (v *Varta) swapSocket(fd int) {
 // agent consumes the AEAD nonce it sealed under whatever the send returns
 // (R6.4).
 func (v *Varta) send() BeatOutcome {
-	wire, ok := v.seal.beat(&v.frame)
-	if !ok {
-		return failed(0, opNewSession) // a new session could not be started
-	}
-	return v.sendWire(wire)
+	return v.sendWire(v.seal.beat(&v.frame))
 }
 
 // sendWire writes wire as one datagram on the agent's socket and

@@ -70,8 +70,6 @@ func (e *BeatError) Error() string {
 		return "varta: beat refused: unknown status; send ok, degraded or critical"
 	case opNoErrno:
 		return "varta: send failed with an error that carries no errno"
-	case opNewSession:
-		return "varta: beat not sent: the secure session used every IV prefix and a new one could not be started; the next beat tries again"
 	case opTerminalSpent:
 		return "varta: terminal frame not sent: the secure session has used all 2^32 terminal nonces; Close the agent and connect a new one, which starts a new session"
 	case opBadPID:
@@ -114,7 +112,6 @@ const (
 	opBadStatus
 	opNoErrno
 	opTerminalSpent
-	opNewSession
 	opBadPID
 	opTerminalForked
 	opTerminalStaleKey

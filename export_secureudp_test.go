@@ -11,7 +11,6 @@ package varta
 import (
 	"testing"
 
-	"golang.org/x/crypto/chacha20poly1305"
 	"golang.org/x/sys/unix"
 )
 
@@ -95,18 +94,11 @@ func (t testTransport) sendTerminal(frame *[FrameBytes]byte) BeatOutcome {
 // 0.
 func newTestTransport(tb testing.TB, fd int, key *[KeyBytes]byte, master bool, pid uint32, salt []byte) testTransport {
 	tb.Helper()
-	s, err := sessionFromSalt(salt)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	seal := &sealing{master: master, key: newSecretKey(key[:]), s: s, aeadPID: pid}
+	seal := &sealing{master: master, key: newSecretKey(key[:]), s: sessionFromSalt(salt), aeadPID: pid}
 	if master {
-		seal.aead, err = agentCipher(key, pid)
+		seal.aead = agentCipher(key, pid)
 	} else {
-		seal.aead, err = chacha20poly1305.New(key[:])
-	}
-	if err != nil {
-		tb.Fatal(err)
+		seal.aead = newCipher(key)
 	}
 	return testTransport{seal, &Varta{fd: fd, pid: pid, seal: seal}}
 }

@@ -4,14 +4,30 @@ package varta
 
 import (
 	"crypto/cipher"
-	"crypto/hkdf"
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
 	"hash"
 
 	"golang.org/x/crypto/chacha20poly1305"
 )
+
+// Key derivation: HKDF-SHA256 (RFC 5869) with an empty salt, for the key
+// of each agent of a master key (SPEC R6.3) and the IV prefixes of a
+// session (R6.2, R7.3), over one HMAC-SHA256 (RFC 2104) written here,
+// keyMAC.
+//
+// Why not crypto/hkdf and crypto/hmac: every buffer that holds key
+// material must be one the package can wipe, so that nothing of a master
+// key remains once the agent that held it is closed (SECURITY.md, and a
+// scan of the process's memory after Close in the tests). crypto/hmac
+// keeps its key XORed into pads, and the SHA-256 state under it keeps the
+// tail of what it hashed, the master key itself for HKDF-Extract, in a
+// block buffer; neither has a way to wipe them. keyMAC's pads, inner digest
+// and pseudorandom key are its own fields, wiped after each derivation,
+// and it overwrites the SHA-256 block buffer. The IV prefixes need no
+// wiping (they travel in the clear), but a second HMAC for them would be
+// a second implementation of the same thing: they use keyMAC too. Both
+// are checked against crypto/hkdf and the SPEC vectors in the tests.
 
 // HKDF info labels, each with its terminating NUL (SPEC R6.2, R6.3, R7.3).
 const (
@@ -39,22 +55,29 @@ func AgentKey(master []byte, pid uint32) ([]byte, error) {
 
 // agentCipher returns a cipher keyed with the key of pid derived from
 // master, and wipes the derived key: the cipher keeps its own copy.
-func agentCipher(master *[KeyBytes]byte, pid uint32) (cipher.AEAD, error) {
+func agentCipher(master *[KeyBytes]byte, pid uint32) cipher.AEAD {
 	var k [KeyBytes]byte
 	defer clear(k[:])
 	deriveAgentKey(master, &k, pid)
-	return chacha20poly1305.New(k[:])
+	return newCipher(&k)
+}
+
+// newCipher returns the ChaCha20-Poly1305 cipher of key.
+// chacha20poly1305.New refuses only a key of another length than
+// KeyBytes, which an array cannot have.
+func newCipher(key *[KeyBytes]byte) cipher.AEAD {
+	aead, _ := chacha20poly1305.New(key[:])
+	return aead
 }
 
 // deriveAgentKey sets out to the key of the agent with the given pid:
 // HKDF-SHA256(ikm = master, salt = empty, info = "varta-agent-v1" 0x00 ||
 // u32le(pid), 32 bytes) (R6.3). A 32-byte key is one block of
 // HKDF-Expand, so this is HKDF-Extract, PRK = HMAC(empty, master), then
-// HMAC(PRK, info || 0x01). It computes them itself, so that every buffer
-// holding key material is its own and is wiped before it returns: the
-// HMAC pads, the pseudorandom key, the inner digest and what the SHA-256
-// state buffered. Only the temporaries SHA-256 keeps on the stack remain,
-// until the stack is reused.
+// HMAC(PRK, info || 0x01). Every buffer that held key material is wiped
+// before it returns: the HMAC pads, the pseudorandom key, the inner digest
+// and what the SHA-256 state buffered. Only the temporaries SHA-256 keeps
+// on the stack remain, until the stack is reused.
 func deriveAgentKey(master, out *[KeyBytes]byte, pid uint32) {
 	var info [len(agentKeyLabel) + 4 + 1]byte
 	copy(info[:], agentKeyLabel)
@@ -63,21 +86,22 @@ func deriveAgentKey(master, out *[KeyBytes]byte, pid uint32) {
 
 	var m keyMAC
 	defer m.wipe()
-	var prk [KeyBytes]byte
+	var prk [sha256.Size]byte
 	defer clear(prk[:])
 	m.sum(nil, master[:], prk[:])
 	m.sum(prk[:], info[:], out[:])
 }
 
 // keyMAC computes HMAC-SHA256 (RFC 2104) for keys of at most one block,
-// in buffers it wipes.
+// in buffers it can wipe.
 type keyMAC struct {
 	h     hash.Hash
 	pad   [sha256.BlockSize]byte
 	inner [sha256.Size]byte
 }
 
-// sum writes HMAC-SHA256(key, msg) to out, which is sha256.Size long.
+// sum writes HMAC-SHA256(key, msg) to out, which is sha256.Size long. It
+// allocates only the first time, for the SHA-256 state.
 func (m *keyMAC) sum(key, msg, out []byte) {
 	if m.h == nil {
 		m.h = sha256.New()
@@ -117,28 +141,23 @@ func (m *keyMAC) wipe() {
 	}
 }
 
-// ivDeriver computes IV prefixes of one session salt without allocating.
-// Every prefix is HKDF-SHA256(ikm = salt, salt = empty, info, 8 bytes); its
-// 8 bytes come from the first block of HKDF-Expand, HMAC-SHA256(PRK,
-// info || 0x01), and PRK = HKDF-Extract(empty, salt) depends only on the
-// salt, so the HMAC keyed with PRK is built once per session and reused.
+// ivDeriver computes the IV prefixes of one session salt without
+// allocating. Every prefix is HKDF-SHA256(ikm = salt, salt = empty, info,
+// 8 bytes): the first 8 bytes of HMAC-SHA256(PRK, info || 0x01), the
+// first block of HKDF-Expand, where PRK = HKDF-Extract(empty, salt)
+// depends only on the salt and is computed once per session.
 type ivDeriver struct {
-	mac  hash.Hash
+	mac  keyMAC
+	prk  [sha256.Size]byte
 	info [len(panicIVLabel) + 4 + 8 + 4 + 1]byte // the longest info, and the 0x01 block number
 	sum  [sha256.Size]byte
 }
 
-func newIVDeriver(salt []byte) (*ivDeriver, error) {
-	prk, err := hkdf.Extract(sha256.New, salt, nil)
-	if err != nil {
-		return nil, &textError{msg: "varta: deriving the session key schedule: " + err.Error(), err: err}
-	}
-	d := &ivDeriver{mac: hmac.New(sha256.New, prk)}
-	clear(prk)
-	// The first Reset saves the HMAC's keyed state (and allocates for
-	// it); later Resets restore it without allocating.
-	d.mac.Reset()
-	return d, nil
+// newIVDeriver returns the deriver of the IV prefixes of salt.
+func newIVDeriver(salt []byte) *ivDeriver {
+	d := new(ivDeriver)
+	d.mac.sum(nil, salt, d.prk[:])
+	return d
 }
 
 // ivPrefix returns the IV prefix of the given index (R6.2).
@@ -160,8 +179,7 @@ func (d *ivDeriver) panicPrefix(pid uint32, ts uint64, counter uint32) [prefixBy
 // expand returns the first 8 bytes of HKDF-Expand(PRK, info[:n]).
 func (d *ivDeriver) expand(n int) (prefix [prefixBytes]byte) {
 	d.info[n] = 1
-	d.mac.Reset()
-	d.mac.Write(d.info[:n+1])
-	copy(prefix[:], d.mac.Sum(d.sum[:0]))
+	d.mac.sum(d.prk[:], d.info[:n+1], d.sum[:])
+	copy(prefix[:], d.sum[:])
 	return prefix
 }

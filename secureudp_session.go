@@ -76,24 +76,20 @@ type session struct {
 	terminal uint64 // next terminal counter; lastTerminalCounter+1 when spent
 }
 
-// newSession starts a session with a fresh salt from crypto/rand.
-func newSession() (*session, error) {
+// newSession starts a session with a fresh salt from crypto/rand, which
+// never fails.
+func newSession() *session {
 	var salt [saltBytes]byte
-	if _, err := rand.Read(salt[:]); err != nil {
-		return nil, &textError{msg: "varta: drawing a session salt: " + err.Error(), err: err}
-	}
-	s, err := sessionFromSalt(salt[:])
+	rand.Read(salt[:])
+	s := sessionFromSalt(salt[:])
 	clear(salt[:])
-	return s, err
+	return s
 }
 
 // sessionFromSalt starts a session whose IV prefixes derive from salt.
-func sessionFromSalt(salt []byte) (*session, error) {
-	iv, err := newIVDeriver(salt)
-	if err != nil {
-		return nil, err
-	}
-	return &session{iv: iv, prefix: iv.ivPrefix(0)}, nil
+func sessionFromSalt(salt []byte) *session {
+	iv := newIVDeriver(salt)
+	return &session{iv: iv, prefix: iv.ivPrefix(0)}
 }
 
 // String and GoString keep a session's state out of printed output.

@@ -6,7 +6,6 @@ import (
 	"crypto/cipher"
 	"encoding/binary"
 
-	"golang.org/x/crypto/chacha20poly1305"
 	"golang.org/x/sys/unix"
 )
 
@@ -67,11 +66,7 @@ func connectSecure(host string, port int, key []byte, master bool) (*Varta, erro
 	if err != nil {
 		return nil, err
 	}
-	seal, err := newSealing(key, master)
-	if err != nil {
-		return nil, err
-	}
-	return newAgent(a.endpoint(), seal) // wipes the copied key on error
+	return newAgent(a.endpoint(), newSealing(key, master)) // wipes the copied key on error
 }
 
 // errOverflow is the errno of a terminal frame refused because its
@@ -103,17 +98,12 @@ type sealing struct {
 // newSealing returns a sealing state holding a copy of key, and for a
 // shared key the cipher it seals with for its life; restart starts its
 // first session.
-func newSealing(key []byte, master bool) (*sealing, error) {
+func newSealing(key []byte, master bool) *sealing {
 	s := &sealing{master: master, key: newSecretKey(key)}
 	if !master {
-		aead, err := chacha20poly1305.New(s.key.b[:])
-		if err != nil {
-			s.key.wipe()
-			return nil, err
-		}
-		s.aead = aead
+		s.aead = newCipher(s.key.b)
 	}
-	return s, nil
+	return s
 }
 
 // String and GoString keep the sealing state's keys out of printed
@@ -125,24 +115,19 @@ func (s *sealing) GoString() string { return s.String() }
 // beat returns frame sealed as the next beat of the session, and moves the
 // session past the nonce it used, whatever the send of it returns (R6.4:
 // a send reported failed may still have left the host). A spent session
-// is first replaced by a new one. ok is false if the session was spent and
-// no new one could be started. Without sealing state it returns frame as
-// it is.
-func (s *sealing) beat(frame *[FrameBytes]byte) (wire []byte, ok bool) {
+// is first replaced by a new one. Without sealing state it returns frame
+// as it is.
+func (s *sealing) beat(frame *[FrameBytes]byte) []byte {
 	if s == nil {
-		return frame[:], true
+		return frame[:]
 	}
 	if s.s.spent() {
-		next, err := newSession()
-		if err != nil {
-			return nil, false
-		}
-		s.s = next
+		s.s = newSession()
 	}
 	ss := s.s
-	wire = s.seal(frame, &ss.prefix, uint32(ss.counter))
+	wire := s.seal(frame, &ss.prefix, uint32(ss.counter))
 	ss.advance()
-	return wire, true
+	return wire
 }
 
 // seal seals frame under the nonce prefix || u32le(counter) in the layout
@@ -194,26 +179,17 @@ func (s *sealing) terminal(frame *[FrameBytes]byte) (wire []byte, refused BeatOu
 
 // restart sets the sealing state up for a new process with the given pid:
 // a new session (new salt) and, in master-key mode when pid differs from
-// the pid of the current cipher, the cipher of pid's derived key. It
-// changes nothing unless both are ready. Without sealing state it does
-// nothing.
-func (s *sealing) restart(pid uint32) error {
+// the pid of the current cipher, the cipher of pid's derived key. Without
+// sealing state it does nothing.
+func (s *sealing) restart(pid uint32) {
 	if s == nil {
-		return nil
+		return
 	}
-	next, err := newSession()
-	if err != nil {
-		return err
+	s.s = newSession()
+	if s.master && (s.aead == nil || pid != s.aeadPID) {
+		s.aead = agentCipher(s.key.b, pid)
 	}
-	aead := s.aead
-	if s.master && (aead == nil || pid != s.aeadPID) {
-		if aead, err = agentCipher(s.key.b, pid); err != nil {
-			return err
-		}
-	}
-	s.s = next
-	s.aead, s.aeadPID = aead, pid
-	return nil
+	s.aeadPID = pid
 }
 
 // close wipes the key, the last nonce and the last sealed frame, and drops
