@@ -136,6 +136,30 @@ func parseKeyHex(text []byte) ([]byte, error) {
 	return key, nil
 }
 
+// secretKey holds a key, shared or master. Its bytes sit behind a
+// pointer and it prints redacted (String, GoString), so that a key reaches
+// no printed output: fmt prints a pointer met inside a value as an
+// address, whatever the verb, and printers that follow pointers stop at
+// the methods. (A Format method would also cover the verbs that skip
+// String, such as %d, but it needs package fmt, which this package does
+// not import; the pointer covers them instead.)
+type secretKey struct{ b *[KeyBytes]byte }
+
+// newSecretKey returns a secretKey holding a copy of key.
+func newSecretKey(key []byte) secretKey {
+	k := secretKey{new([KeyBytes]byte)}
+	copy(k.b[:], key)
+	return k
+}
+
+// wipe overwrites the key with zeros.
+func (k secretKey) wipe() { clear(k.b[:]) }
+
+// String and GoString return a fixed text, never the key.
+func (k secretKey) String() string { return "varta.key(redacted)" }
+
+func (k secretKey) GoString() string { return k.String() }
+
 // openKeyFile opens a key file for reading without blocking: a named pipe
 // with no writer opens at once, and is then refused for what it is.
 func openKeyFile(path string) (*os.File, error) {
