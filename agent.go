@@ -54,7 +54,7 @@ type Varta struct {
 	pidHook   func() int
 	clockHook func() time.Time
 	sendHook  func(wire []byte) BeatOutcome
-	dialHook  func() (int, error)
+	dialHook  func() (int, dialErr)
 }
 
 // Stats counts what an agent's beats became. Every Beat call that is not
@@ -111,9 +111,9 @@ func newAgent(ep endpoint, seal *sealing) (*Varta, error) {
 		// at the first beat.
 		v.gen = remark(v.mark)
 	}
-	if err := v.setUp(pid); err != nil {
+	if f := v.setUp(pid); f.failed() {
 		seal.close()
-		return nil, ep.describe(err)
+		return nil, ep.describe(f)
 	}
 	v.pid = pid
 	v.epoch = time.Now()
@@ -132,30 +132,30 @@ func newAgent(ep endpoint, seal *sealing) (*Varta, error) {
 // new session; if there is no socket, the agent stays as it was. The
 // socket comes first: a setup that fails for want of one (the usual
 // failure) allocates nothing and reads no entropy.
-func (v *Varta) setUp(pid uint32) error {
-	fd, err := v.dial()
-	if err != nil {
-		return err
+func (v *Varta) setUp(pid uint32) dialErr {
+	fd, f := v.dial()
+	if f.failed() {
+		return f
 	}
 	v.seal.restart(pid)
 	v.swapSocket(fd)
-	return nil
+	return f
 }
 
 // reconnect replaces the socket with a fresh one to the same observer
 // (R3.7, Reconnect), and keeps the old one if that fails. Nothing else is
 // renewed.
-func (v *Varta) reconnect() error {
-	fd, err := v.dial()
-	if err != nil {
-		return err
+func (v *Varta) reconnect() dialErr {
+	fd, f := v.dial()
+	if f.failed() {
+		return f
 	}
 	v.swapSocket(fd)
-	return nil
+	return f
 }
 
 // dial opens a socket connected to the observer (endpoint.dial).
-func (v *Varta) dial() (int, error) {
+func (v *Varta) dial() (int, dialErr) {
 	if v.dialHook != nil {
 		return v.dialHook()
 	}
@@ -328,10 +328,10 @@ func (v *Varta) healAfter(r DropReason) (resend bool, failure BeatOutcome) {
 	if v.drops < v.reconnectAfter {
 		return false, failure
 	}
-	if err := v.reconnect(); err != nil {
-		if errno := errnoOf(err); errno != 0 && dropReasonOf(errno) == 0 {
+	if f := v.reconnect(); f.failed() {
+		if f.errno != 0 && dropReasonOf(f.errno) == 0 {
 			v.drops = 0
-			return false, failed(errno, opReconnect)
+			return false, failed(f.errno, opReconnect)
 		}
 		return false, failure
 	}
@@ -374,8 +374,8 @@ func (v *Varta) followFork() (out BeatOutcome, ok bool) {
 		return failed(errInvalid, opBadPID), false
 	}
 	pid := uint32(raw)
-	if err := v.setUp(pid); err != nil {
-		return failed(errnoOf(err), opForkReconnect), false
+	if f := v.setUp(pid); f.failed() {
+		return failed(f.errno, opForkReconnect), false
 	}
 	v.gen = gen
 	v.pid = pid
@@ -437,13 +437,6 @@ func (v *Varta) countDrop(r DropReason) {
 	}
 }
 
-// errnoOf returns the errno of an error of setUp or reconnect, or 0 if it
-// is not a bare errno. Unlike errors.As it allocates nothing.
-func errnoOf(err error) syscall.Errno {
-	errno, _ := err.(syscall.Errno)
-	return errno
-}
-
 // Reconnect replaces the agent's socket with a fresh one to the same
 // observer. The old socket is kept if any step fails. Nothing else is
 // renewed: the nonce sequence continues, and over secure UDP the session
@@ -457,8 +450,8 @@ func (v *Varta) Reconnect() error {
 		return ErrClosed
 	}
 	defer v.mu.Unlock()
-	if err := v.reconnect(); err != nil {
-		return v.ep.describe(err)
+	if f := v.reconnect(); f.failed() {
+		return v.ep.describe(f)
 	}
 	v.stats.Reconnects++
 	v.drops = 0

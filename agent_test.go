@@ -565,12 +565,16 @@ type countingTransport struct {
 
 func (c *countingTransport) send([]byte) BeatOutcome { c.sends++; return c.refusal }
 
-func (c *countingTransport) dial() (int, error) {
+func (c *countingTransport) dial() (int, dialErr) {
 	c.reconnects++
-	if c.reconnectOK {
-		return unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM, 0)
+	if !c.reconnectOK {
+		return -1, dialErr{call: "connect", errno: syscall.ECONNREFUSED}
 	}
-	return -1, syscall.ECONNREFUSED
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM, 0)
+	if err != nil {
+		return -1, dialErr{call: "socket", errno: errnoOf(err)}
+	}
+	return fd, dialErr{}
 }
 
 // agent returns an agent connected to a loopback observer of the kind c

@@ -103,9 +103,9 @@ func deadSockets(t *testing.T, n int) []int {
 	})
 	for range n {
 		ep := endpoint{family: unix.AF_UNIX, addr: &unix.SockaddrUnix{Name: r.path}}
-		fd, err := ep.dial()
-		if err != nil {
-			t.Fatal(err)
+		fd, f := ep.dial()
+		if f.failed() {
+			t.Fatal(ep.describe(f))
 		}
 		fds = append(fds, fd)
 	}

@@ -127,6 +127,8 @@ func (v *Varta) leakSends() (restore func()) {
 func (v *Varta) restartFor(pid uint32) (any, *session, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	err := v.setUp(pid)
-	return v.seal.aead, v.seal.s, err
+	if f := v.setUp(pid); f.failed() {
+		return v.seal.aead, v.seal.s, v.ep.describe(f)
+	}
+	return v.seal.aead, v.seal.s, nil
 }

@@ -81,7 +81,7 @@ func (v *Varta) replaceSocket(fd int) {
 
 // interpose makes the agent send with send and reconnect with dial, in
 // place of the kernel's send and of dialing its observer.
-func (v *Varta) interpose(send func(wire []byte) BeatOutcome, dial func() (int, error)) {
+func (v *Varta) interpose(send func(wire []byte) BeatOutcome, dial func() (int, dialErr)) {
 	v.mu.Lock()
 	v.sendHook, v.dialHook = send, dial
 	v.mu.Unlock()

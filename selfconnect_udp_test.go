@@ -74,11 +74,11 @@ func TestSelfConnectedSocketIsRecognised(t *testing.T) {
 			}
 
 			same := udpAddress{addr: netip.AddrPortFrom(addr, uint16(port))}.endpoint()
-			if !boundTo(fd, same.addr) {
+			if bound, errno := boundTo(fd, same.addr); !bound || errno != 0 {
 				t.Errorf("a socket connected to itself at %s port %d is not recognised", ip, port)
 			}
 			other := udpAddress{addr: netip.AddrPortFrom(addr, uint16(port^1))}.endpoint()
-			if boundTo(fd, other.addr) {
+			if bound, errno := boundTo(fd, other.addr); bound || errno != 0 {
 				t.Errorf("a socket bound to port %d is taken for one bound to %d", port, port^1)
 			}
 		})

@@ -4,6 +4,7 @@ package varta
 
 import (
 	"errors"
+	"os"
 	"strconv"
 	"syscall"
 
@@ -26,10 +27,8 @@ type endpoint struct {
 }
 
 // dial opens a socket of the endpoint's family, binds it to bind if bind
-// is not nil, and connects it to the observer. On error nothing stays open
-// and the error is the bare errno or errSelfConnected: returning either
-// allocates nothing, so a beat that reconnects stays allocation free.
-// Connect and Reconnect add the context (describe).
+// is not nil, and connects it to the observer. On error nothing stays open.
+// Connect and Reconnect word the error (describe).
 //
 // A socket bound to an ephemeral port (bind with port 0) and connected to
 // an address of this host where nothing listens may be given that very
@@ -39,37 +38,58 @@ type endpoint struct {
 // error that would make the agent reconnect, and keeps the observer from
 // binding its port again. dial refuses it and tries another socket,
 // selfConnectTries times at most.
-func (e *endpoint) dial() (int, error) {
+func (e *endpoint) dial() (int, dialErr) {
 	for range selfConnectTries {
 		fd, err := openSocket(e.family, unix.SOCK_DGRAM)
 		if err != nil {
-			return -1, err
+			return -1, dialErr{call: "socket", errno: errnoOf(err)}
 		}
 		if e.bind != nil {
 			if err := unix.Bind(fd, e.bind); err != nil {
 				unix.Close(fd)
-				return -1, err
+				return -1, dialErr{call: "bind", errno: errnoOf(err)}
 			}
 		}
 		if err := unix.Connect(fd, e.addr); err != nil {
 			unix.Close(fd)
-			return -1, err
+			return -1, dialErr{call: "connect", errno: errnoOf(err)}
 		}
-		if e.bind == nil || !boundTo(fd, e.addr) {
-			return fd, nil
+		if e.bind == nil {
+			return fd, dialErr{}
+		}
+		self, errno := boundTo(fd, e.addr)
+		if errno != 0 {
+			unix.Close(fd)
+			return -1, dialErr{call: "getsockname", errno: errno}
+		}
+		if !self {
+			return fd, dialErr{}
 		}
 		unix.Close(fd)
 	}
-	return -1, errSelfConnected
+	return -1, dialErr{self: true}
 }
 
 // selfConnectTries bounds the sockets dial opens while the kernel keeps
 // binding them to the address they connect to.
 const selfConnectTries = 3
 
-// errSelfConnected is the error of dial when every socket it opened was
-// bound to the address it connects to. A package-level value: returning
-// it allocates nothing.
+// dialErr is why dial opened no socket: the system call that failed and
+// its errno, or that every socket it opened was connected to itself. It is
+// a value, so that a beat that reconnects allocates nothing for it;
+// describe words it when Connect or Reconnect return it. The zero value
+// is no error.
+type dialErr struct {
+	call  string        // the system call that failed: "socket", "bind", "connect" or "getsockname"
+	errno syscall.Errno // its errno
+	self  bool          // every socket was bound to the address it connects to
+}
+
+// failed reports whether dial opened no socket.
+func (e dialErr) failed() bool { return e.call != "" || e.self }
+
+// errSelfConnected is what an error says when every socket dial opened
+// was bound to the address it connects to.
 var errSelfConnected = errors.New("the kernel kept binding the agent's socket to the observer's own address, which nothing listens on: start the observer, or give it a port outside the ephemeral range")
 
 // confirmsObserver reports whether a successful dial shows that an
@@ -80,26 +100,35 @@ var errSelfConnected = errors.New("the kernel kept binding the agent's socket to
 func (e *endpoint) confirmsObserver() bool { return e.family == unix.AF_UNIX }
 
 // describe turns an error of dial into the error Connect and Reconnect
-// return: it names the observer and says what to do.
-func (e *endpoint) describe(err error) error {
+// return: it names the observer and the system call that failed, and says
+// what to do. It wraps an *os.SyscallError, through which errors.Is
+// matches the errno.
+func (e *endpoint) describe(f dialErr) error {
 	prefix := "varta: UDP socket to observer at " + e.name + ": "
-	var hint string
 	if e.family == unix.AF_UNIX {
 		prefix = "varta: connect to observer at " + strconv.Quote(e.name) + ": "
-		hint = unixHint(e.name, errnoOf(err))
 	}
+	if f.self {
+		return &textError{msg: prefix + errSelfConnected.Error(), err: errSelfConnected}
+	}
+	var hint string
 	switch {
-	case err == errSelfConnected:
-		return &textError{msg: prefix + err.Error(), err: err}
-	case errnoOf(err) == 0:
-		return err // not the socket's: it already says what it is about
-	case outOfDescriptors(errnoOf(err)):
-		hint = noDescriptorHint
+	case outOfDescriptors(f.errno):
+		hint = noDescriptorHint + ": "
+	case e.family == unix.AF_UNIX && f.call == "connect":
+		if hint = unixHint(e.name, f.errno); hint != "" {
+			hint += ": "
+		}
 	}
-	if hint == "" {
-		return &textError{msg: prefix + err.Error(), err: err}
-	}
-	return &textError{msg: prefix + hint + ": " + err.Error(), err: err}
+	err := os.NewSyscallError(f.call, f.errno)
+	return &textError{msg: prefix + hint + err.Error(), err: err}
+}
+
+// errnoOf returns the errno of an error of a system call, or 0 if it is
+// not a bare errno. Unlike errors.As it allocates nothing.
+func errnoOf(err error) syscall.Errno {
+	errno, _ := err.(syscall.Errno)
+	return errno
 }
 
 // noDescriptorHint is what a connect error says when the process is out of
