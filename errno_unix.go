@@ -5,6 +5,8 @@ package varta
 import (
 	"errors"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // The classification of send errors (SPEC section 4): which errnos make a
@@ -51,13 +53,13 @@ func classifyErrno(errno syscall.Errno) BeatOutcome {
 // with errno is Failed rather than Dropped (SPEC section 4).
 func dropReasonOf(errno syscall.Errno) DropReason {
 	switch errno {
-	case syscall.EAGAIN, syscall.ENOBUFS: // EWOULDBLOCK == EAGAIN on every Unix
+	case unix.EAGAIN, unix.ENOBUFS: // EWOULDBLOCK == EAGAIN on every Unix
 		return KernelQueueFull
-	case syscall.ECONNREFUSED, syscall.ENOENT:
+	case unix.ECONNREFUSED, unix.ENOENT:
 		return NoObserver
-	case syscall.ECONNRESET, syscall.ENOTCONN, syscall.EPIPE:
+	case unix.ECONNRESET, unix.ENOTCONN, unix.EPIPE:
 		return PeerGone
-	case syscall.ENOSPC:
+	case unix.ENOSPC:
 		return StorageFull
 	}
 	return 0

@@ -9,7 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"strconv"
-	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // KeyBytes is the length of a secure UDP key, shared or master: 32 bytes.
@@ -163,5 +164,5 @@ func (k secretKey) GoString() string { return k.String() }
 // openKeyFile opens a key file for reading without blocking: a named pipe
 // with no writer opens at once, and is then refused for what it is.
 func openKeyFile(path string) (*os.File, error) {
-	return os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+	return os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK|unix.O_NOCTTY, 0)
 }
