@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -185,12 +184,10 @@ func (v *Varta) sendWire(wire []byte) BeatOutcome {
 	if v.sendHook != nil {
 		return v.sendHook(wire)
 	}
-	err := unix.Send(v.fd, wire, sendFlags)
-	if err == nil {
-		return sent
+	if err := unix.Send(v.fd, wire, sendFlags); err != nil {
+		return classifyErrno(errnoOf(err))
 	}
-	errno, _ := err.(syscall.Errno)
-	return classifyErrno(errno)
+	return sent
 }
 
 // Beat sends one frame with the given status and payload and reports what
