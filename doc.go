@@ -120,8 +120,8 @@
 // -tags secureudp adds everything of udp, and ChaCha20-Poly1305 frames
 // with a shared key or a per-pid key derived from a master key, the key
 // helpers, and the observer side that opens such frames. It links
-// golang.org/x/crypto/chacha20poly1305; HKDF-SHA256 and the session salt
-// come from the standard library.
+// golang.org/x/crypto/chacha20poly1305; HKDF-SHA256 is computed over the
+// standard library's SHA-256, and the session salt comes from crypto/rand.
 //
 //	func ConnectSecureUDP(host string, port int, key []byte) (*Varta, error)
 //	func ConnectSecureUDPWithMaster(host string, port int, master []byte) (*Varta, error)
@@ -154,13 +154,14 @@
 // would be nothing for Connect but an error to return, so the package
 // does not pretend: every file says //go:build unix, and elsewhere go build
 // reports that build constraints exclude all its files. A program that
-// also builds for Windows keeps its use
-// of the agent in a file with a //go:build unix line, the line it would
-// need for x/sys/unix itself. The platform split happens once, at the
-// socket layer: socket_flags.go and socket_noflags.go open sockets with or
-// without SOCK_CLOEXEC|SOCK_NONBLOCK, and sys_linux.go adds what only
-// Linux offers (the wipe-on-fork page, abstract socket names, getsockname
-// without allocating), with sys_others.go as its fallback.
+// also builds for Windows keeps its use of the agent in a file with a
+// //go:build unix line, the line it would need for x/sys/unix itself.
+// Where Unix systems differ, a file named for the capability says so:
+// socket_flags.go and socket_noflags.go open sockets with or without
+// SOCK_CLOEXEC|SOCK_NONBLOCK; forkmark_linux.go makes the wipe-on-fork
+// page and sockname_linux.go reads a socket's address without allocating,
+// with forkmark_others.go and sockname_others.go where Linux's ways are
+// missing; abstract.go says where abstract socket names exist.
 //
 // The protocol and the agent's behaviour are specified requirement by
 // requirement in SPEC.md at the root of the module; references such as R3.2
