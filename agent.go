@@ -126,18 +126,16 @@ func newAgent(ep endpoint, seal *sealing) (*Varta, error) {
 	return v, nil
 }
 
-// setUp sets the agent up for a process with the given pid: at connect and
-// after a fork. It opens a fresh socket and, for secure UDP, then starts a
-// new session; if there is no socket, the agent stays as it was. The
-// socket comes first: a setup that fails for want of one (the usual
-// failure) allocates nothing and reads no entropy.
+// setUp sets the agent up for a process with the given pid, at connect
+// and after a fork: a fresh socket and, for secure UDP, a new session. If
+// no socket can be opened the agent stays as it was. The socket comes
+// first: a setup that fails for want of one (the usual failure) allocates
+// nothing and reads no entropy.
 func (v *Varta) setUp(pid uint32) dialErr {
-	fd, f := v.dial()
-	if f.failed() {
-		return f
+	f := v.reconnect()
+	if !f.failed() {
+		v.seal.restart(pid)
 	}
-	v.seal.restart(pid)
-	v.swapSocket(fd)
 	return f
 }
 
