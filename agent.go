@@ -8,8 +8,9 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Varta is a connected agent: it sends heartbeats to one observer.
@@ -21,15 +22,15 @@ import (
 // the other methods return ErrClosed or zero values.
 type Varta struct {
 	mu sync.Mutex
-	tr transport // nil once closed
+	fd int // the socket connected to the observer; -1 once closed
 
-	pid    uint32    // pid the transport was set up for
+	pid    uint32    // pid the socket and seal were set up for
 	nonce  uint64    // last committed nonce; 0 before the first beat
 	epoch  time.Time // timestamps count nanoseconds from here
 	lastTS uint64    // last committed timestamp
 
 	mark *atomic.Uint64 // the process's wipe-on-fork mark; nil: read the pid (ForkCheckPID)
-	gen  uint64         // generation of mark the transport was set up for
+	gen  uint64         // generation of mark the socket and seal were set up for
 
 	drops          uint32 // consecutive drops that count toward a reconnect (R3.7)
 	reconnectAfter uint32 // 0: never reconnect by itself
@@ -37,16 +38,22 @@ type Varta struct {
 	frame [FrameBytes]byte // encoding buffer, owned so a beat allocates nothing
 	stats Stats
 
+	ep   endpoint // the observer: how to open a socket to it, how errors name it
+	seal *sealing // secure UDP's key, session and sealed frame; nil for plain frames
+
 	// Test hooks that replace os.Getpid and time.Now, to simulate a fork
-	// or a clock that goes backwards. Go has no fork that goes on running
-	// Go code, and the child of a raw fork can do little safely, so most
-	// fork tests simulate one: a new pid alone in ForkCheckPID mode, a new
-	// pid and a cleared mark in ForkCheckMark mode (where the pid is read
-	// only once the mark is gone). They are nil outside tests, so that a
-	// beat makes direct calls: an indirect one costs about 1% of a beat
-	// (bench/).
+	// or a clock that goes backwards, and the send and the dial, to make
+	// the kernel refuse a frame or a reconnect at will. Go has no fork
+	// that goes on running Go code, and the child of a raw fork can do
+	// little safely, so most fork tests simulate one: a new pid alone in
+	// ForkCheckPID mode, a new pid and a cleared mark in ForkCheckMark
+	// mode (where the pid is read only once the mark is gone). They are
+	// nil outside tests, so that a beat makes direct calls: an indirect
+	// one costs about 1% of a beat (bench/).
 	pidHook   func() int
 	clockHook func() time.Time
+	sendHook  func(wire []byte) BeatOutcome
+	dialHook  func() (int, dialErr)
 }
 
 // Stats counts what an agent's beats became. Every Beat call that is not
@@ -69,10 +76,6 @@ func (s Stats) Dropped() uint64 {
 	return s.DroppedKernelQueueFull + s.DroppedNoObserver + s.DroppedPeerGone + s.DroppedStorageFull
 }
 
-// ErrInitProcess is returned by the Connect functions when the calling
-// process is pid 1: every observer rejects frames carrying pid 0 or 1.
-var ErrInitProcess = errors.New("varta: running as pid 1 (container init): observers reject frames from pid 1; run the daemon under an init such as tini or docker run --init")
-
 // checkPID returns pid as a frame field, or an error if no observer would
 // accept frames carrying it.
 func checkPID(pid int) (uint32, error) {
@@ -92,35 +95,97 @@ func validPID(pid int) bool {
 	return pid > 1 && uint64(pid) <= 1<<32-1
 }
 
-// newAgent connects tr for the current process and wraps it in an agent.
-func newAgent(tr transport) (*Varta, error) {
+// newAgent returns an agent for the observer at ep, sealing its frames
+// with seal (nil for plain frames), with a socket set up for the current
+// process. On error it wipes seal.
+func newAgent(ep endpoint, seal *sealing) (*Varta, error) {
+	v := &Varta{fd: -1, ep: ep, seal: seal}
 	pid, err := checkPID(os.Getpid())
 	if err != nil {
+		seal.close()
 		return nil, err
 	}
-	v := &Varta{tr: tr, pid: pid}
 	if v.mark = processForkMark(); v.mark != nil {
-		// Read before the transport is set up: a fork in between then
-		// shows at the first beat.
+		// Read before the socket is set up: a fork in between then shows
+		// at the first beat.
 		v.gen = remark(v.mark)
 	}
-	if err := tr.restart(pid); err != nil {
-		return nil, tr.describe(err)
+	if f := v.setUp(pid); f.failed() {
+		seal.close()
+		return nil, ep.describe(f)
 	}
+	v.pid = pid
 	v.epoch = time.Now()
-	v.reconnectAfter = defaultReconnectAfter(tr)
+	if ep.confirmsObserver() {
+		// R3.7: 1 where a reconnect can find a restarted observer (Unix
+		// sockets), 0 over UDP, where the socket reaches a restarted
+		// observer without one and a fresh socket could not tell whether
+		// anyone listens.
+		v.reconnectAfter = 1
+	}
 	return v, nil
 }
 
-// defaultReconnectAfter is the reconnect threshold an agent starts with
-// (R3.7): 1 where a reconnect can find a restarted observer (Unix
-// sockets), 0 over UDP, where the socket reaches a restarted observer
-// without one and a fresh socket could not tell whether anyone listens.
-func defaultReconnectAfter(tr transport) uint32 {
-	if tr.confirmsObserver() {
-		return 1
+// setUp sets the agent up for a process with the given pid, at connect
+// and after a fork: a fresh socket and, for secure UDP, a new session. If
+// no socket can be opened the agent stays as it was. The socket comes
+// first: a setup that fails for want of one (the usual failure) allocates
+// nothing and reads no entropy.
+func (v *Varta) setUp(pid uint32) dialErr {
+	f := v.reconnect()
+	if !f.failed() {
+		v.seal.restart(pid)
 	}
-	return 0
+	return f
+}
+
+// reconnect replaces the socket with a fresh one to the same observer
+// (R3.7, Reconnect), and keeps the old one if that fails. Nothing else is
+// renewed.
+func (v *Varta) reconnect() dialErr {
+	fd, f := v.dial()
+	if f.failed() {
+		return f
+	}
+	v.swapSocket(fd)
+	return f
+}
+
+// dial opens a socket connected to the observer (endpoint.dial).
+func (v *Varta) dial() (int, dialErr) {
+	if v.dialHook != nil {
+		return v.dialHook()
+	}
+	return v.ep.dial()
+}
+
+// swapSocket makes fd the agent's socket and closes the one it replaces.
+func (v *Varta) swapSocket(fd int) {
+	if v.fd >= 0 {
+		unix.Close(v.fd)
+	}
+	v.fd = fd
+}
+
+// send seals the frame, if the agent seals, and sends it once. A secure
+// agent consumes the AEAD nonce it sealed under whatever the send returns
+// (R6.4).
+func (v *Varta) send() BeatOutcome {
+	return v.sendWire(v.seal.beat(&v.frame))
+}
+
+// sendWire writes wire as one datagram on the agent's socket and
+// classifies the result (SPEC section 4). The socket is non-blocking and
+// outside Go's network poller, so a full receiver queue returns EAGAIN at
+// once instead of parking the goroutine.
+func (v *Varta) sendWire(wire []byte) BeatOutcome {
+	if v.sendHook != nil {
+		return v.sendHook(wire)
+	}
+	if err := unix.Send(v.fd, wire, sendFlags); err != nil {
+		return classifyErrno(errnoOf(err))
+	}
+	return sent
 }
 
 // Beat sends one frame with the given status and payload and reports what
@@ -165,7 +230,7 @@ func (v *Varta) Beat(status Status, payload uint32) BeatOutcome {
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if v.tr == nil {
+	if v.fd < 0 {
 		v.stats.Failed++
 		return closedRefused
 	}
@@ -183,7 +248,7 @@ func (v *Varta) Beat(status Status, payload uint32) BeatOutcome {
 	ts := v.timestamp()
 	Frame{Status: status, PID: v.pid, Timestamp: ts, Nonce: nonce, Payload: payload}.Encode(&v.frame)
 
-	out := v.tr.send(&v.frame)
+	out := v.send()
 	if !out.IsSent() {
 		if out = v.notSent(out); !out.IsSent() {
 			return out
@@ -225,7 +290,7 @@ func (v *Varta) notSent(out BeatOutcome) BeatOutcome {
 		v.countDrop(out.reason)
 		return out
 	}
-	if out = v.tr.send(&v.frame); out.IsSent() {
+	if out = v.send(); out.IsSent() {
 		return out
 	}
 	if out.IsFailed() {
@@ -258,16 +323,16 @@ func (v *Varta) healAfter(r DropReason) (resend bool, failure BeatOutcome) {
 	if v.drops < v.reconnectAfter {
 		return false, failure
 	}
-	if err := v.tr.reconnect(); err != nil {
-		if errno := errnoOf(err); errno != 0 && dropReasonOf(errno) == 0 {
+	if f := v.reconnect(); f.failed() {
+		if f.errno != 0 && dropReasonOf(f.errno) == 0 {
 			v.drops = 0
-			return false, failed(errno, opReconnect)
+			return false, failed(f.errno, opReconnect)
 		}
 		return false, failure
 	}
 	v.stats.Reconnects++
 	v.drops = 0
-	return v.tr.confirmsObserver(), failure
+	return v.ep.confirmsObserver(), failure
 }
 
 // countsTowardReconnect reports whether a drop for reason r says that
@@ -278,8 +343,8 @@ func countsTowardReconnect(r DropReason) bool {
 
 var wrapWarning = []byte("varta: beat nonce wrapped to 0 after 2^64-2 beats\n")
 
-// sameProcess reports whether the process is still the one the transport
-// was set up for: the mark holds the agent's generation, or, without a
+// sameProcess reports whether the process is still the one the agent was
+// set up for: the mark holds the agent's generation, or, without a
 // mark, the pid is the agent's.
 func (v *Varta) sameProcess() bool {
 	if v.mark != nil {
@@ -288,12 +353,12 @@ func (v *Varta) sameProcess() bool {
 	return v.getpid() == int(v.pid)
 }
 
-// followFork sets the transport up again for the process the agent now
-// runs in, after sameProcess said it was forked, and resets the sequence
-// (R3.2). With a mark this happens even when the pid number is the same
-// (R6.8): for secure UDP that is a new session. ok is false, with a
-// Failed outcome, if the pid cannot be sent or the restart failed; the
-// agent then still sees a fork at the next beat and tries again.
+// followFork sets the agent up again for the process it now runs in,
+// after sameProcess said it was forked, and resets the sequence (R3.2).
+// With a mark this happens even when the pid number is the same (R6.8):
+// for secure UDP that is a new session. ok is false, with a Failed
+// outcome, if the pid cannot be sent or the setup failed; the agent then
+// still sees a fork at the next beat and tries again.
 func (v *Varta) followFork() (out BeatOutcome, ok bool) {
 	var gen uint64
 	if v.mark != nil {
@@ -304,8 +369,8 @@ func (v *Varta) followFork() (out BeatOutcome, ok bool) {
 		return failed(errInvalid, opBadPID), false
 	}
 	pid := uint32(raw)
-	if err := v.tr.restart(pid); err != nil {
-		return failed(errnoOf(err), opForkReconnect), false
+	if f := v.setUp(pid); f.failed() {
+		return failed(f.errno, opForkReconnect), false
 	}
 	v.gen = gen
 	v.pid = pid
@@ -367,13 +432,6 @@ func (v *Varta) countDrop(r DropReason) {
 	}
 }
 
-// errnoOf returns the errno of an error of transport.restart, or 0 if it
-// is not a bare errno. Unlike errors.As it allocates nothing.
-func errnoOf(err error) syscall.Errno {
-	errno, _ := err.(syscall.Errno)
-	return errno
-}
-
 // Reconnect replaces the agent's socket with a fresh one to the same
 // observer. The old socket is kept if any step fails. Nothing else is
 // renewed: the nonce sequence continues, and over secure UDP the session
@@ -387,8 +445,8 @@ func (v *Varta) Reconnect() error {
 		return ErrClosed
 	}
 	defer v.mu.Unlock()
-	if err := v.tr.reconnect(); err != nil {
-		return v.tr.describe(err)
+	if f := v.reconnect(); f.failed() {
+		return v.ep.describe(f)
 	}
 	v.stats.Reconnects++
 	v.drops = 0
@@ -451,7 +509,7 @@ func (v *Varta) lockOpen() bool {
 		return false
 	}
 	v.mu.Lock()
-	if v.tr == nil {
+	if v.fd < 0 {
 		v.mu.Unlock()
 		return false
 	}
@@ -465,7 +523,11 @@ func (v *Varta) Close() error {
 		return ErrClosed
 	}
 	defer v.mu.Unlock()
-	err := v.tr.close()
-	v.tr = nil
-	return err
+	err := unix.Close(v.fd)
+	v.fd = -1
+	v.seal.close()
+	if err != nil {
+		return os.NewSyscallError("close", err)
+	}
+	return nil
 }

@@ -102,9 +102,10 @@ func deadSockets(t *testing.T, n int) []int {
 		}
 	})
 	for range n {
-		fd, err := connectSocket(unix.AF_UNIX, nil, &unix.SockaddrUnix{Name: r.path})
-		if err != nil {
-			t.Fatal(err)
+		ep := endpoint{family: unix.AF_UNIX, addr: &unix.SockaddrUnix{Name: r.path}}
+		fd, f := ep.dial()
+		if f.failed() {
+			t.Fatal(ep.describe(f))
 		}
 		fds = append(fds, fd)
 	}

@@ -80,21 +80,29 @@
 //	secureudp://HOST:PORT?keyfile=/ABS        ConnectSecureUDP; needs -tags secureudp
 //	secureudp://HOST:PORT?masterkeyfile=/ABS  ConnectSecureUDPWithMaster
 //
-// HOST is a name or IPv4 address (letters, digits, '-', '.', '_'), or an
-// IPv6 address in brackets with an optional zone: [::1], [fe80::1%eth0].
+// HOST is a host as ConnectUDP takes it, with an IPv6 address in
+// brackets: a name (letters, digits, '-' and '_' in dot-separated labels,
+// as in varta_watch), an IPv4 address, or an IPv6 address with an optional
+// zone: [::1], [fe80::1%eth0]. One grammar serves both: a host that one
+// refuses, the other refuses in the same words, matching ErrInvalidAddress.
 // PORT is a decimal number in 1..65535. A secureudp target names exactly
 // one key file, by absolute path; the file holds the key as LoadKeyFile
 // reads it. Keys never travel inside the string. Schemes are lower case;
 // relative paths, a missing port, a udp target with parameters, a path
 // after HOST:PORT, both key kinds at once, a key parameter given twice, a
-// relative or empty key file path, an inline key (key=, masterkey=) and any
-// other parameter are refused with an error matching ErrInvalidTarget,
-// before any system call and without repeating parameter values. A valid
-// target for a transport the program was built without fails with an
-// error matching ErrTransportNotBuilt that names the missing tag; the
-// default build links neither the net package nor golang.org/x/crypto for
-// ConnectTo's sake. Everything after parsing is the named constructor's:
-// its checks, its errors, its behaviour.
+// relative or empty key file path, an inline key (key=, masterkey=), any
+// other parameter and a host that breaks the host grammar are refused
+// with an error matching ErrInvalidTarget, before any system call and
+// without repeating parameter values. A valid target for a transport the
+// program was built without fails with an error matching
+// ErrTransportNotBuilt that names the missing tag; the default build links
+// neither the net package nor golang.org/x/crypto for ConnectTo's sake.
+// Everything after parsing is the named constructor's: its checks, its
+// errors, its behaviour.
+//
+// ParseTarget checks a target string and takes it apart (a Target)
+// without connecting, in every build: a program that binds an observer
+// reads the strings its agents are given with the same grammar.
 //
 // # Build tags
 //
@@ -108,13 +116,12 @@
 // the net package, only to resolve the observer's name once in ConnectUDP.
 //
 //	func ConnectUDP(host string, port int) (*Varta, error)
-//	var ErrInvalidAddress error
 //
 // -tags secureudp adds everything of udp, and ChaCha20-Poly1305 frames
 // with a shared key or a per-pid key derived from a master key, the key
 // helpers, and the observer side that opens such frames. It links
-// golang.org/x/crypto/chacha20poly1305; HKDF-SHA256 and the session salt
-// come from the standard library.
+// golang.org/x/crypto/chacha20poly1305; HKDF-SHA256 is computed over the
+// standard library's SHA-256, and the session salt comes from crypto/rand.
 //
 //	func ConnectSecureUDP(host string, port int, key []byte) (*Varta, error)
 //	func ConnectSecureUDPWithMaster(host string, port int, master []byte) (*Varta, error)
@@ -147,13 +154,14 @@
 // would be nothing for Connect but an error to return, so the package
 // does not pretend: every file says //go:build unix, and elsewhere go build
 // reports that build constraints exclude all its files. A program that
-// also builds for Windows keeps its use
-// of the agent in a file with a //go:build unix line, the line it would
-// need for x/sys/unix itself. The platform split happens once, at the
-// socket layer: socket_flags.go and socket_noflags.go open sockets with or
-// without SOCK_CLOEXEC|SOCK_NONBLOCK, and sys_linux.go adds what only
-// Linux offers (the wipe-on-fork page, abstract socket names, getsockname
-// without allocating), with sys_others.go as its fallback.
+// also builds for Windows keeps its use of the agent in a file with a
+// //go:build unix line, the line it would need for x/sys/unix itself.
+// Where Unix systems differ, a file named for the capability says so:
+// socket_flags.go and socket_noflags.go open sockets with or without
+// SOCK_CLOEXEC|SOCK_NONBLOCK; forkmark_linux.go makes the wipe-on-fork
+// page and sockname_linux.go reads a socket's address without allocating,
+// with forkmark_others.go and sockname_others.go where Linux's ways are
+// missing; abstract.go says where abstract socket names exist.
 //
 // The protocol and the agent's behaviour are specified requirement by
 // requirement in SPEC.md at the root of the module; references such as R3.2

@@ -8,8 +8,6 @@ import (
 	"errors"
 	"strconv"
 	"sync"
-
-	"golang.org/x/crypto/chacha20poly1305"
 )
 
 // Errors of OpenSecureFrame, OpenMasterFrame and MasterOpener, matched
@@ -35,11 +33,7 @@ func OpenSecureFrame(key, wire []byte) (Frame, error) {
 	if len(wire) != SecureFrameBytes {
 		return Frame{}, lengthError(len(wire), SecureFrameBytes)
 	}
-	aead, err := chacha20poly1305.New(key)
-	if err != nil {
-		return Frame{}, err
-	}
-	return open(aead, wire[sharedNonce:sharedSeal], wire[sharedSeal:], nil)
+	return open(newCipher((*[KeyBytes]byte)(key)), wire[sharedNonce:sharedSeal], wire[sharedSeal:], nil)
 }
 
 // OpenMasterFrame authenticates and decrypts a 64-byte master-key frame
@@ -63,20 +57,7 @@ func OpenMasterFrame(master, wire []byte) (Frame, error) {
 	if len(wire) != MasterFrameBytes {
 		return Frame{}, lengthError(len(wire), MasterFrameBytes)
 	}
-	aead, err := agentCipher((*[KeyBytes]byte)(master), binary.LittleEndian.Uint32(wire[masterPID:]))
-	if err != nil {
-		return Frame{}, err
-	}
-	return openMasterLayout(aead, wire)
-}
-
-// agentCipher returns a cipher keyed with the key of pid derived from
-// master, and wipes the derived key: the cipher keeps its own copy.
-func agentCipher(master *[KeyBytes]byte, pid uint32) (cipher.AEAD, error) {
-	var k [KeyBytes]byte
-	defer clear(k[:])
-	deriveAgentKey(master, &k, pid)
-	return chacha20poly1305.New(k[:])
+	return openMasterLayout(agentCipher((*[KeyBytes]byte)(master), binary.LittleEndian.Uint32(wire[masterPID:])), wire)
 }
 
 // openMasterLayout opens a frame of the master-key layout with the cipher of the
@@ -184,8 +165,7 @@ func (o *MasterOpener) cipher(pid uint32) (aead cipher.AEAD, cached bool, err er
 			return e.aead, true, nil
 		}
 	}
-	aead, err = agentCipher(o.master.b, pid)
-	return aead, false, err
+	return agentCipher(o.master.b, pid), false, nil
 }
 
 // remember caches the cipher of pid in place of the least recently used

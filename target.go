@@ -3,7 +3,6 @@
 package varta
 
 import (
-	"errors"
 	"os"
 	"strconv"
 	"strings"
@@ -12,18 +11,6 @@ import (
 // ObserverEnv is the environment variable ConnectFromEnv reads: the
 // observer's target string, as ConnectTo takes it.
 const ObserverEnv = "VARTA_OBSERVER"
-
-// ErrInvalidTarget is matched (errors.Is) by the error ConnectTo and
-// ConnectFromEnv return for a target string that breaks the grammar in the
-// package documentation, and by ConnectFromEnv's error when ObserverEnv is
-// unset or empty. It is returned before any system call.
-var ErrInvalidTarget = errors.New("varta: invalid observer target")
-
-// ErrTransportNotBuilt is matched (errors.Is) by the error ConnectTo and
-// ConnectFromEnv return for a valid target whose transport this program
-// was built without: udp:// needs -tags udp (or secureudp), secureudp://
-// needs -tags secureudp.
-var ErrTransportNotBuilt = errors.New("varta: transport not built into this program")
 
 // ConnectTo returns an agent for the observer that target names, with the
 // transport it names, so that the person who deploys a daemon chooses
@@ -34,7 +21,7 @@ var ErrTransportNotBuilt = errors.New("varta: transport not built into this prog
 //	/run/varta/observer.sock            the same
 //	unix:@varta                         Connect("@varta"), Linux only
 //	udp://127.0.0.1:9000                ConnectUDP("127.0.0.1", 9000)
-//	udp://[::1]:9000                    ConnectUDP("[::1]", 9000)
+//	udp://[::1]:9000                    ConnectUDP("::1", 9000)
 //	secureudp://obs:9443?keyfile=/k     ConnectSecureUDP("obs", 9443, key read from /k)
 //	secureudp://obs:9443?masterkeyfile=/k  ConnectSecureUDPWithMaster(...)
 //
@@ -48,23 +35,17 @@ var ErrTransportNotBuilt = errors.New("varta: transport not built into this prog
 // is read with LoadKeyFile first, and ConnectTo wipes the key it read once
 // the agent holds its own copy.
 func ConnectTo(target string) (*Varta, error) {
-	t, err := parseTarget(target)
+	t, err := ParseTarget(target)
 	if err != nil {
 		return nil, err
 	}
-	switch t.transport {
-	case targetUDP:
-		if d, ok := any(tagged{}).(udpDialer); ok {
-			return d.dialUDP(t)
-		}
-		return nil, notBuilt("udp://", "udp", "udp (or secureudp, which includes it)")
-	case targetSecureUDP:
-		if d, ok := any(tagged{}).(secureDialer); ok {
-			return d.dialSecure(t)
-		}
-		return nil, notBuilt("secureudp://", "secureudp", "secureudp")
+	switch t.Scheme {
+	case "udp":
+		return connectUDPTarget(t) // udp_tag.go, or udp_notbuilt.go
+	case "secureudp":
+		return connectSecureTarget(t) // secureudp_tag.go, or secureudp_notbuilt.go
 	}
-	return Connect(t.path)
+	return Connect(t.Path)
 }
 
 // ConnectFromEnv is ConnectTo with the target in the environment variable
@@ -88,24 +69,28 @@ func ConnectFromEnv() (*Varta, error) {
 	return v, nil
 }
 
-// targetTransport is the transport a target names.
-type targetTransport uint8
-
-const (
-	targetUnix targetTransport = iota + 1
-	targetUDP
-	targetSecureUDP
-)
-
-// observerTarget is a parsed target: the arguments of the constructor that
-// ConnectTo calls.
-type observerTarget struct {
-	transport targetTransport
-	path      string // unix: an absolute path, or '@' and an abstract name
-	host      string // udp, secureudp: a name, an IPv4 address or a bracketed IPv6 address
-	port      int    // udp, secureudp: 1..65535
-	keyFile   string // secureudp: the absolute path of the key file
-	master    bool   // secureudp: keyFile holds a master key
+// Target is an observer target string taken apart: the transport it
+// names, and the arguments of the constructor ConnectTo calls for it.
+// ParseTarget returns it; programs that bind an observer (a dump tool, a
+// test observer) read the same strings as agents through it.
+type Target struct {
+	// Scheme names the transport: "unix", "udp" or "secureudp". A bare
+	// absolute path has the scheme "unix".
+	Scheme string
+	// Path is the socket of a unix target: an absolute path, or '@' and
+	// an abstract name (Linux).
+	Path string
+	// Host is the observer of a udp or secureudp target as ConnectUDP
+	// takes it: a name, an IPv4 address, or an IPv6 address without its
+	// brackets, with its %zone if it has one.
+	Host string
+	// Port is the observer's port of a udp or secureudp target, in
+	// 1..65535.
+	Port int
+	// KeyFile is the absolute path of a secureudp target's key file, which
+	// holds a shared key, or a master key when Master is set.
+	KeyFile string
+	Master  bool
 }
 
 // targetForms lists the forms of a target for error messages.
@@ -117,21 +102,27 @@ func invalidTarget(what string) error {
 	return &textError{msg: "varta: invalid observer target: " + what, err: ErrInvalidTarget}
 }
 
-// parseTarget checks a target string against the grammar of ConnectTo and
-// returns its parts. It makes no system call.
-func parseTarget(s string) (observerTarget, error) {
+// ParseTarget checks a target string against the grammar of ConnectTo (see
+// "Choosing the observer at run time" in the package documentation) and
+// returns its parts, without connecting: it makes no system call and looks
+// up no name. A string that breaks the grammar gives an error matching
+// ErrInvalidTarget that never repeats a parameter's value; a host that
+// breaks the host grammar of ConnectUDP gives one that matches
+// ErrInvalidAddress too, in the words ConnectUDP would use. Every scheme
+// parses in every build, whichever transports it has.
+func ParseTarget(s string) (Target, error) {
 	if s == "" {
-		return observerTarget{}, invalidTarget("the target is empty; write " + targetForms)
+		return Target{}, invalidTarget("the target is empty; write " + targetForms)
 	}
 	if strings.TrimSpace(s) != s {
-		return observerTarget{}, invalidTarget("the target has white space around it; remove it")
+		return Target{}, invalidTarget("the target has white space around it; remove it")
 	}
 	if s[0] == '/' {
-		return observerTarget{transport: targetUnix, path: s}, nil
+		return Target{Scheme: "unix", Path: s}, nil
 	}
 	colon := strings.IndexByte(s, ':')
 	if colon < 0 {
-		return observerTarget{}, invalidTarget("no scheme, and not an absolute path; write " + targetForms)
+		return Target{}, invalidTarget("no scheme, and not an absolute path; write " + targetForms)
 	}
 	scheme, rest := s[:colon], s[colon+1:]
 	switch scheme {
@@ -139,79 +130,76 @@ func parseTarget(s string) (observerTarget, error) {
 		return parseUnixTarget(rest)
 	case "udp", "secureudp":
 		if !strings.HasPrefix(rest, "//") {
-			return observerTarget{}, invalidTarget("write " + scheme + "://host:port")
+			return Target{}, invalidTarget("write " + scheme + "://host:port")
 		}
 		return parseNetTarget(scheme, rest[2:])
 	}
-	return observerTarget{}, invalidTarget("unknown scheme" + quoteName(scheme) + "; the schemes are unix, udp and secureudp (lower case); write " + targetForms)
+	return Target{}, invalidTarget("unknown scheme" + quoteName(scheme) + "; the schemes are unix, udp and secureudp (lower case); write " + targetForms)
 }
 
 // parseUnixTarget parses what follows "unix:".
-func parseUnixTarget(rest string) (observerTarget, error) {
+func parseUnixTarget(rest string) (Target, error) {
 	switch {
 	case strings.HasPrefix(rest, "@"):
 		if rest == "@" {
-			return observerTarget{}, invalidTarget("unix:@ needs a name after the @")
+			return Target{}, invalidTarget("unix:@ needs a name after the @")
 		}
 		if !abstractNames {
-			return observerTarget{}, invalidTarget("abstract sockets (unix:@name) exist only on Linux; name a socket file with unix:///absolute/path")
+			return Target{}, invalidTarget("abstract sockets (unix:@name) exist only on Linux; name a socket file with unix:///absolute/path")
 		}
 		if strings.IndexByte(rest, '?') >= 0 {
-			return observerTarget{}, invalidTarget("a unix: target takes no parameters ('?')")
+			return Target{}, invalidTarget("a unix: target takes no parameters ('?')")
 		}
-		return observerTarget{transport: targetUnix, path: rest}, nil
+		return Target{Scheme: "unix", Path: rest}, nil
 	case strings.HasPrefix(rest, "//"):
 		path := rest[2:]
 		if !strings.HasPrefix(path, "/") {
-			return observerTarget{}, invalidTarget("unix:// is followed by an absolute path, so the target starts with three slashes: unix:///run/varta/observer.sock")
+			return Target{}, invalidTarget("unix:// is followed by an absolute path, so the target starts with three slashes: unix:///run/varta/observer.sock")
 		}
 		if strings.IndexByte(path, '?') >= 0 {
-			return observerTarget{}, invalidTarget("a unix:// target takes no parameters ('?'); a bare absolute path is taken as it is, '?' included")
+			return Target{}, invalidTarget("a unix:// target takes no parameters ('?'); a bare absolute path is taken as it is, '?' included")
 		}
-		return observerTarget{transport: targetUnix, path: path}, nil
+		return Target{Scheme: "unix", Path: path}, nil
 	}
-	return observerTarget{}, invalidTarget("write unix:///absolute/path or unix:@name")
+	return Target{}, invalidTarget("write unix:///absolute/path or unix:@name")
 }
 
 // parseNetTarget parses what follows "udp://" or "secureudp://":
 // host:port, and for secureudp the one key parameter.
-func parseNetTarget(scheme, rest string) (observerTarget, error) {
-	t := observerTarget{transport: targetUDP}
-	if scheme == "secureudp" {
-		t.transport = targetSecureUDP
-	}
+func parseNetTarget(scheme, rest string) (Target, error) {
+	t := Target{Scheme: scheme}
 	hostport, query, hasQuery := strings.Cut(rest, "?")
 	if strings.IndexByte(hostport, '@') >= 0 {
 		// Not repeated: what stands before '@' may be a secret.
-		return observerTarget{}, invalidTarget("a " + scheme + ":// target has no user part ('@'): write " + scheme + "://host:port; keys go in key files")
+		return Target{}, invalidTarget("a " + scheme + ":// target has no user part ('@'): write " + scheme + "://host:port; keys go in key files")
 	}
 	if strings.IndexByte(hostport, '/') >= 0 {
-		return observerTarget{}, invalidTarget("a " + scheme + ":// target has no path after host:port")
+		return Target{}, invalidTarget("a " + scheme + ":// target has no path after host:port")
 	}
 	host, port, err := splitHostPort(scheme, hostport)
 	if err != nil {
-		return observerTarget{}, err
+		return Target{}, err
 	}
-	t.host, t.port = host, port
-	if t.transport == targetUDP {
+	t.Host, t.Port = host, port
+	if scheme == "udp" {
 		if hasQuery {
-			return observerTarget{}, invalidTarget("a udp:// target takes no parameters ('?'); for keys use secureudp://host:port?keyfile=/absolute/path")
+			return Target{}, invalidTarget("a udp:// target takes no parameters ('?'); for keys use secureudp://host:port?keyfile=/absolute/path")
 		}
 		return t, nil
 	}
 	if !hasQuery {
-		return observerTarget{}, invalidTarget("secureudp:// needs a key file: add ?keyfile=/absolute/path (shared key) or ?masterkeyfile=/absolute/path (master key)")
+		return Target{}, invalidTarget("secureudp:// needs a key file: add ?keyfile=/absolute/path (shared key) or ?masterkeyfile=/absolute/path (master key)")
 	}
 	if err := parseKeyParams(&t, query); err != nil {
-		return observerTarget{}, err
+		return Target{}, err
 	}
 	return t, nil
 }
 
-// splitHostPort splits host:port, where host is a name or IPv4 address of
-// letters, digits, '-', '.' and '_', or an IPv6 address in brackets with
-// an optional %zone, and port is a decimal number in 1..65535. Whether the
-// host is a valid address or a name that resolves is for ConnectUDP to say.
+// splitHostPort splits host:port, where host is a host of ConnectUDP's
+// grammar with an IPv6 address in brackets, and port is a decimal number
+// in 1..65535. It returns the host without brackets, as ConnectUDP takes
+// it.
 func splitHostPort(scheme, hostport string) (host string, port int, err error) {
 	var portText string
 	if strings.HasPrefix(hostport, "[") {
@@ -220,8 +208,8 @@ func splitHostPort(scheme, hostport string) (host string, port int, err error) {
 			return "", 0, invalidTarget("the IPv6 address has no closing ']'")
 		}
 		host = hostport[:end+1]
-		if !validBracketedHost(host[1:end]) {
-			return "", 0, invalidTarget("between brackets goes an IPv6 address, with an optional %zone: " + strconv.Quote(host))
+		if err := checkTargetHost(host, scheme); err != nil {
+			return "", 0, err
 		}
 		after := hostport[end+1:]
 		if after == "" {
@@ -230,21 +218,15 @@ func splitHostPort(scheme, hostport string) (host string, port int, err error) {
 		if after[0] != ':' {
 			return "", 0, invalidTarget("']' must be followed by :port")
 		}
-		portText = after[1:]
+		host, portText = host[1:end], after[1:]
 	} else {
 		colon := strings.LastIndexByte(hostport, ':')
 		if colon < 0 {
 			return "", 0, invalidTarget("the port is missing: write " + scheme + "://host:port")
 		}
 		host, portText = hostport[:colon], hostport[colon+1:]
-		if host == "" {
-			return "", 0, invalidTarget("the host is empty: write " + scheme + "://host:port")
-		}
-		if strings.IndexByte(host, ':') >= 0 {
-			return "", 0, invalidTarget("an IPv6 address goes in brackets: " + scheme + "://[::1]:9000")
-		}
-		if !validHostName(host) {
-			return "", 0, invalidTarget("the host " + strconv.Quote(host) + " has a character other than letters, digits, '-', '.' and '_'")
+		if err := checkTargetHost(host, scheme); err != nil {
+			return "", 0, err
 		}
 	}
 	if portText == "" {
@@ -255,6 +237,16 @@ func splitHostPort(scheme, hostport string) (host string, port int, err error) {
 		return "", 0, invalidTarget("the port must be a decimal number in 1..65535")
 	}
 	return host, port, nil
+}
+
+// checkTargetHost checks the HOST of a target against the host grammar:
+// its error matches ErrInvalidTarget and, through the host's own error,
+// ErrInvalidAddress, with the words ConnectUDP would use.
+func checkTargetHost(host, scheme string) error {
+	if _, _, err := parseHost(host, scheme); err != nil {
+		return &textError{msg: err.Error(), err: ErrInvalidTarget, also: err}
+	}
+	return nil
 }
 
 // parsePort reads a decimal port in 1..65535, digits only.
@@ -273,42 +265,10 @@ func parsePort(s string) (int, bool) {
 	return n, n >= 1 && n <= 65535
 }
 
-// validHostName reports whether s is made of the characters of DNS names
-// and IPv4 addresses.
-func validHostName(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_') {
-			return false
-		}
-	}
-	return s != ""
-}
-
-// validBracketedHost reports whether s, the text between brackets, is made
-// of the characters of an IPv6 address (with at least one ':') and an
-// optional non-empty %zone.
-func validBracketedHost(s string) bool {
-	addr, zone, hasZone := strings.Cut(s, "%")
-	if hasZone && !validHostName(zone) {
-		return false
-	}
-	if strings.IndexByte(addr, ':') < 0 {
-		return false
-	}
-	for i := 0; i < len(addr); i++ {
-		c := addr[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' || c == ':' || c == '.') {
-			return false
-		}
-	}
-	return true
-}
-
 // parseKeyParams reads the parameters of a secureudp:// target: exactly
 // one of keyfile and masterkeyfile, with an absolute path. Values never
 // appear in errors: a key pasted into the string must not reach a log.
-func parseKeyParams(t *observerTarget, query string) error {
+func parseKeyParams(t *Target, query string) error {
 	if query == "" {
 		return invalidTarget("nothing after '?': write ?keyfile=/absolute/path or ?masterkeyfile=/absolute/path")
 	}
@@ -325,8 +285,8 @@ func parseKeyParams(t *observerTarget, query string) error {
 		default:
 			return invalidTarget(nth + quoteName(name) + " is unknown; the parameters are keyfile and masterkeyfile")
 		}
-		if t.keyFile != "" {
-			if t.master == (name == "masterkeyfile") {
+		if t.KeyFile != "" {
+			if t.Master == (name == "masterkeyfile") {
 				return invalidTarget(name + " is given twice")
 			}
 			return invalidTarget("keyfile and masterkeyfile are both given: name one key, shared (keyfile) or master (masterkeyfile)")
@@ -339,7 +299,7 @@ func parseKeyParams(t *observerTarget, query string) error {
 		case strings.IndexByte(value, 0) >= 0:
 			return invalidTarget(name + " contains a NUL byte")
 		}
-		t.keyFile, t.master = value, name == "masterkeyfile"
+		t.KeyFile, t.Master = value, name == "masterkeyfile"
 	}
 	return nil
 }
@@ -358,30 +318,4 @@ func quoteName(name string) string {
 		}
 	}
 	return " " + strconv.Quote(name)
-}
-
-// tagged is where the build tags add transports to ConnectTo: udp.go
-// gives it a method dialUDP and secureudp.go a method dialSecure.
-// ConnectTo looks the method up at run time, so that a build without the
-// tag compiles and says which tag it lacks, with no file of its own.
-type tagged struct{}
-
-// udpDialer and secureDialer are the methods udp.go and secureudp.go add
-// to tagged.
-type (
-	udpDialer interface {
-		dialUDP(observerTarget) (*Varta, error)
-	}
-	secureDialer interface {
-		dialSecure(observerTarget) (*Varta, error)
-	}
-)
-
-// notBuilt returns an error matching ErrTransportNotBuilt that names the
-// build tag the program lacks.
-func notBuilt(scheme, tag, tags string) error {
-	return &textError{
-		msg: "varta: the observer target is " + scheme + ", but this program was built without -tags " + tag + ": rebuild it with go build -tags " + tags + ", or name an observer this build can reach (unix:///absolute/path)",
-		err: ErrTransportNotBuilt,
-	}
 }

@@ -17,24 +17,28 @@ import (
 // formatTarget writes t back as the canonical target string: the fuzz
 // target checks that every accepted string means the same settings once
 // written this way.
-func formatTarget(t observerTarget) string {
-	switch t.transport {
-	case targetUnix:
-		if strings.HasPrefix(t.path, "@") {
-			return "unix:" + t.path
+func formatTarget(t Target) string {
+	host := t.Host
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	switch t.Scheme {
+	case "unix":
+		if strings.HasPrefix(t.Path, "@") {
+			return "unix:" + t.Path
 		}
-		if strings.Contains(t.path, "?") {
-			return t.path // unix:// takes no '?'; a bare path does
+		if strings.Contains(t.Path, "?") {
+			return t.Path // unix:// takes no '?'; a bare path does
 		}
-		return "unix://" + t.path
-	case targetUDP:
-		return "udp://" + t.host + ":" + strconv.Itoa(t.port)
-	case targetSecureUDP:
+		return "unix://" + t.Path
+	case "udp":
+		return "udp://" + host + ":" + strconv.Itoa(t.Port)
+	case "secureudp":
 		param := "keyfile="
-		if t.master {
+		if t.Master {
 			param = "masterkeyfile="
 		}
-		return "secureudp://" + t.host + ":" + strconv.Itoa(t.port) + "?" + param + t.keyFile
+		return "secureudp://" + host + ":" + strconv.Itoa(t.Port) + "?" + param + t.KeyFile
 	}
 	return ""
 }
@@ -43,45 +47,45 @@ func formatTarget(t observerTarget) string {
 // it must parse to.
 var goodTargets = []struct {
 	in   string
-	want observerTarget
+	want Target
 }{
-	{"unix:///run/varta/observer.sock", observerTarget{transport: targetUnix, path: "/run/varta/observer.sock"}},
-	{"/run/varta/observer.sock", observerTarget{transport: targetUnix, path: "/run/varta/observer.sock"}},
-	{"/tmp/odd name?x=1#y", observerTarget{transport: targetUnix, path: "/tmp/odd name?x=1#y"}},
-	{"unix:///", observerTarget{transport: targetUnix, path: "/"}},
-	{"udp://127.0.0.1:9000", observerTarget{transport: targetUDP, host: "127.0.0.1", port: 9000}},
-	{"udp://[::1]:9000", observerTarget{transport: targetUDP, host: "[::1]", port: 9000}},
-	{"udp://[fe80::1%eth0]:1", observerTarget{transport: targetUDP, host: "[fe80::1%eth0]", port: 1}},
-	{"udp://observer.internal:65535", observerTarget{transport: targetUDP, host: "observer.internal", port: 65535}},
-	{"udp://my_host-2:09000", observerTarget{transport: targetUDP, host: "my_host-2", port: 9000}},
-	{"secureudp://observer.internal:9443?keyfile=/etc/varta/agent.key", observerTarget{transport: targetSecureUDP, host: "observer.internal", port: 9443, keyFile: "/etc/varta/agent.key"}},
-	{"secureudp://[::1]:9443?masterkeyfile=/etc/varta/master.key", observerTarget{transport: targetSecureUDP, host: "[::1]", port: 9443, keyFile: "/etc/varta/master.key", master: true}},
-	{"secureudp://10.0.0.7:9443?keyfile=/k=v?w", observerTarget{transport: targetSecureUDP, host: "10.0.0.7", port: 9443, keyFile: "/k=v?w"}},
+	{"unix:///run/varta/observer.sock", Target{Scheme: "unix", Path: "/run/varta/observer.sock"}},
+	{"/run/varta/observer.sock", Target{Scheme: "unix", Path: "/run/varta/observer.sock"}},
+	{"/tmp/odd name?x=1#y", Target{Scheme: "unix", Path: "/tmp/odd name?x=1#y"}},
+	{"unix:///", Target{Scheme: "unix", Path: "/"}},
+	{"udp://127.0.0.1:9000", Target{Scheme: "udp", Host: "127.0.0.1", Port: 9000}},
+	{"udp://[::1]:9000", Target{Scheme: "udp", Host: "::1", Port: 9000}},
+	{"udp://[fe80::1%eth0]:1", Target{Scheme: "udp", Host: "fe80::1%eth0", Port: 1}},
+	{"udp://observer.internal:65535", Target{Scheme: "udp", Host: "observer.internal", Port: 65535}},
+	{"udp://my_host-2:09000", Target{Scheme: "udp", Host: "my_host-2", Port: 9000}},
+	{"secureudp://observer.internal:9443?keyfile=/etc/varta/agent.key", Target{Scheme: "secureudp", Host: "observer.internal", Port: 9443, KeyFile: "/etc/varta/agent.key"}},
+	{"secureudp://[::1]:9443?masterkeyfile=/etc/varta/master.key", Target{Scheme: "secureudp", Host: "::1", Port: 9443, KeyFile: "/etc/varta/master.key", Master: true}},
+	{"secureudp://10.0.0.7:9443?keyfile=/k=v?w", Target{Scheme: "secureudp", Host: "10.0.0.7", Port: 9443, KeyFile: "/k=v?w"}},
 }
 
 func TestParseTargetAcceptsEachForm(t *testing.T) {
 	for _, tc := range goodTargets {
-		got, err := parseTarget(tc.in)
+		got, err := ParseTarget(tc.in)
 		if err != nil {
-			t.Errorf("parseTarget(%q): %v", tc.in, err)
+			t.Errorf("ParseTarget(%q): %v", tc.in, err)
 			continue
 		}
 		if got != tc.want {
-			t.Errorf("parseTarget(%q) = %+v, want %+v", tc.in, got, tc.want)
+			t.Errorf("ParseTarget(%q) = %+v, want %+v", tc.in, got, tc.want)
 		}
 	}
 }
 
 func TestParseTargetAbstractSocketOnlyOnLinux(t *testing.T) {
-	got, err := parseTarget("unix:@varta")
+	got, err := ParseTarget("unix:@varta")
 	if runtime.GOOS == "linux" {
-		if want := (observerTarget{transport: targetUnix, path: "@varta"}); err != nil || got != want {
-			t.Fatalf("parseTarget(unix:@varta) = %+v, %v; want %+v", got, err, want)
+		if want := (Target{Scheme: "unix", Path: "@varta"}); err != nil || got != want {
+			t.Fatalf("ParseTarget(unix:@varta) = %+v, %v; want %+v", got, err, want)
 		}
 		return
 	}
 	if !errors.Is(err, ErrInvalidTarget) || !strings.Contains(err.Error(), "only on Linux") {
-		t.Fatalf("parseTarget(unix:@varta) on %s: %v, want an error saying abstract sockets are Linux only", runtime.GOOS, err)
+		t.Fatalf("ParseTarget(unix:@varta) on %s: %v, want an error saying abstract sockets are Linux only", runtime.GOOS, err)
 	}
 }
 
@@ -130,12 +134,12 @@ func TestParseTargetRefusesBadInputBeforeAnySystemCall(t *testing.T) {
 		{"udp://::1:9000", "IPv6 address goes in brackets"},
 		{"udp://[::1:9000", "no closing ']'"},
 		{"udp://[::1]9000", "followed by :port"},
-		{"udp://[]:9000", "between brackets"},
-		{"udp://[localhost]:9000", "between brackets"},
-		{"udp://[127.0.0.1]:9000", "between brackets"},
-		{"udp://[fe80::1%]:9000", "between brackets"},
+		{"udp://[]:9000", "the host is empty"},
+		{"udp://[localhost]:9000", "brackets hold only an IPv6 address"},
+		{"udp://[127.0.0.1]:9000", "brackets hold only an IPv6 address"},
+		{"udp://[fe80::1%]:9000", "brackets hold only an IPv6 address"},
 		{"udp://user@observer:9000", "has no user part"},
-		{"udp://obs%eth0:9000", "has a character other than"},
+		{"udp://obs%eth0:9000", "not a valid IP address or DNS name"},
 		{"udp://observer.internal:9000/", "no path"},
 		{"udp://observer.internal:9000/beats", "no path"},
 		{"udp://127.0.0.1:9000?keyfile=/etc/varta/agent.key", "udp:// target takes no parameters"},
@@ -156,19 +160,19 @@ func TestParseTargetRefusesBadInputBeforeAnySystemCall(t *testing.T) {
 		{"secureudp://127.0.0.1:9443?KeyFile=/a", `parameter 1 "KeyFile" is unknown`},
 		{"secureudp://127.0.0.1:9443?keyfile=/a#frag", ""}, // accepted: '#' is part of the path
 	} {
-		_, err := parseTarget(tc.in)
+		_, err := ParseTarget(tc.in)
 		if tc.want == "" {
 			if err != nil {
-				t.Errorf("parseTarget(%q): %v, want it accepted", tc.in, err)
+				t.Errorf("ParseTarget(%q): %v, want it accepted", tc.in, err)
 			}
 			continue
 		}
 		if !errors.Is(err, ErrInvalidTarget) {
-			t.Errorf("parseTarget(%q) = %v, want an error matching ErrInvalidTarget", tc.in, err)
+			t.Errorf("ParseTarget(%q) = %v, want an error matching ErrInvalidTarget", tc.in, err)
 			continue
 		}
 		if !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("parseTarget(%q) = %q, want it to say %q", tc.in, err, tc.want)
+			t.Errorf("ParseTarget(%q) = %q, want it to say %q", tc.in, err, tc.want)
 		}
 		// ConnectTo refuses the same way; a system call would have
 		// made a different error (or an agent).
@@ -194,9 +198,9 @@ func TestParseTargetNeverRepeatsAKeyGivenInline(t *testing.T) {
 		{testHexKey + ":", "unknown scheme"},
 		{testHexKey + "@127.0.0.1:9443", "unknown scheme;"},
 	} {
-		_, err := parseTarget(tc.in)
+		_, err := ParseTarget(tc.in)
 		if !errors.Is(err, ErrInvalidTarget) || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("parseTarget(key in %q form) = %v, want an ErrInvalidTarget saying %q", strings.ReplaceAll(tc.in, testHexKey, "KEY"), err, tc.want)
+			t.Errorf("ParseTarget(key in %q form) = %v, want an ErrInvalidTarget saying %q", strings.ReplaceAll(tc.in, testHexKey, "KEY"), err, tc.want)
 			continue
 		}
 		for _, part := range []string{testHexKey[:16], testHexKey[16:32], testHexKey[32:48], testHexKey[48:]} {
@@ -243,35 +247,35 @@ func FuzzParseTarget(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got, err := parseTarget(s)
+		got, err := ParseTarget(s)
 		if err != nil {
 			if !errors.Is(err, ErrInvalidTarget) {
-				t.Fatalf("parseTarget(%q) = %v, want an error matching ErrInvalidTarget", s, err)
+				t.Fatalf("ParseTarget(%q) = %v, want an error matching ErrInvalidTarget", s, err)
 			}
 			return
 		}
-		switch got.transport {
-		case targetUnix:
-			if got.path == "" || got.path[0] != '/' && got.path[0] != '@' || got.host != "" || got.port != 0 || got.keyFile != "" || got.master {
-				t.Fatalf("parseTarget(%q) = %+v: not a unix target", s, got)
+		switch got.Scheme {
+		case "unix":
+			if got.Path == "" || got.Path[0] != '/' && got.Path[0] != '@' || got.Host != "" || got.Port != 0 || got.KeyFile != "" || got.Master {
+				t.Fatalf("ParseTarget(%q) = %+v: not a unix target", s, got)
 			}
-		case targetUDP, targetSecureUDP:
-			if got.path != "" || got.host == "" || got.port < 1 || got.port > 65535 {
-				t.Fatalf("parseTarget(%q) = %+v: bad host or port", s, got)
+		case "udp", "secureudp":
+			if got.Path != "" || got.Host == "" || got.Port < 1 || got.Port > 65535 {
+				t.Fatalf("ParseTarget(%q) = %+v: bad host or port", s, got)
 			}
-			if (got.transport == targetSecureUDP) != strings.HasPrefix(got.keyFile, "/") || got.master && got.transport != targetSecureUDP {
-				t.Fatalf("parseTarget(%q) = %+v: bad key file", s, got)
+			if (got.Scheme == "secureudp") != strings.HasPrefix(got.KeyFile, "/") || got.Master && got.Scheme != "secureudp" {
+				t.Fatalf("ParseTarget(%q) = %+v: bad key file", s, got)
 			}
 		default:
-			t.Fatalf("parseTarget(%q) = %+v: no transport", s, got)
+			t.Fatalf("ParseTarget(%q) = %+v: no transport", s, got)
 		}
 		canon := formatTarget(got)
-		again, err := parseTarget(canon)
+		again, err := ParseTarget(canon)
 		if err != nil {
-			t.Fatalf("parseTarget(%q) accepted, but its canonical form %q is refused: %v", s, canon, err)
+			t.Fatalf("ParseTarget(%q) accepted, but its canonical form %q is refused: %v", s, canon, err)
 		}
 		if again != got {
-			t.Fatalf("parseTarget(%q) = %+v, but its canonical form %q parses to %+v", s, got, canon, again)
+			t.Fatalf("ParseTarget(%q) = %+v, but its canonical form %q parses to %+v", s, got, canon, again)
 		}
 		if back := formatTarget(again); back != canon {
 			t.Fatalf("canonical form of %q is %q, then %q", s, canon, back)

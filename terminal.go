@@ -66,7 +66,11 @@ func (v *Varta) SendTerminal() BeatOutcome {
 	ts = max(ts, lastTerminalTS+1)
 	lastTerminalTS = ts
 	Frame{Status: StatusCritical, PID: pid, Timestamp: ts, Nonce: NonceTerminal}.Encode(&v.frame)
-	return v.tr.sendTerminal(&v.frame)
+	wire, refused := v.seal.terminal(&v.frame)
+	if refused.IsFailed() {
+		return refused
+	}
+	return v.sendWire(wire)
 }
 
 // Guard sends a terminal frame when the goroutine is panicking and then

@@ -89,7 +89,6 @@ func TestConnectUDPRejectsBadAddressesBeforeAnyLookup(t *testing.T) {
 		{"observer..invalid", 9, "not a valid IP address or DNS name"},
 		{"-observer.invalid", 9, "not a valid IP address or DNS name"},
 		{"observer-.invalid", 9, "not a valid IP address or DNS name"},
-		{"obs_erver.invalid", 9, "not a valid IP address or DNS name"},
 		{strings.Repeat("a", 64) + ".invalid", 9, "not a valid IP address or DNS name"},
 		{strings.Repeat("a.", 127) + "invalid", 9, "not a valid IP address or DNS name"},
 		{"fe80::1", 9, "link-local IPv6 address, which is ambiguous without a zone"},
@@ -136,7 +135,7 @@ func TestConnectUDPAcceptsTheHostGrammar(t *testing.T) {
 	if n := lookups.Load(); n != 0 {
 		t.Errorf("IP literals asked the resolver %d times, want never", n)
 	}
-	for _, name := range []string{"observer.invalid", "observer.invalid.", "OBS-1.invalid", "x.invalid"} {
+	for _, name := range []string{"observer.invalid", "observer.invalid.", "OBS-1.invalid", "x.invalid", "obs_erver.invalid"} {
 		resolveUDP(name, 9)
 	}
 	if n := lookups.Load(); n == 0 {
