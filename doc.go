@@ -110,7 +110,8 @@
 // (Connect) and imports neither the net package nor golang.org/x/crypto.
 // Everything else is opt-in, as with Cargo features. Neither go doc nor
 // pkg.go.dev shows identifiers behind a tag, so here is all that each tag
-// adds; the doc comment of each begins "Only built with -tags ...".
+// adds; the doc comment of each says "Only built with -tags ..." (for a
+// method, its type's does).
 //
 // -tags udp adds plain 32-byte frames over UDP (IPv4 and IPv6). It imports
 // the net package, only to resolve the observer's name once in ConnectUDP.
@@ -132,7 +133,9 @@
 //	func OpenMasterFrame(master, wire []byte) (Frame, error)
 //	func NewMasterOpener(master []byte) (*MasterOpener, error)
 //	func (o *MasterOpener) Open(wire []byte) (Frame, error)
-//	func (o *MasterOpener) Close()
+//	func (o *MasterOpener) Close() error
+//	func (o *MasterOpener) String() string
+//	func (o *MasterOpener) GoString() string
 //	type MasterOpener struct{ ... } // caches the ciphers of the pids it has seen
 //	const KeyBytes = 32
 //	const SecureFrameBytes = 60 // shared-key frame: prefix, counter, ciphertext, tag
