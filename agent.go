@@ -13,13 +13,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Varta is a connected agent: it sends heartbeats to one observer.
-// It is safe for concurrent use by multiple goroutines; a mutex held for the
-// duration of one non-blocking send (and of a reconnect, when a beat needs
-// one) serialises beats, so nonces stay consecutive and (for secure UDP)
-// AEAD nonces are never reused.
-// A nil or closed *Varta does not panic: Beat returns a Failed outcome and
-// the other methods return ErrClosed or zero values.
+// Varta is a connected agent: it sends heartbeats to one observer. It is
+// safe for concurrent use by multiple goroutines, and a nil or closed *Varta
+// does not panic: Beat returns a Failed outcome and the other methods return
+// [ErrClosed] or zero values.
 type Varta struct {
 	mu sync.Mutex
 	fd int // the socket connected to the observer; -1 once closed
@@ -189,36 +186,12 @@ func (v *Varta) sendWire(wire []byte) BeatOutcome {
 }
 
 // Beat sends one frame with the given status and payload and reports what
-// became of it. It never blocks and never panics, and it allocates nothing
-// except on the rare paths listed at the end.
-//
-// Sent: the kernel accepted the frame. Dropped: the observer could not take
-// it now (queue full, not running, gone); the next beat reuses the same
-// nonce, so the observer sees no gap. Failed: the status is StatusStall or
-// unknown (nothing is sent and no counter moves), the agent is closed, or
-// the system refused the send for a reason that will not clear by itself.
-//
-// Each beat checks whether the process was forked (or restored) since the
-// agent was set up: on Linux by reading a wipe-on-fork mark, elsewhere by
-// reading the pid (ForkCheck says which). After a fork the agent first
-// sets up its transport again for the new process and restarts its nonces
-// at 1 and its timestamps at 0; if that fails the beat is Failed.
-//
-// When the observer is gone (Dropped with NoObserver or PeerGone), the
-// beat may reconnect by itself: see SetReconnectAfter. Over a Unix socket
-// that is on by default, so an agent finds a restarted observer on the
-// first beat after the restart, with no call by the program.
-//
-// A few rare beats do more than send. A beat that reconnects (fork
-// recovery, or SetReconnectAfter) makes a few non-blocking socket calls,
-// and tries to reconnect at most once whether or not that succeeds; a
-// reconnect allocates nothing on Linux, while elsewhere a UDP reconnect
-// allocates the address getsockname returns. Over secure UDP a reconnect
-// keeps the session; the beat after a fork, and the one in 2^64 that finds
-// every IV prefix of its session spent, start a new session, which reads
-// crypto/rand and allocates (and, with a master key after a fork, derives
-// the new pid's key and builds its cipher). And the one beat in 2^64-1
-// whose nonce wraps writes a fixed warning line to os.Stderr (R3.3).
+// became of it: Sent, Dropped (the observer cannot take it now; the next
+// beat reuses its nonce) or Failed. It never blocks and never panics, and it
+// allocates nothing except on the rare paths listed under "What Beat
+// returns" in the package documentation. Each beat first checks for a fork
+// (see "Forks and the fork mark") and may reconnect to an observer that went
+// away (see "Self-healing").
 func (v *Varta) Beat(status Status, payload uint32) BeatOutcome {
 	switch {
 	case status == StatusStall:
@@ -263,18 +236,12 @@ func (v *Varta) Beat(status Status, payload uint32) BeatOutcome {
 	return out
 }
 
-// notSent handles a send the kernel did not accept (R3.7). A Failed one
-// ends any run of counting drops. A drop that says nobody is at the other
-// end (NoObserver, PeerGone) extends the run, and the drop that completes a
-// run of reconnectAfter reconnects; a failed reconnect leaves the run
-// complete, so the next counting drop tries again. Where a fresh socket
-// confirms an observer (Unix sockets) the frame is then sent once more and
-// the retry's outcome returned; over UDP the drop stands, since a send on a
-// fresh socket succeeds whether or not anyone listens. A full queue or
-// storage (KernelQueueFull, StorageFull) means the observer is there but
-// behind: such drops neither count nor reconnect, and leave the run as it
-// was. notSent returns the final outcome and counts it in the stats,
-// unless it is Sent: Beat counts and commits that.
+// notSent handles a send the kernel did not accept, as "Self-healing" in the
+// package documentation tells (R3.7): a Failed one ends the run of counting
+// drops; a drop may reconnect (healAfter) and, where a fresh socket confirms
+// an observer (endpoint.confirmsObserver), be sent once more. It returns the
+// final outcome and counts it in the stats, unless it is Sent: Beat counts
+// and commits that.
 func (v *Varta) notSent(out BeatOutcome) BeatOutcome {
 	if out.IsFailed() {
 		v.drops = 0
@@ -304,15 +271,11 @@ func (v *Varta) notSent(out BeatOutcome) BeatOutcome {
 	return out
 }
 
-// healAfter counts a drop for reason r toward a reconnect and reconnects
-// when the drop completes a run of reconnectAfter counting drops. It
-// reports whether the frame should be sent again on the fresh socket. A
-// reconnect that fails because nobody is there (ENOENT, ECONNREFUSED)
-// leaves the drop as it is, and the next counting drop tries again; one
-// that fails for a reason the observer's return does not fix (out of file
-// descriptors, a permission, a file that is not a datagram socket) turns
-// the beat into a Failed outcome, returned as failure, so that a daemon
-// is not told "nothing to fix" while healing cannot work.
+// healAfter counts a drop for reason r toward a reconnect, reconnects when
+// the drop completes a run of reconnectAfter counting drops, and reports
+// whether the frame should be sent again on the fresh socket. A failed
+// reconnect leaves the run complete, so the next counting drop tries again;
+// one that waiting for the observer does not fix is returned as failure.
 func (v *Varta) healAfter(r DropReason) (resend bool, failure BeatOutcome) {
 	if !countsTowardReconnect(r) || v.reconnectAfter == 0 {
 		return false, failure
@@ -433,13 +396,10 @@ func (v *Varta) countDrop(r DropReason) {
 }
 
 // Reconnect replaces the agent's socket with a fresh one to the same
-// observer. The old socket is kept if any step fails. Nothing else is
-// renewed: the nonce sequence continues, and over secure UDP the session
-// (its salt, IV prefix and counter) and the key stay as they are, so a
-// reconnect reads no entropy and derives no key (R6.2). A new session
-// starts at connect, after a fork, and when a session has used every IV
-// prefix; to start one deliberately (after restoring a snapshot of the
-// process, say), Close the agent and connect a new one (SECURITY.md).
+// observer, and keeps the old one if any step fails. Nothing else is
+// renewed: the nonce sequence continues, and over secure UDP the session and
+// the key stay as they are (see "Secure UDP: sessions, nonces and keys" in
+// the package documentation).
 func (v *Varta) Reconnect() error {
 	if !v.lockOpen() {
 		return ErrClosed
@@ -454,26 +414,11 @@ func (v *Varta) Reconnect() error {
 }
 
 // SetReconnectAfter sets how many consecutive beats dropped because nobody
-// is at the other end (NoObserver, PeerGone) make the agent reconnect by
-// itself (R3.7); 0 turns self-healing off. Setting it resets the count.
-//
-// The default is 1 for a Unix socket: the first beat that finds the
-// observer gone reconnects and, once a restarted observer is bound at the
-// path, sends the same frame again, returning that retry's outcome. While
-// no observer is bound, each such beat costs one failed socket and connect
-// and stays Dropped.
-//
-// The default is 0 over UDP, plain or secure: a connected UDP socket
-// reaches an observer restarted on its port without a reconnect. When set,
-// a counting drop replaces the socket but the beat is not sent again and
-// stays Dropped(NoObserver): a fresh UDP socket accepts a send whether or
-// not anyone listens (the refusal arrives later, as ICMP), so a resend
-// would report Sent for a frame nobody received.
-//
-// Drops for a full queue or full storage (KernelQueueFull, StorageFull)
-// never count: an observer that is alive but behind is not reconnected to.
-// Sent and Failed beats reset the count; beats refused for their status
-// leave it alone.
+// is at the other end ([NoObserver], [PeerGone]) make the agent reconnect by
+// itself (R3.7); 0 turns self-healing off, and setting it resets the count.
+// The default is 1 for a Unix socket, where the beat that reconnects sends
+// its frame again, and 0 over UDP, where it would not. See "Self-healing" in
+// the package documentation.
 func (v *Varta) SetReconnectAfter(n uint32) {
 	if v == nil {
 		return

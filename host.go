@@ -8,7 +8,7 @@ import (
 )
 
 // parseHost checks host against the one host grammar of the package,
-// which ConnectUDP's doc states. For an IP literal it returns the address
+// which "UDP and hosts" in the package documentation states. For an IP literal it returns the address
 // and literal true; for a name, which is the resolver's to look up,
 // literal false. It makes no system call.
 //

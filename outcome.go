@@ -20,7 +20,7 @@ const (
 	// PeerGone: the observer the socket was connected to went away
 	// (ECONNRESET, ENOTCONN, EPIPE). Over a Unix socket the agent
 	// reconnects by itself when it sees NoObserver or PeerGone (see
-	// SetReconnectAfter).
+	// "Self-healing" in the package documentation).
 	PeerGone
 	// StorageFull: the kernel has no room for the datagram (ENOSPC).
 	StorageFull

@@ -57,17 +57,12 @@ const maxKeyFileBytes = 4096
 
 // LoadKeyFile reads a key from a file holding 64 hexadecimal characters;
 // whitespace around them (a trailing newline, say) is ignored. Only built
-// with -tags secureudp.
-//
-// The file must be a regular file that only its owner may read or write
-// (mode 0600 or 0400, as observers require of their key files): anything
-// else gives an error matching ErrKeyFile, with the chmod that fixes it. It is
-// opened without blocking, so a named pipe fails at once instead of
-// waiting for a writer. A missing or unreadable file gives an error that
-// errors.Is matches against fs.ErrNotExist or fs.ErrPermission; bad
-// content, or a file larger than 4 KiB, one matching ErrKeyText. The file
-// is read into a fixed buffer that is wiped once parsed. Errors never
-// contain key material.
+// with -tags secureudp. The file must be a regular file that only its owner
+// may read or write (mode 0600 or 0400), or the error matches [ErrKeyFile]
+// and gives the chmod that fixes it. Bad content, or a file over 4 KiB,
+// gives an error matching [ErrKeyText], and a missing or unreadable file one
+// matching fs.ErrNotExist or fs.ErrPermission. Errors never contain key
+// material.
 func LoadKeyFile(path string) ([]byte, error) {
 	f, err := openKeyFile(path)
 	if err != nil {

@@ -15,12 +15,10 @@ const errOverflow = unix.EOVERFLOW
 
 // sealing is a secure agent's sealing state: its key, its cipher, its
 // session and the buffers it seals into, which are fields so that sealing
-// allocates nothing (SPEC section 6). An agent that sends plain frames has
-// none: its methods take a nil *sealing to mean "send frames as they are".
-//
-// A reconnect replaces only the socket and keeps the sealing state, its
-// session, its counters and its cipher (R6.2), so a reconnect storm spends
-// no fresh prefixes; restart, for a new process, starts a new session.
+// allocates nothing (SPEC section 6). A reconnect keeps it (R6.2); restart,
+// for a new process, starts a new session. An agent that sends plain frames
+// has none: its methods take a nil *sealing to mean "send frames as they
+// are".
 type sealing struct {
 	master bool
 	key    secretKey // the shared key, or the master key; wiped by close
@@ -86,20 +84,14 @@ func (s *sealing) seal(frame *[FrameBytes]byte, prefix *[prefixBytes]byte, count
 	return s.aead.Seal(s.wire[:masterSeal], s.nonce[:], frame[:], s.wire[masterPID:masterNonce])
 }
 
-// terminal returns a terminal frame sealed in the layout of the agent's
-// beats under a prefix no beat can use (R7.3): HKDF of the session salt
-// with the pid, the timestamp and a terminal counter claimed from the
-// session, which is consumed whatever the send returns. The agent's lock
-// makes each claim atomic. When all 2^32 terminal counters of the session
-// are claimed, the frame is refused: Failed with EOVERFLOW.
-//
-// In master-key mode the frame is sealed with the key derived for its pid,
-// the key of the agent's beats, in the 64-byte layout, so that an observer
-// holding only the master key opens it; the master key never seals
-// anything. A frame naming another pid than the one the cipher was built
-// for (a fork not yet recovered from) could be opened by nobody: it is
-// refused, Failed with EINVAL. Without sealing state it returns frame as
-// it is.
+// terminal returns a terminal frame sealed with the cipher and in the
+// layout of the agent's beats, under a prefix no beat can use (R7.3): HKDF
+// of the session salt with the pid, the timestamp and a terminal counter
+// claimed from the session (the agent's lock makes the claim atomic). It
+// refuses the frame, Failed, with EOVERFLOW when the session has no
+// terminal counter left, and with EINVAL when the frame names another pid
+// than the cipher's key (a fork not yet followed). Without sealing state it
+// returns frame as it is.
 func (s *sealing) terminal(frame *[FrameBytes]byte) (wire []byte, refused BeatOutcome) {
 	if s == nil {
 		return frame[:], refused

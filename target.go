@@ -12,28 +12,14 @@ import (
 // observer's target string, as ConnectTo takes it.
 const ObserverEnv = "VARTA_OBSERVER"
 
-// ConnectTo returns an agent for the observer that target names, with the
-// transport it names, so that the person who deploys a daemon chooses
-// where its beats go (see "Choosing the observer at run time" in the
-// package documentation for the grammar):
-//
-//	unix:///run/varta/observer.sock     Connect("/run/varta/observer.sock")
-//	/run/varta/observer.sock            the same
-//	unix:@varta                         Connect("@varta"), Linux only
-//	udp://127.0.0.1:9000                ConnectUDP("127.0.0.1", 9000)
-//	udp://[::1]:9000                    ConnectUDP("::1", 9000)
-//	secureudp://obs:9443?keyfile=/k     ConnectSecureUDP("obs", 9443, key read from /k)
-//	secureudp://obs:9443?masterkeyfile=/k  ConnectSecureUDPWithMaster(...)
-//
-// A target that breaks the grammar fails with an error matching
-// ErrInvalidTarget before any system call; the error never repeats a
-// parameter's value, so a key written into the string by mistake does not
-// end up in a log. A valid target whose transport the program was built
-// without fails with an error matching ErrTransportNotBuilt that names the
-// missing build tag. Otherwise ConnectTo returns what the constructor
-// above returns, with its checks and errors. For secureudp:// the key file
-// is read with LoadKeyFile first, and ConnectTo wipes the key it read once
-// the agent holds its own copy.
+// ConnectTo returns an agent for the observer that target names, over the
+// transport it names, such as "unix:///run/varta/observer.sock" or
+// "udp://127.0.0.1:9000", so that whoever deploys a daemon chooses where its
+// beats go. A target that breaks the grammar fails with an error matching
+// [ErrInvalidTarget], one whose transport the program was built without with
+// [ErrTransportNotBuilt]; otherwise ConnectTo returns what the constructor
+// the target names returns. See "Choosing the observer at run time" in the
+// package documentation.
 func ConnectTo(target string) (*Varta, error) {
 	t, err := ParseTarget(target)
 	if err != nil {
@@ -104,12 +90,10 @@ func invalidTarget(what string) error {
 
 // ParseTarget checks a target string against the grammar of ConnectTo (see
 // "Choosing the observer at run time" in the package documentation) and
-// returns its parts, without connecting: it makes no system call and looks
-// up no name. A string that breaks the grammar gives an error matching
-// ErrInvalidTarget that never repeats a parameter's value; a host that
-// breaks the host grammar of ConnectUDP gives one that matches
-// ErrInvalidAddress too, in the words ConnectUDP would use. Every scheme
-// parses in every build, whichever transports it has.
+// returns its parts, in every build and without connecting: it makes no
+// system call and looks up no name. A string that breaks the grammar gives
+// an error matching [ErrInvalidTarget], and one matching [ErrInvalidAddress]
+// too when its host breaks the host grammar.
 func ParseTarget(s string) (Target, error) {
 	if s == "" {
 		return Target{}, invalidTarget("the target is empty; write " + targetForms)

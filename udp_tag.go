@@ -13,38 +13,11 @@ import (
 
 // ConnectUDP returns an agent that sends plain 32-byte beats over UDP to
 // the observer at host and port (SPEC R5.2). Only built with -tags udp (or
-// secureudp).
-//
-// host is one of (the one host grammar of the package, which ParseTarget
-// and ConnectTo apply to the HOST of a target too):
-//   - an IPv4 address in dotted decimal, such as "127.0.0.1";
-//   - an IPv6 address, with or without brackets ("::1" and "[::1]" both
-//     work), with an optional "%zone" (an interface name or index, of
-//     letters, digits, '-', '.' and '_'), which a link-local address such
-//     as fe80::1 needs: "fe80::1%eth0";
-//   - a DNS name of letters, digits, hyphens and underscores in
-//     dot-separated labels of 1 to 63 characters, such as
-//     "observer.internal" or a container service name such as
-//     "varta_watch".
-//
-// Anything else ("[localhost]", "256.1.1.1", " 127.0.0.1", a host with a
-// port) fails with an error matching ErrInvalidAddress before any lookup,
-// as do the unspecified addresses 0.0.0.0 and ::, a link-local address
-// without a zone, and a port outside 1..65535. A name is resolved once, here, with the system resolver; the
-// first address it returns is used for the life of the agent, so a beat
-// never waits for DNS. Resolution may block for as long as the resolver
-// takes; a name that does not resolve fails with an error that errors.As
-// turns into a *net.DNSError.
-//
-// The socket has the family of the address, is bound to an ephemeral
-// port, connected, non-blocking and close-on-exec. When nothing listens at
-// the port, the ICMP error the first beat provokes makes a later beat
-// Dropped(NoObserver). ConnectUDP fails with ErrInitProcess when the
-// process is pid 1. It leaves no goroutine running (name resolution may
-// use some while it lasts); Close releases the socket.
-//
-// The agent does not reconnect by itself by default (SetReconnectAfter):
-// its socket reaches an observer restarted on the same port as it is.
+// secureudp). host is an IPv4 or IPv6 address or a DNS name (such as
+// "127.0.0.1", "::1", "fe80::1%eth0", "varta_watch"); anything else fails
+// with an error matching [ErrInvalidAddress] before any lookup. A name is
+// resolved once, here, so a beat never waits for DNS. See "UDP and hosts" in
+// the package documentation.
 func ConnectUDP(host string, port int) (*Varta, error) {
 	a, err := resolveUDP(host, port)
 	if err != nil {

@@ -16,25 +16,12 @@ import (
 const maxPathLen = len(unix.RawSockaddrUnix{}.Path) - 1
 
 // Connect returns an agent that sends beats to the observer bound to the
-// Unix datagram socket at path (the default transport, SPEC R5.1).
-//
-// A relative path is made absolute once, here, against the working
-// directory, so a later os.Chdir does not change where reconnects go. On
-// Linux a leading '@' names an abstract socket, used as given.
-//
-// The path is checked before any socket is opened: it must be non-empty,
-// contain no NUL byte, and in its absolute form fit the platform's socket
-// address (107 bytes on Linux, 103 on macOS and the BSDs); otherwise the
-// error matches ErrInvalidPath. Connect fails with ErrInitProcess when the
-// process is pid 1. When the observer cannot be reached the error says
-// whether the socket file is missing (errors.Is(err, fs.ErrNotExist)),
-// nobody is listening (syscall.ECONNREFUSED; for an abstract name, nobody
-// is bound to it), permission was denied (fs.ErrPermission), or the socket
-// there is connected to another peer and so refuses this one
-// (syscall.EPERM, which is not a permission problem even though
-// errors.Is(err, fs.ErrPermission) holds for that errno too).
-//
-// Connect starts no goroutine. Close releases the socket.
+// Unix datagram socket at path (the default transport, SPEC R5.1). A
+// relative path is made absolute once, here; on Linux a leading '@' names an
+// abstract socket. A bad path fails with an error matching [ErrInvalidPath]
+// before any socket is opened, and an observer that cannot be reached with
+// an error that says why (see "Unix sockets" in the package documentation).
+// Connect starts no goroutine; Close releases the socket.
 func Connect(path string) (*Varta, error) {
 	name, err := socketName(path)
 	if err != nil {
