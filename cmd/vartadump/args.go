@@ -33,7 +33,7 @@ type config struct {
 // define defines the flags on fs.
 func (cl *commandLine) define(fs *flag.FlagSet) {
 	fs.StringVar(&cl.uds, "uds", "", "bind a Unix datagram socket at `PATH` (a stale socket there is replaced)")
-	fs.StringVar(&cl.udp, "udp", "", "listen for UDP datagrams on `HOST:PORT` (0.0.0.0 or [::] for every interface)")
+	fs.StringVar(&cl.udp, "udp", "", "listen for UDP datagrams on `HOST:PORT` (0.0.0.0: every IPv4 address; [::]: every address)")
 	fs.BoolVar(&cl.json, "json", false, "print one JSON object per frame")
 	cl.keys.add(fs)
 }
@@ -99,7 +99,7 @@ func (cfg *config) useTarget(s string) error {
 	t, err := varta.ParseTarget(s)
 	if err != nil {
 		if errors.Is(err, varta.ErrInvalidAddress) && wildcardTarget(s) {
-			return fmt.Errorf("%w\nvartadump listens on every interface with -udp 0.0.0.0:PORT or -udp [::]:PORT; a target names where agents send, which cannot be every interface", err)
+			return fmt.Errorf("%w\nto listen on every address, give -udp 0.0.0.0:PORT (IPv4) or -udp [::]:PORT; a target names where agents send, which no wildcard can be", err)
 		}
 		return err
 	}
@@ -122,7 +122,7 @@ func wildcardTarget(s string) bool {
 // udpFlag returns where -udp HOST:PORT listens. HOST:PORT is read as the
 // host and port of a udp:// target (varta.ParseTarget), so -udp refuses
 // the hosts agents refuse, in the same words, except what only a listener
-// asks for: the wildcard host 0.0.0.0 or [::] (every interface), and port
+// asks for: the wildcard host 0.0.0.0 or [::] (every address), and port
 // 0 (a port the kernel picks). For those the grammar checks a stand-in
 // that it accepts, 127.0.0.1 or port 1, and the rest as given.
 func udpFlag(s string) (varta.Target, error) {

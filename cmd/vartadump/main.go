@@ -25,8 +25,9 @@
 //
 // Hosts, in a target and in -udp, follow the agents' grammar and are
 // refused in its words: what ConnectTo refuses, vartadump refuses. -udp
-// also takes what only a listener asks for: the wildcard host 0.0.0.0 or
-// [::] (every interface) and port 0 (a port the kernel picks). A target
+// also takes what only a listener asks for: the wildcard host 0.0.0.0
+// (every IPv4 address of the host) or [::] (every address, IPv4 too where
+// the system allows it), and port 0 (a port the kernel picks). A target
 // names where agents send, which neither can be. A name is resolved as an
 // agent resolves it: vartadump listens on the first address it returns.
 //
@@ -124,9 +125,9 @@ unit's Environment=, its env file), it dumps where the daemon beats. The
 line on stderr that says where it listens then names the variable.
 
 Hosts follow the agents' grammar: what ConnectTo refuses, vartadump
-refuses, in the same words. Only -udp also takes 0.0.0.0 or [::] (listen
-on every interface) and port 0 (the kernel picks one): a target names
-where agents send, and no agent can send there.
+refuses, in the same words. Only -udp also takes 0.0.0.0 (every IPv4
+address), [::] (every address) and port 0 (the kernel picks one): a
+target names where agents send, and no agent can send there.
 
 Examples:
   vartadump unix:///run/varta/observer.sock

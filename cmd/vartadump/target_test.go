@@ -153,7 +153,7 @@ func TestDumpReadsHostsAsAgentsDo(t *testing.T) {
 			}
 			want := "vartadump: " + tc.Refusal(scheme+"://[fe80::1%eth0]:port") + "\n"
 			if wildcard {
-				want += "vartadump listens on every interface with -udp 0.0.0.0:PORT or -udp [::]:PORT; a target names where agents send, which cannot be every interface\n"
+				want += "to listen on every address, give -udp 0.0.0.0:PORT (IPv4) or -udp [::]:PORT; a target names where agents send, which no wildcard can be\n"
 			}
 			refuses(t, args, "", want)
 		}

@@ -69,7 +69,7 @@ func TestDumpTakesAUDPTarget(t *testing.T) {
 	stopsWithSummary(t, d, "2 frames")
 }
 
-// -udp 0.0.0.0:PORT and [::]:PORT listen on every interface: an agent
+// -udp 0.0.0.0:PORT and [::]:PORT listen on every address: an agent
 // beating to 127.0.0.1 reaches both.
 func TestDumpListensOnEveryInterfaceWithAWildcardUDPFlag(t *testing.T) {
 	for _, host := range []string{"0.0.0.0", "[::]"} {
