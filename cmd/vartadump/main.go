@@ -189,7 +189,7 @@ func run(args []string, env string, stdout, stderr io.Writer, stop <-chan os.Sig
 	}
 	defer cleanup()
 	if cfg.from != "" {
-		mode += " (the target in " + cfg.from + ")"
+		where += " (from " + cfg.from + ")"
 	}
 	fmt.Fprintf(stderr, "vartadump: listening on %s for %s; SIGINT or SIGTERM prints a summary\n", where, mode)
 

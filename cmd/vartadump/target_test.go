@@ -60,7 +60,7 @@ func TestDumpTakesASocketFileTarget(t *testing.T) {
 func TestDumpReadsTheTargetInVartaObserver(t *testing.T) {
 	target := "unix://" + socketPath(t)
 	d := startDumpWithEnv(t, target, "-json")
-	if want := "for plain frames (the target in VARTA_OBSERVER);"; !strings.Contains(d.listenOn, want) {
+	if want := " (from VARTA_OBSERVER) for plain frames;"; !strings.Contains(d.listenOn, want) {
 		t.Errorf("listening on %q, want it to name the variable: %q", d.listenOn, want)
 	}
 	beatsArrive(t, d, connectTo(t, target))
