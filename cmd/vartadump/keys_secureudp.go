@@ -11,12 +11,13 @@ import (
 
 // keyUsage shows the key flags.
 const keyUsage = `
-  vartadump -udp HOST:PORT -key FILE [-json]
-  vartadump -udp HOST:PORT -master-key FILE [-json]`
+  vartadump [-json] -udp HOST:PORT -key FILE
+  vartadump [-json] -udp HOST:PORT -master-key FILE`
 
-// keyExample shows a secure invocation.
+// keyExample shows secure invocations.
 const keyExample = `
-  go run -tags secureudp ./cmd/vartadump -udp 127.0.0.1:7070 -key observer.key`
+  vartadump 'secureudp://127.0.0.1:9443?keyfile=/etc/varta/observer.key'
+  vartadump -udp 0.0.0.0:9443 -master-key /etc/varta/master.key`
 
 // keyFlags are the key files given on the command line.
 type keyFlags struct {
@@ -25,8 +26,8 @@ type keyFlags struct {
 
 // add defines -key and -master-key.
 func (k *keyFlags) add(fs *flag.FlagSet) {
-	fs.StringVar(&k.key, "key", "", "open 60-byte secure frames with the shared key in `FILE` (64 hex characters; needs -udp)")
-	fs.StringVar(&k.master, "master-key", "", "open 64-byte secure frames with keys derived from the master key in `FILE` (needs -udp)")
+	fs.StringVar(&k.key, "key", "", "open 60-byte secure frames with the shared key in `FILE` (64 hexadecimal characters; with -udp)")
+	fs.StringVar(&k.master, "master-key", "", "open 64-byte secure frames with keys derived from the master key in `FILE` (with -udp)")
 }
 
 // check returns what is wrong with the key flags, or "".
@@ -35,9 +36,19 @@ func (k *keyFlags) check(udp bool) string {
 	case k.key != "" && k.master != "":
 		return "-key and -master-key exclude each other"
 	case (k.key != "" || k.master != "") && !udp:
-		return "secure frames travel over UDP: -key and -master-key need -udp"
+		return "-key and -master-key go with -udp; a secureudp:// target names its key file itself (?keyfile= or ?masterkeyfile=)"
 	}
 	return ""
+}
+
+// fromTarget takes the key file of the secureudp:// target t.
+func (k *keyFlags) fromTarget(_ string, t varta.Target) error {
+	if t.Master {
+		k.master = t.KeyFile
+	} else {
+		k.key = t.KeyFile
+	}
+	return nil
 }
 
 // opener loads the key and returns the function that turns a datagram into

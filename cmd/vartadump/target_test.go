@@ -1,0 +1,175 @@
+//go:build unix
+
+package main
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/varta-go/varta"
+	"github.com/varta-go/varta/internal/hostcases"
+	"github.com/varta-go/varta/vartatest"
+)
+
+// beatsArrive has agent beat twice and checks that d prints both frames,
+// as JSON.
+func beatsArrive(t *testing.T, d *dump, agent *varta.Varta) {
+	t.Helper()
+	for i := uint64(1); i <= 2; i++ {
+		beat(t, agent, varta.StatusOK, uint32(i))
+		checkJSONFrame(t, d.line(), os.Getpid(), "ok", i, uint32(i), false)
+	}
+}
+
+// stopsWithSummary interrupts d and checks that it exits 0 with a summary
+// of frames frames.
+func stopsWithSummary(t *testing.T, d *dump, frames string) {
+	t.Helper()
+	code, stderr := d.interrupt(syscall.SIGINT)
+	if want := "vartadump: " + frames + " from 1 pid"; code != 0 || !strings.Contains(stderr, want) {
+		t.Errorf("exit %d, stderr:\n%s\nwant 0 and %q", code, stderr, want)
+	}
+}
+
+// The agent and vartadump take the same string: what an operator pastes
+// from VARTA_OBSERVER. A flag after the target counts.
+func TestDumpTakesASocketFileTarget(t *testing.T) {
+	for _, form := range []string{"unix://", ""} {
+		t.Run("form="+form, func(t *testing.T) {
+			path := socketPath(t)
+			target := form + path
+			d := startDump(t, target, "-json")
+			if want := "unixgram " + path + " for plain frames;"; !strings.HasPrefix(d.listenOn, want) {
+				t.Errorf("listening on %q, want %q", d.listenOn, want)
+			}
+			beatsArrive(t, d, connectTo(t, target))
+			stopsWithSummary(t, d, "2 frames")
+			if _, err := os.Lstat(path); !os.IsNotExist(err) {
+				t.Errorf("socket file left behind: %v", err)
+			}
+		})
+	}
+}
+
+// Without a target or flag, vartadump listens where VARTA_OBSERVER says,
+// and says that the variable named the address.
+func TestDumpReadsTheTargetInVartaObserver(t *testing.T) {
+	target := "unix://" + socketPath(t)
+	d := startDumpWithEnv(t, target, "-json")
+	if want := " (from VARTA_OBSERVER) for plain frames;"; !strings.Contains(d.listenOn, want) {
+		t.Errorf("listening on %q, want it to name the variable: %q", d.listenOn, want)
+	}
+	beatsArrive(t, d, connectTo(t, target))
+	stopsWithSummary(t, d, "2 frames")
+}
+
+func TestDumpPrefersTheCommandLineToVartaObserver(t *testing.T) {
+	for _, args := range [][]string{{"unix:///tmp/arg.sock"}, {"-uds", "/tmp/arg.sock"}} {
+		cfg, err := configOf(args, "unix:///tmp/env.sock")
+		if err != nil || cfg.at.Path != "/tmp/arg.sock" || cfg.from != "" {
+			t.Errorf("%q with VARTA_OBSERVER set: %+v, %v; want /tmp/arg.sock, not from the variable", args, cfg, err)
+		}
+	}
+}
+
+// A vartatest observer's Target is the shape an operator pastes. Once the
+// observer is closed, which removes its socket and directory, and the
+// directory is made again, vartadump listens where it names.
+func TestDumpTakesTheTargetOfAVartatestObserver(t *testing.T) {
+	obs := vartatest.NewObserver(t)
+	target := obs.Target()
+	obs.Close()
+	dir := filepath.Dir(obs.Path())
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	d := startDump(t, "-json", target)
+	beatsArrive(t, d, connectTo(t, target))
+	stopsWithSummary(t, d, "2 frames")
+}
+
+// A target vartadump refuses, it refuses in the library's words, read
+// from the command line or from VARTA_OBSERVER, with exit status 2.
+func TestDumpRefusesBadTargetsInTheLibrarysWords(t *testing.T) {
+	for _, target := range []string{
+		"relative/observer.sock",
+		"unix://run/varta/observer.sock",
+		"unix:///run/varta/observer.sock?x=1",
+		"unix:@",
+		"http://127.0.0.1:9000",
+		"UDP://127.0.0.1:9000",
+		"udp:127.0.0.1:9000",
+		"udp://127.0.0.1",
+		"udp://127.0.0.1:0",
+		"udp://127.0.0.1:65536",
+		"udp://127.0.0.1:9000?keyfile=/k",
+		"udp://127.0.0.1:9000/path",
+		"udp://user@127.0.0.1:9000",
+		" udp://127.0.0.1:9000",
+		"secureudp://127.0.0.1:9443",
+		"secureudp://127.0.0.1:9443?key=00",
+		"secureudp://127.0.0.1:9443?keyfile=relative.key",
+		"secureudp://127.0.0.1:9443?keyfile=/k&masterkeyfile=/k",
+	} {
+		_, perr := varta.ParseTarget(target)
+		if perr == nil {
+			t.Fatalf("ParseTarget(%q) accepts it: not a bad target", target)
+		}
+		refuses(t, []string{target}, "", "vartadump: "+perr.Error()+"\n")
+		refuses(t, nil, target, "vartadump: VARTA_OBSERVER: "+perr.Error()+"\n")
+	}
+}
+
+// vartadump reads a host as agents do, in a udp:// or secureudp:// target
+// and in -udp: it refuses the hosts that ConnectTo and ConnectUDP refuse,
+// in the same words, and takes the others. -udp also takes the wildcard
+// hosts 0.0.0.0 and [::], which only a listener may name; a target with
+// one is refused, with a line that points to -udp.
+func TestDumpReadsHostsAsAgentsDo(t *testing.T) {
+	for _, tc := range hostcases.Cases {
+		for _, args := range [][]string{
+			{"udp://" + tc.Host + ":9"},
+			{"secureudp://" + tc.Host + ":9?keyfile=/nonexistent/varta.key"},
+			{"-udp", tc.Host + ":9"},
+		} {
+			scheme := "udp"
+			if strings.HasPrefix(args[0], "secureudp:") {
+				scheme = "secureudp"
+			}
+			host := strings.TrimSuffix(strings.TrimPrefix(tc.Host, "["), "]")
+			wildcard := tc.Host == "0.0.0.0" || tc.Host == "[::]"
+			if tc.Want == "" || wildcard && args[0] == "-udp" {
+				// Taken, or refused only for a transport this build lacks.
+				cfg, err := configOf(args, "")
+				if err != nil && !errors.Is(err, varta.ErrTransportNotBuilt) || err == nil && (cfg.at.Host != host || cfg.at.Port != 9) {
+					t.Errorf("%q: %+v, %v; want host %q and port 9", args, cfg.at, err, host)
+				}
+				continue
+			}
+			want := "vartadump: " + tc.Refusal(scheme+"://[fe80::1%eth0]:port") + "\n"
+			if wildcard {
+				want += "to listen on every address, give -udp 0.0.0.0:PORT (IPv4) or -udp [::]:PORT; a target names where agents send, which no wildcard can be\n"
+			}
+			refuses(t, args, "", want)
+		}
+	}
+}
+
+// -udp also takes port 0, a port the kernel picks, which no target names.
+func TestDumpListensOnAPortTheKernelPicksOnlyWithUDPFlag(t *testing.T) {
+	for _, hostport := range []string{"127.0.0.1:0", "[::1]:0", "0.0.0.0:0", "[::]:0", "localhost:0"} {
+		if cfg, err := configOf([]string{"-udp", hostport}, ""); err != nil || cfg.at.Port != 0 {
+			t.Errorf("-udp %s: %+v, %v; want port 0", hostport, cfg.at, err)
+		}
+	}
+	for _, hostport := range []string{"0.0.0.0:", "0.0.0.0:x", "[::]:65536", "127.0.0.1:00"} {
+		if _, err := configOf([]string{"-udp", hostport}, ""); !errors.Is(err, varta.ErrInvalidTarget) {
+			t.Errorf("-udp %s: %v, want the grammar's refusal (ErrInvalidTarget)", hostport, err)
+		}
+	}
+}
