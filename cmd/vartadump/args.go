@@ -122,16 +122,18 @@ func wildcardTarget(s string) bool {
 // udpFlag returns where -udp HOST:PORT listens. HOST:PORT is read as the
 // host and port of a udp:// target (varta.ParseTarget), so -udp refuses
 // the hosts agents refuse, in the same words, except what only a listener
-// asks for: the wildcard host 0.0.0.0 or [::] (every address), and port
-// 0 (a port the kernel picks). For those the grammar checks a stand-in
-// that it accepts, 127.0.0.1 or port 1, and the rest as given.
+// asks for: the wildcard host 0.0.0.0 or [::] (every address), an empty
+// host, which means every address as it does for Go's own listeners
+// (-udp :9000), and port 0 (a port the kernel picks). For those the
+// grammar checks a stand-in that it accepts, 127.0.0.1 or port 1, and the
+// rest as given.
 func udpFlag(s string) (varta.Target, error) {
 	host, port := s, ""
 	if colon := strings.LastIndexByte(s, ':'); colon >= 0 {
 		host, port = s[:colon], s[colon+1:]
 	}
 	checked := s
-	wildcard := host == "0.0.0.0" || host == "[::]"
+	wildcard := host == "" || host == "0.0.0.0" || host == "[::]"
 	if wildcard {
 		checked = "127.0.0.1:" + port
 	}
@@ -144,6 +146,9 @@ func udpFlag(s string) (varta.Target, error) {
 	}
 	if wildcard {
 		t.Host = strings.Trim(host, "[]")
+		if host == "" {
+			t.Host = "::"
+		}
 	}
 	if port == "0" {
 		t.Port = 0

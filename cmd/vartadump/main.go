@@ -126,8 +126,9 @@ line on stderr that says where it listens then names the variable.
 
 Hosts follow the agents' grammar: what ConnectTo refuses, vartadump
 refuses, in the same words. Only -udp also takes 0.0.0.0 (every IPv4
-address), [::] (every address) and port 0 (the kernel picks one): a
-target names where agents send, and no agent can send there.
+address), [::] or an empty host as in -udp :9000 (every address) and port
+0 (the kernel picks one): a target names where agents send, and no agent
+can send there.
 
 Examples:
   vartadump unix:///run/varta/observer.sock

@@ -143,7 +143,10 @@ func TestDumpReadsHostsAsAgentsDo(t *testing.T) {
 			}
 			host := strings.TrimSuffix(strings.TrimPrefix(tc.Host, "["), "]")
 			wildcard := tc.Host == "0.0.0.0" || tc.Host == "[::]"
-			if tc.Want == "" || wildcard && args[0] == "-udp" {
+			if tc.Host == "" && args[0] == "-udp" {
+				host = "::" // -udp :PORT listens on every address
+			}
+			if tc.Want == "" || (wildcard || tc.Host == "") && args[0] == "-udp" {
 				// Taken, or refused only for a transport this build lacks.
 				cfg, err := configOf(args, "")
 				if err != nil && !errors.Is(err, varta.ErrTransportNotBuilt) || err == nil && (cfg.at.Host != host || cfg.at.Port != 9) {

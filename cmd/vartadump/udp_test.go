@@ -69,13 +69,17 @@ func TestDumpTakesAUDPTarget(t *testing.T) {
 	stopsWithSummary(t, d, "2 frames")
 }
 
-// -udp 0.0.0.0:PORT and [::]:PORT listen on every address: an agent
-// beating to 127.0.0.1 reaches both.
+// -udp 0.0.0.0:PORT, [::]:PORT and :PORT listen on every address: an
+// agent beating to 127.0.0.1 reaches each.
 func TestDumpListensOnEveryInterfaceWithAWildcardUDPFlag(t *testing.T) {
-	for _, host := range []string{"0.0.0.0", "[::]"} {
+	for _, host := range []string{"0.0.0.0", "[::]", ""} {
 		t.Run(host, func(t *testing.T) {
 			d := startDump(t, "-udp", host+":0", "-json")
-			if want := "udp " + host + ":"; !strings.HasPrefix(d.listenOn, want) {
+			listens := host
+			if host == "" {
+				listens = "[::]"
+			}
+			if want := "udp " + listens + ":"; !strings.HasPrefix(d.listenOn, want) {
 				t.Errorf("listening on %q, want %q", d.listenOn, want)
 			}
 			agent, err := varta.ConnectUDP("127.0.0.1", udpPort(t, d))
