@@ -27,7 +27,8 @@
 // refused in its words: what ConnectTo refuses, vartadump refuses. -udp
 // also takes what only a listener asks for: the wildcard host 0.0.0.0
 // (every IPv4 address of the host) or [::] (every address, IPv4 too where
-// the system allows it), and port 0 (a port the kernel picks). A target
+// the system allows it; an empty host, -udp :9000, means the same), and
+// port 0 (a port the kernel picks). A target
 // names where agents send, which neither can be. A name is resolved as an
 // agent resolves it: vartadump listens on the first address it returns.
 //
