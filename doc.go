@@ -241,16 +241,17 @@
 //   - an IPv6 address, with or without brackets ("::1" and "[::1]" both work
 //     as ConnectUDP's argument; a target needs them: udp://[::1]:9000), with
 //     an optional "%zone" (an interface name or index, of letters, digits,
-//     '-', '.' and '_'), which a link-local address such as fe80::1 needs:
-//     "fe80::1%eth0";
+//     '-', '.' and '_'), which an address of one link or interface needs
+//     (link-local fe80::/10, link-local multicast ffx2::/16,
+//     interface-local multicast ffx1::/16): "fe80::1%eth0";
 //   - a DNS name of letters, digits, hyphens and underscores in dot-separated
 //     labels of 1 to 63 characters, such as "observer.internal" or a
 //     container service name such as "varta_watch".
 //
 // Anything else ("[localhost]", "256.1.1.1", " 127.0.0.1", a host with a
 // port) fails with an error matching [ErrInvalidAddress] before any lookup,
-// as do the unspecified addresses 0.0.0.0 and ::, a link-local address
-// without a zone, and a port argument outside 1..65535.
+// as do the unspecified addresses 0.0.0.0 and ::, an address of one link or
+// interface without a zone, and a port argument outside 1..65535.
 //
 // A name is resolved once, at connect, with the system resolver, and the
 // first address it returns is used for the life of the agent: a beat never

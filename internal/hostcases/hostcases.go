@@ -74,7 +74,9 @@ var Cases = []Case{
 	{"[fe80::1%eth 0]", `"[fe80::1%eth 0]": brackets hold only an IPv6 address, with an optional %zone: write an IPv4 address or a name without them`},
 	{"[fe80::1]", `"[fe80::1]" is a link-local IPv6 address, which is ambiguous without a zone: name the interface, as in {fix}`},
 	{"[fe80::1%0]", `"[fe80::1%0]" is a link-local IPv6 address, which is ambiguous without a zone: name the interface, as in {fix}`},
-	{"[ff02::1]", `"[ff02::1]" is a link-local IPv6 address, which is ambiguous without a zone: name the interface, as in {fix}`},
+	{"[ff02::1]", `"[ff02::1]" is a link-local multicast IPv6 address, which is ambiguous without a zone: name the interface, as in {fix}`},
+	{"[ff12::1]", `"[ff12::1]" is a link-local multicast IPv6 address, which is ambiguous without a zone: name the interface, as in {fix}`},
+	{"[ff01::1]", `"[ff01::1]" is an interface-local multicast IPv6 address, which is ambiguous without a zone: name the interface, as in {fix}`},
 
 	// A port where the host goes.
 	{"127.0.0.1:9000", `"127.0.0.1:9000" is not a valid IP address (pass the port separately)`},
