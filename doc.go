@@ -251,7 +251,11 @@
 // Anything else ("[localhost]", "256.1.1.1", " 127.0.0.1", a host with a
 // port) fails with an error matching [ErrInvalidAddress] before any lookup,
 // as do the unspecified addresses 0.0.0.0 and ::, an address of one link or
-// interface without a zone, and a port argument outside 1..65535.
+// interface without a zone, and a port argument outside 1..65535. A
+// broadcast address (255.255.255.255, or a subnet's) passes the grammar,
+// which cannot tell it, and the connect refuses it with EACCES: an agent
+// does not set SO_BROADCAST; the error says to name the observer's own
+// address.
 //
 // A name is resolved once, at connect, with the system resolver, and the
 // first address it returns is used for the life of the agent: a beat never

@@ -119,6 +119,8 @@ func (e *endpoint) describe(f dialErr) error {
 		if hint = unixHint(e.name, f.errno); hint != "" {
 			hint += ": "
 		}
+	case e.family == unix.AF_INET && f.call == "connect" && f.errno == unix.EACCES:
+		hint = broadcastHint + ": "
 	}
 	err := os.NewSyscallError(f.call, f.errno)
 	return &textError{msg: prefix + hint + err.Error(), err: err}
@@ -134,6 +136,12 @@ func errnoOf(err error) syscall.Errno {
 // noDescriptorHint is what a connect error says when the process is out of
 // file descriptors.
 const noDescriptorHint = "no file descriptor left for a new socket: close unused files or raise the limit (ulimit -n)"
+
+// broadcastHint is what a connect error says when the system refuses an
+// IPv4 address to a UDP socket (EACCES): it does so for a broadcast
+// address, which only the system can tell (a subnet's broadcast address
+// depends on its netmask).
+const broadcastHint = "a broadcast address needs SO_BROADCAST, which an agent does not set: name the observer's own address"
 
 // outOfDescriptors reports whether errno says the process or the system
 // has no file descriptor left.
