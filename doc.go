@@ -259,7 +259,9 @@
 //
 // A name is resolved once, at connect, with the system resolver, and the
 // first address it returns is used for the life of the agent: a beat never
-// waits for DNS. Resolution may block for as long as the resolver takes, and
+// waits for DNS. A name with a final dot (localhost.) is looked up in DNS
+// alone: Go's resolver skips /etc/hosts for it, so write such names without
+// the dot. Resolution may block for as long as the resolver takes, and
 // may use goroutines while it lasts, none of which stays; a name that does
 // not resolve fails with an error that errors.As turns into a
 // *net.DNSError. The socket has the family of the address, is bound to an
