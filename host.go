@@ -33,11 +33,13 @@ func parseHost(host, scheme string) (ip ipAddr, literal bool, err error) {
 		return ip, true, checkHostAddr(host, ip, scheme)
 	case strings.IndexByte(host, ':') >= 0: // only an IPv6 address has colons
 		ip, ok := parseIPv6(host)
-		if !ok {
+		switch {
+		case !ok && scheme == "":
 			return ip, false, invalidAddress(strconv.Quote(host) + " is not a valid IP address (pass the port separately)")
-		}
-		if scheme != "" {
-			return ip, false, invalidAddress("an IPv6 address goes in brackets: " + scheme + "://[" + host + "]:port")
+		case !ok:
+			return ip, false, invalidAddress(strconv.Quote(host) + " is not a valid IP address: a target has one port, after the host, and an IPv6 address goes in brackets: " + scheme + "://[::1]:port")
+		case scheme != "":
+			return ip, false, needsBrackets(host, scheme)
 		}
 		return ip, true, checkHostAddr(host, ip, scheme)
 	case isDottedDecimal(host):
@@ -51,6 +53,12 @@ func parseHost(host, scheme string) (ip ipAddr, literal bool, err error) {
 		return ip, false, invalidAddress(strconv.Quote(host) + " is not a valid IP address or DNS name (letters, digits, hyphens and underscores in dot-separated labels of 1 to 63 characters)")
 	}
 	return ip, false, nil
+}
+
+// needsBrackets refuses the IPv6 address host, written without brackets in
+// a target of scheme.
+func needsBrackets(host, scheme string) error {
+	return invalidAddress("an IPv6 address goes in brackets: " + scheme + "://[" + host + "]:port")
 }
 
 // checkHostAddr refuses ip, the address host names (written, or resolved

@@ -209,6 +209,11 @@ func splitHostPort(scheme, hostport string) (host string, port int, err error) {
 			return "", 0, invalidTarget("the port is missing: write " + scheme + "://host:port")
 		}
 		host, portText = hostport[:colon], hostport[colon+1:]
+		if ipv6WithoutPort(host, hostport) {
+			// What follows the last ':' is the address's last group.
+			err := needsBrackets(hostport, scheme)
+			return "", 0, &textError{msg: err.Error(), err: ErrInvalidTarget, also: err}
+		}
 		if err := checkTargetHost(host, scheme); err != nil {
 			return "", 0, err
 		}
@@ -221,6 +226,16 @@ func splitHostPort(scheme, hostport string) (host string, port int, err error) {
 		return "", 0, invalidTarget("the port must be a decimal number in 1..65535")
 	}
 	return host, port, nil
+}
+
+// ipv6WithoutPort reports whether hostport, with no brackets, is an IPv6
+// address and no port follows it: the whole is an address, and what stands
+// before its last ':' is not ("2001:db8::1", "::1", "fe80::1%eth0"). In
+// "::1:9000", both of which are addresses, 9000 is read as the port.
+func ipv6WithoutPort(host, hostport string) bool {
+	_, whole := parseIPv6(hostport)
+	_, before := parseIPv6(host)
+	return whole && !before
 }
 
 // checkTargetHost checks the HOST of a target against the host grammar:

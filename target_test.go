@@ -132,6 +132,9 @@ func TestParseTargetRefusesBadInputBeforeAnySystemCall(t *testing.T) {
 		{"udp://127.0.0.1:90 00", "1..65535"},
 		{"udp://127.0.0.1:http", "1..65535"},
 		{"udp://::1:9000", "IPv6 address goes in brackets"},
+		{"udp://::1", "IPv6 address goes in brackets"},
+		{"udp://1:2:x", "a target has one port, after the host"},
+		{"udp://127.0.0.1:9000:9000", "a target has one port, after the host"},
 		{"udp://[::1:9000", "no closing ']'"},
 		{"udp://[::1]9000", "followed by :port"},
 		{"udp://[]:9000", "the host is empty"},
@@ -174,10 +177,35 @@ func TestParseTargetRefusesBadInputBeforeAnySystemCall(t *testing.T) {
 		if !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("ParseTarget(%q) = %q, want it to say %q", tc.in, err, tc.want)
 		}
+		if strings.Contains(err.Error(), "pass the port separately") {
+			t.Errorf("ParseTarget(%q) = %q: ConnectUDP's advice, which a target cannot follow", tc.in, err)
+		}
 		// ConnectTo refuses the same way; a system call would have
 		// made a different error (or an agent).
 		if _, cerr := ConnectTo(tc.in); cerr == nil || cerr.Error() != err.Error() {
 			t.Errorf("ConnectTo(%q) = %v, want %v", tc.in, cerr, err)
+		}
+	}
+}
+
+// TestParseTargetAsksForBracketsAroundAnIPv6Address checks the refusal of
+// an IPv6 address written without brackets, with a port or without: it
+// shows the target to write, with the address that was given. In
+// "::1:9000", where both "::1" and "::1:9000" are addresses, what follows
+// the last ':' is read as the port.
+func TestParseTargetAsksForBracketsAroundAnIPv6Address(t *testing.T) {
+	for _, tc := range []struct{ in, fix string }{
+		{"udp://2001:db8::1", "udp://[2001:db8::1]:port"},
+		{"udp://::1", "udp://[::1]:port"},
+		{"udp://fe80::1%eth0", "udp://[fe80::1%eth0]:port"},
+		{"udp://::1:9000", "udp://[::1]:port"},
+		{"udp://2001:db8::1:9000", "udp://[2001:db8::1]:port"},
+		{"secureudp://::1?keyfile=/k", "secureudp://[::1]:port"},
+	} {
+		_, err := ParseTarget(tc.in)
+		want := "varta: invalid observer address: an IPv6 address goes in brackets: " + tc.fix
+		if err == nil || err.Error() != want || !errors.Is(err, ErrInvalidTarget) || !errors.Is(err, ErrInvalidAddress) {
+			t.Errorf("ParseTarget(%q) = %v\nwant %q, matching ErrInvalidTarget and ErrInvalidAddress", tc.in, err, want)
 		}
 	}
 }
