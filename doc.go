@@ -219,8 +219,9 @@
 // abstract socket, which has no file: it is used as given, and no error
 // about it speaks of a file. Before any socket is opened, the path must be
 // non-empty, contain no NUL byte, and in its absolute form fit the
-// platform's socket address (107 bytes on Linux, 103 on macOS and the BSDs);
-// otherwise the error matches [ErrInvalidPath].
+// platform's socket address (107 bytes on Linux, 103 on macOS and the BSDs;
+// an abstract name, which needs no terminating NUL, 107 bytes after its
+// '@'); otherwise the error matches [ErrInvalidPath].
 //
 // When the observer cannot be reached, the error names the system call that
 // failed and says whether the socket file is missing (errors.Is(err,
