@@ -358,11 +358,12 @@
 // travel inside the string. Schemes are lower case; relative paths, a
 // missing port, a udp target with parameters, a path after HOST:PORT, both
 // key kinds at once, a key parameter given twice, a relative or empty key
-// file path, an inline key (key=, masterkey=), any other parameter and a
-// host that breaks the host grammar are refused with an error matching
-// ErrInvalidTarget, before any system call and without repeating parameter
-// values, so that a key written into the string by mistake never reaches a
-// log. A valid target for a transport the program was built without fails
+// file path, an inline key (key=, masterkey=), any other parameter, a
+// host that breaks the host grammar and a path that Connect refuses (NUL,
+// too long; in Connect's words, matching ErrInvalidPath too) are refused
+// with an error matching ErrInvalidTarget, before any system call and
+// without repeating parameter values, so that a key written into the string
+// by mistake never reaches a log. A valid target for a transport the program was built without fails
 // with an error matching ErrTransportNotBuilt that names the missing tag;
 // the default build links neither the net package nor golang.org/x/crypto
 // for ConnectTo's sake. Everything after parsing is the named constructor's:

@@ -23,7 +23,8 @@ var ErrInitProcess = errors.New("varta: running as pid 1 (container init): obser
 
 // ErrInvalidPath is matched (errors.Is) by the error Connect returns for a
 // path that is empty, contains NUL, or whose absolute form is too long for
-// a Unix socket address.
+// a Unix socket address, and by the error ParseTarget and ConnectTo return
+// for a unix target with such a path.
 var ErrInvalidPath = errors.New("varta: invalid socket path")
 
 // ErrInvalidTarget is matched (errors.Is) by the error ParseTarget,

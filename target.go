@@ -93,7 +93,8 @@ func invalidTarget(what string) error {
 // returns its parts, in every build and without connecting: it makes no
 // system call and looks up no name. A string that breaks the grammar gives
 // an error matching [ErrInvalidTarget], and one matching [ErrInvalidAddress]
-// too when its host breaks the host grammar.
+// too when its host breaks the host grammar, or [ErrInvalidPath] when its
+// path is one Connect refuses (in Connect's words).
 func ParseTarget(s string) (Target, error) {
 	if s == "" {
 		return Target{}, invalidTarget("the target is empty; write " + targetForms)
@@ -102,7 +103,7 @@ func ParseTarget(s string) (Target, error) {
 		return Target{}, invalidTarget("the target has white space around it; remove it")
 	}
 	if s[0] == '/' {
-		return Target{Scheme: "unix", Path: s}, nil
+		return unixTarget(s)
 	}
 	colon := strings.IndexByte(s, ':')
 	if colon < 0 {
@@ -134,7 +135,7 @@ func parseUnixTarget(rest string) (Target, error) {
 		if strings.IndexByte(rest, '?') >= 0 {
 			return Target{}, invalidTarget("a unix: target takes no parameters ('?')")
 		}
-		return Target{Scheme: "unix", Path: rest}, nil
+		return unixTarget(rest)
 	case strings.HasPrefix(rest, "//"):
 		path := rest[2:]
 		if !strings.HasPrefix(path, "/") {
@@ -143,9 +144,20 @@ func parseUnixTarget(rest string) (Target, error) {
 		if strings.IndexByte(path, '?') >= 0 {
 			return Target{}, invalidTarget("a unix:// target takes no parameters ('?'); a bare absolute path is taken as it is, '?' included")
 		}
-		return Target{Scheme: "unix", Path: path}, nil
+		return unixTarget(path)
 	}
 	return Target{}, invalidTarget("write unix:///absolute/path or unix:@name")
+}
+
+// unixTarget returns the unix target of path, an absolute path or an
+// abstract name, once it passes Connect's checks (socketName, which makes
+// no system call for such a path); otherwise Connect's error, matching
+// ErrInvalidTarget too.
+func unixTarget(path string) (Target, error) {
+	if _, err := socketName(path); err != nil {
+		return Target{}, &textError{msg: err.Error(), err: ErrInvalidTarget, also: err}
+	}
+	return Target{Scheme: "unix", Path: path}, nil
 }
 
 // parseNetTarget parses what follows "udp://" or "secureudp://":

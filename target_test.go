@@ -116,6 +116,10 @@ func TestParseTargetRefusesBadInputBeforeAnySystemCall(t *testing.T) {
 		{"unix:@", "needs a name"},
 		{"unix:@varta?x=1", "takes no parameters"},
 		{"unix:///run/x.sock?keyfile=/k", "takes no parameters"},
+		{"unix:///tmp/a\x00b", `invalid socket path: "/tmp/a\x00b" contains a NUL byte`},
+		{"/tmp/a\x00b", `invalid socket path: "/tmp/a\x00b" contains a NUL byte`},
+		{"unix:///" + strings.Repeat("x", maxPathLen), "longer than the"},
+		{"/" + strings.Repeat("x", maxPathLen), "longer than the"},
 		// Host and port.
 		{"udp://127.0.0.1", "port is missing"},
 		{"udp://observer.internal", "port is missing"},
@@ -184,6 +188,29 @@ func TestParseTargetRefusesBadInputBeforeAnySystemCall(t *testing.T) {
 		// made a different error (or an agent).
 		if _, cerr := ConnectTo(tc.in); cerr == nil || cerr.Error() != err.Error() {
 			t.Errorf("ConnectTo(%q) = %v, want %v", tc.in, cerr, err)
+		}
+	}
+}
+
+// TestParseTargetChecksPathsAsConnectDoes checks that a unix target whose
+// path Connect would refuse is refused by ParseTarget, before any system
+// call, in Connect's words, matching ErrInvalidPath and ErrInvalidTarget.
+func TestParseTargetChecksPathsAsConnectDoes(t *testing.T) {
+	paths := []string{"/tmp/a\x00b", "/" + strings.Repeat("x", maxPathLen)}
+	if abstractNames {
+		paths = append(paths, "@"+strings.Repeat("x", maxAbstractLen+1))
+	}
+	for _, path := range paths {
+		_, cerr := Connect(path)
+		targets := []string{"unix://" + path, path}
+		if path[0] == '@' {
+			targets = []string{"unix:" + path}
+		}
+		for _, target := range targets {
+			_, err := ParseTarget(target)
+			if err == nil || cerr == nil || err.Error() != cerr.Error() || !errors.Is(err, ErrInvalidPath) || !errors.Is(err, ErrInvalidTarget) {
+				t.Errorf("ParseTarget(%q) = %v\nwant Connect's %v, matching ErrInvalidPath and ErrInvalidTarget", target, err, cerr)
+			}
 		}
 	}
 }
