@@ -44,7 +44,7 @@ func ConnectFromEnv() (*Varta, error) {
 	target := os.Getenv(ObserverEnv)
 	if target == "" {
 		return nil, &textError{
-			msg: "varta: " + ObserverEnv + " is unset or empty: set it to the observer's address, such as " + ObserverEnv + "=unix:///run/varta/observer.sock",
+			msg: "varta: " + ObserverEnv + " is unset or empty: set it to the observer's target, one this build can reach (" + builtForms + "), such as " + ObserverEnv + "=unix:///run/varta/observer.sock",
 			err: ErrInvalidTarget,
 		}
 	}
@@ -78,6 +78,11 @@ type Target struct {
 	KeyFile string
 	Master  bool
 }
+
+// builtForms lists the target forms this build reaches, for the errors
+// that say what to give instead: the tagged files supply their parts
+// (udpForms, secureForms), so the compiler keeps it true in every build.
+const builtForms = "unix:///absolute/path" + udpForms + secureForms
 
 // targetForms lists the forms of a target for error messages.
 const targetForms = "unix:///absolute/path, /absolute/path, unix:@name (Linux), udp://host:port or secureudp://host:port?keyfile=/absolute/path"

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -192,6 +193,37 @@ func TestParseTargetRefusesBadInputBeforeAnySystemCall(t *testing.T) {
 	}
 }
 
+// checkOffersWhatIsBuilt checks that err, an error that says what to give
+// instead, offers exactly the schemes this build reaches, in its list
+// "this build can reach (FORM, FORM ...)".
+func checkOffersWhatIsBuilt(t *testing.T, err error) {
+	t.Helper()
+	_, list, ok := strings.Cut(err.Error(), "this build can reach (")
+	list, _, closed := strings.Cut(list, ")")
+	if !ok || !closed {
+		t.Fatalf("%q lists no observer this build can reach", err)
+	}
+	var listed []string
+	for form := range strings.SplitSeq(list, ", ") {
+		scheme, _, _ := strings.Cut(form, "://")
+		listed = append(listed, scheme)
+	}
+	var built []string
+	for _, target := range []string{"unix:///nonexistent/varta.sock", "udp://127.0.0.1:9", "secureudp://127.0.0.1:9?keyfile=/nonexistent/varta.key"} {
+		v, err := ConnectTo(target)
+		if v != nil {
+			v.Close()
+		}
+		if !errors.Is(err, ErrTransportNotBuilt) {
+			scheme, _, _ := strings.Cut(target, "://")
+			built = append(built, scheme)
+		}
+	}
+	if !slices.Equal(listed, built) {
+		t.Errorf("%q offers %q, but this build reaches %q", err, listed, built)
+	}
+}
+
 // TestParseTargetChecksPathsAsConnectDoes checks that a unix target whose
 // path Connect would refuse is refused by ParseTarget, before any system
 // call, in Connect's words, matching ErrInvalidPath and ErrInvalidTarget.
@@ -276,6 +308,7 @@ func TestConnectFromEnvNamesTheVariableWhenUnsetOrEmpty(t *testing.T) {
 	if !strings.Contains(err.Error(), "VARTA_OBSERVER is unset or empty: set it") {
 		t.Fatalf("error %q does not say which variable to set", err)
 	}
+	checkOffersWhatIsBuilt(t, err)
 }
 
 func TestConnectFromEnvPrefixesTheVariableToConnectToErrors(t *testing.T) {
