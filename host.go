@@ -16,8 +16,8 @@ import (
 // "secureudp"), or "" for ConnectUDP's host argument. It decides the two
 // things that differ: a target needs brackets around an IPv6 address
 // (udp://[::1]:9000), and an error shows the fix in the form the host was
-// written in. A host refused one way is refused the other way with the
-// same words.
+// written in. A host refused one way is refused the other way for the same
+// reason, in words that differ only in the fix they show.
 func parseHost(host, scheme string) (ip ipAddr, literal bool, err error) {
 	switch {
 	case host == "" || host == "[]":
@@ -71,7 +71,7 @@ func checkHostAddr(host string, ip ipAddr, scheme string) error {
 	case ip.zoneScope() != "" && strings.Trim(ip.zone, "0") == "": // no zone, or index 0
 		example := `"fe80::1%eth0"`
 		if scheme != "" {
-			example = scheme + "://[fe80::1%eth0]:port"
+			example = "[fe80::1%eth0]" // as it stands before :port, in a target or vartadump's -udp
 		}
 		return invalidAddress(strconv.Quote(host) + " is " + ip.zoneScope() + " IPv6 address, which is ambiguous without a zone: name the interface, as in " + example)
 	}

@@ -24,13 +24,16 @@
 // and -udp together are refused.
 //
 // Hosts, in a target and in -udp, follow the agents' grammar and are
-// refused in its words: what ConnectTo refuses, vartadump refuses. -udp
+// refused in its words: what ConnectTo refuses, vartadump refuses (-udp's
+// refusals begin "-udp HOST:PORT:" and show fixes as -udp values). -udp
 // also takes what only a listener asks for: the wildcard host 0.0.0.0
 // (every IPv4 address of the host) or [::] (every address, IPv4 too where
 // the system allows it; an empty host, -udp :9000, means the same), and
 // port 0 (a port the kernel picks). A target
 // names where agents send, which neither can be. A name is resolved as an
 // agent resolves it: vartadump listens on the first address it returns.
+// A flag given an empty value (-udp "$UNSET") is refused, not taken as
+// left out.
 //
 // Each line gives the arrival time, pid, status, nonce, payload, timestamp
 // (seconds since the agent's epoch) and whether the frame is a terminal

@@ -130,9 +130,11 @@ func TestDumpRefusesBadTargetsInTheLibrarysWords(t *testing.T) {
 
 // vartadump reads a host as agents do, in a udp:// or secureudp:// target
 // and in -udp: it refuses the hosts that ConnectTo and ConnectUDP refuse,
-// in the same words, and takes the others. -udp also takes the wildcard
-// hosts 0.0.0.0 and [::], which only a listener may name; a target with
-// one is refused, with a line that points to -udp.
+// for the same reasons, and takes the others. A target's refusal is the
+// library's; -udp's says it is about -udp's value, and shows no target
+// syntax. -udp also takes the wildcard hosts 0.0.0.0 and [::], which only
+// a listener may name; a target with one is refused, with a line that
+// points to -udp.
 func TestDumpReadsHostsAsAgentsDo(t *testing.T) {
 	for _, tc := range hostcases.Cases {
 		for _, args := range [][]string{
@@ -140,16 +142,16 @@ func TestDumpReadsHostsAsAgentsDo(t *testing.T) {
 			{"secureudp://" + tc.Host + ":9?keyfile=/nonexistent/varta.key"},
 			{"-udp", tc.Host + ":9"},
 		} {
-			scheme := "udp"
+			scheme, udpFlag := "udp", args[0] == "-udp"
 			if strings.HasPrefix(args[0], "secureudp:") {
 				scheme = "secureudp"
 			}
 			host := strings.TrimSuffix(strings.TrimPrefix(tc.Host, "["), "]")
 			wildcard := tc.Host == "0.0.0.0" || tc.Host == "[::]"
-			if tc.Host == "" && args[0] == "-udp" {
+			if tc.Host == "" && udpFlag {
 				host = "::" // -udp :PORT listens on every address
 			}
-			if tc.Want == "" || (wildcard || tc.Host == "") && args[0] == "-udp" {
+			if tc.Want == "" || (wildcard || tc.Host == "") && udpFlag {
 				// Taken, or refused only for a transport this build lacks.
 				cfg, err := configOf(args, "")
 				if err != nil && !errors.Is(err, varta.ErrTransportNotBuilt) || err == nil && (cfg.at.Host != host || cfg.at.Port != 9) {
@@ -158,7 +160,14 @@ func TestDumpReadsHostsAsAgentsDo(t *testing.T) {
 				continue
 			}
 			want := "vartadump: " + tc.Refusal(scheme) + "\n"
-			if wildcard {
+			switch {
+			case udpFlag && strings.TrimSpace(args[1]) != args[1]:
+				want = "vartadump: -udp HOST:PORT: the value has white space around it; remove it\n"
+			case udpFlag && strings.Contains(tc.Host, ":") && !strings.HasPrefix(tc.Host, "["):
+				want = "vartadump: -udp HOST:PORT: one ':' stands between HOST and PORT, and an IPv6 address goes in brackets: -udp [::1]:9000, or -udp [::]:9000 for every address\n"
+			case udpFlag:
+				want = "vartadump: -udp HOST:PORT: " + strings.TrimPrefix(tc.Refusal(scheme), "varta: ") + "\n"
+			case wildcard:
 				want += "to listen on every address, give -udp 0.0.0.0:PORT (IPv4) or -udp [::]:PORT; a target names where agents send, which no wildcard can be\n"
 			}
 			refuses(t, args, "", want)
@@ -168,14 +177,60 @@ func TestDumpReadsHostsAsAgentsDo(t *testing.T) {
 
 // -udp also takes port 0, a port the kernel picks, which no target names.
 func TestDumpListensOnAPortTheKernelPicksOnlyWithUDPFlag(t *testing.T) {
-	for _, hostport := range []string{"127.0.0.1:0", "[::1]:0", "0.0.0.0:0", "[::]:0", "localhost:0"} {
+	for _, hostport := range []string{"127.0.0.1:0", "[::1]:0", "0.0.0.0:0", "[::]:0", "localhost:0", "127.0.0.1:00"} {
 		if cfg, err := configOf([]string{"-udp", hostport}, ""); err != nil || cfg.at.Port != 0 {
 			t.Errorf("-udp %s: %+v, %v; want port 0", hostport, cfg.at, err)
 		}
 	}
-	for _, hostport := range []string{"0.0.0.0:", "0.0.0.0:x", "[::]:65536", "127.0.0.1:00"} {
-		if _, err := configOf([]string{"-udp", hostport}, ""); !errors.Is(err, varta.ErrInvalidTarget) {
-			t.Errorf("-udp %s: %v, want the grammar's refusal (ErrInvalidTarget)", hostport, err)
+}
+
+// -udp is checked as what it is, HOST:PORT: its refusals speak of -udp
+// values, never of targets, and never quote a part of the value that the
+// user did not write as such.
+func TestDumpRefusesUDPFlagValuesInItsOwnTerms(t *testing.T) {
+	const brackets = "one ':' stands between HOST and PORT, and an IPv6 address goes in brackets: -udp [::1]:9000, or -udp [::]:9000 for every address"
+	for _, tc := range []struct{ value, want string }{
+		{"0.0.0.0", "the port is missing: write -udp 0.0.0.0:9000, or -udp 0.0.0.0:0 for a port the kernel picks"},
+		{"[::]", "the port is missing: write -udp [::]:9000, or -udp [::]:0 for a port the kernel picks"},
+		{"127.0.0.1:", "the port is missing: write -udp 127.0.0.1:9000, or -udp 127.0.0.1:0 for a port the kernel picks"},
+		{"::", brackets},
+		{"::9000", brackets},
+		{"::1:9000", brackets},
+		{"127.0.0.1:9000:9000", brackets},
+		{"[fe80::1]:9000", `invalid observer address: "[fe80::1]" is a link-local IPv6 address, which is ambiguous without a zone: name the interface, as in [fe80::1%eth0]`},
+		{"127.0.0.1:9000 ", "the value has white space around it; remove it"},
+		{" 127.0.0.1:9000", "the value has white space around it; remove it"},
+		{"user@127.0.0.1:9000", "a host has no '@', '/' or '?': give an IP address or a name, such as -udp 127.0.0.1:9000"},
+		{"obs/x:9000", "a host has no '@', '/' or '?': give an IP address or a name, such as -udp 127.0.0.1:9000"},
+		{"obs?x:9000", "a host has no '@', '/' or '?': give an IP address or a name, such as -udp 127.0.0.1:9000"},
+		{"[::1", "the IPv6 address has no closing ']'"},
+		{"[::1]9000", "']' must be followed by :PORT, as in -udp [::1]:9000"},
+		{"127.0.0.1:x", "the port must be a decimal number in 0..65535 (0: the kernel picks one)"},
+		{"127.0.0.1:+9", "the port must be a decimal number in 0..65535 (0: the kernel picks one)"},
+		{"[::]:65536", "the port must be a decimal number in 0..65535 (0: the kernel picks one)"},
+		{"127.0.0.1:000009", "the port must be a decimal number in 0..65535 (0: the kernel picks one)"},
+	} {
+		stderr := refuses(t, []string{"-udp", tc.value}, "", "vartadump: -udp HOST:PORT: "+tc.want+"\n")
+		for _, never := range []string{"udp://", "target", "127.0.0.1:1", "pass the port separately"} {
+			if strings.Contains(stderr, never) && !strings.Contains(tc.value, never) {
+				t.Errorf("-udp %q: %q speaks of %q", tc.value, stderr, never)
+			}
 		}
+	}
+}
+
+// A flag given with an empty value, as an unset shell variable gives it,
+// is a usage error: vartadump does not fall back to VARTA_OBSERVER, which
+// would listen somewhere else than the command line asked.
+func TestDumpRefusesAnEmptyFlag(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-udp", ""}, "vartadump: -udp is empty (an unset shell variable?): give -udp HOST:PORT, or leave the flag out\n"},
+		{[]string{"-uds", ""}, "vartadump: -uds is empty (an unset shell variable?): give -uds PATH, or leave the flag out\n"},
+		{[]string{"-uds=", "-json"}, "vartadump: -uds is empty (an unset shell variable?): give -uds PATH, or leave the flag out\n"},
+	} {
+		refuses(t, tc.args, "unix:///tmp/varta-env.sock", tc.want)
 	}
 }

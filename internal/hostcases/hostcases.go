@@ -16,11 +16,12 @@ type Case struct{ Host, Want string }
 
 // Refusal returns the whole error text of a refused host written for
 // scheme: "" for ConnectUDP's argument, "udp" or "secureudp" for the HOST
-// of a target.
+// of a target (and "udp" for vartadump's -udp HOST:PORT, after its
+// prefix).
 func (c Case) Refusal(scheme string) string {
 	fix, colon := `"fe80::1%eth0"`, " (pass the port separately)"
 	if scheme != "" {
-		fix = scheme + "://[fe80::1%eth0]:port"
+		fix = "[fe80::1%eth0]"
 		colon = ": a target has one port, after the host, and an IPv6 address goes in brackets: " + scheme + "://[::1]:port"
 	}
 	return "varta: invalid observer address: " + strings.NewReplacer("{fix}", fix, "{colon}", colon).Replace(c.Want)
