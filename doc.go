@@ -256,7 +256,8 @@
 // broadcast address (255.255.255.255, or a subnet's) passes the grammar,
 // which cannot tell it, and the connect refuses it with EACCES: an agent
 // does not set SO_BROADCAST; the error says to name the observer's own
-// address.
+// address. A multicast address is a host like any other: the beats reach
+// every observer that joined the group.
 //
 // A name is resolved once, at connect, with the system resolver, and the
 // first address it returns is used for the life of the agent: a beat never

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -29,8 +30,10 @@ type config struct {
 	at varta.Target
 	// from is ObserverEnv when at came from that variable, "" otherwise.
 	from string
-	json bool
-	keys keyFlags
+	// udpFlag is set when at came from -udp, whose words its errors use.
+	udpFlag bool
+	json    bool
+	keys    keyFlags
 }
 
 // define defines the flags on fs.
@@ -98,6 +101,7 @@ func (cl *commandLine) config(env string) (config, error) {
 		cfg.at = varta.Target{Scheme: "unix", Path: cl.uds}
 	case cl.udp != "":
 		cfg.at, err = udpFlag(cl.udp)
+		cfg.udpFlag = true
 	case env != "":
 		cfg.from = varta.ObserverEnv
 		if err := cfg.useTarget(env); err != nil {
@@ -117,6 +121,9 @@ func (cfg *config) useTarget(s string) error {
 		if errors.Is(err, varta.ErrInvalidAddress) && wildcardTarget(s) {
 			return fmt.Errorf("%w\nto listen on every address, give -udp 0.0.0.0:PORT (IPv4) or -udp [::]:PORT; a target names where agents send, which no wildcard can be", err)
 		}
+		return err
+	}
+	if err := refuseMulticast(t, false); err != nil {
 		return err
 	}
 	if t.Scheme == "secureudp" {
@@ -172,7 +179,17 @@ func udpFlag(s string) (varta.Target, error) {
 	if t.Port, err = strconv.Atoi(port); err != nil || len(port) > 5 || strings.Trim(port, "0123456789") != "" || t.Port > 65535 {
 		return t, udpFlagError("the port must be a decimal number in 0..65535 (0: the kernel picks one)")
 	}
-	return t, nil
+	return t, refuseMulticast(t, true)
+}
+
+// refuseMulticast refuses a udp or secureudp target t whose host is a
+// multicast address (see multicastRefusal); udpFlag says whether -udp
+// named it. A name that resolves to one is refused when it is resolved.
+func refuseMulticast(t varta.Target, udpFlag bool) error {
+	if ip, err := netip.ParseAddr(t.Host); err == nil && ip.IsMulticast() {
+		return multicastRefusal(t.Host, ip, t.Port, udpFlag)
+	}
+	return nil
 }
 
 // splitUDPFlag splits the value of -udp into HOST, with the brackets of an

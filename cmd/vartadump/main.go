@@ -33,7 +33,9 @@
 // names where agents send, which neither can be. A name is resolved as an
 // agent resolves it: vartadump listens on the first address it returns.
 // A flag given an empty value (-udp "$UNSET") is refused, not taken as
-// left out.
+// left out. vartadump joins no multicast group: a multicast address, named
+// or resolved to, is refused, since net.ListenUDP would listen on every
+// address of its family instead.
 //
 // Each line gives the arrival time, pid, status, nonce, payload, timestamp
 // (seconds since the agent's epoch) and whether the frame is a terminal
@@ -132,7 +134,8 @@ Hosts follow the agents' grammar: what ConnectTo refuses, vartadump
 refuses, in the same words. Only -udp also takes 0.0.0.0 (every IPv4
 address), [::] or an empty host as in -udp :9000 (every address) and port
 0 (the kernel picks one): a target names where agents send, and no agent
-can send there.
+can send there. vartadump joins no multicast group, and refuses to listen
+on a multicast address.
 
 Examples:
   vartadump unix:///run/varta/observer.sock
@@ -187,7 +190,7 @@ func run(args []string, env string, stdout, stderr io.Writer, stop <-chan os.Sig
 		fmt.Fprintln(stderr, "vartadump:", err)
 		return 1
 	}
-	conn, where, cleanup, err := listen(cfg.at)
+	conn, where, cleanup, err := listen(cfg.at, cfg.udpFlag)
 	if err != nil {
 		fmt.Fprintln(stderr, "vartadump:", err)
 		return 1

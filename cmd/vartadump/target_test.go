@@ -4,6 +4,7 @@ package main
 
 import (
 	"errors"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -151,6 +152,12 @@ func TestDumpReadsHostsAsAgentsDo(t *testing.T) {
 			if tc.Host == "" && udpFlag {
 				host = "::" // -udp :PORT listens on every address
 			}
+			if ip, err := netip.ParseAddr(host); tc.Want == "" && err == nil && ip.IsMulticast() {
+				if _, err := configOf(args, ""); err == nil || !errors.Is(err, varta.ErrTransportNotBuilt) && !strings.Contains(err.Error(), "joins no multicast group") {
+					t.Errorf("%q: %v; want a refusal to listen on a multicast address", args, err)
+				}
+				continue
+			}
 			if tc.Want == "" || (wildcard || tc.Host == "") && udpFlag {
 				// Taken, or refused only for a transport this build lacks.
 				cfg, err := configOf(args, "")
@@ -232,5 +239,30 @@ func TestDumpRefusesAnEmptyFlag(t *testing.T) {
 		{[]string{"-uds=", "-json"}, "vartadump: -uds is empty (an unset shell variable?): give -uds PATH, or leave the flag out\n"},
 	} {
 		refuses(t, tc.args, "unix:///tmp/varta-env.sock", tc.want)
+	}
+}
+
+// vartadump joins no multicast group, and net.ListenUDP given a multicast
+// address listens on every address of its family: a target or -udp that
+// names one is refused, with what to give instead, in the terms of where
+// it was named.
+func TestDumpRefusesToListenOnAMulticastAddress(t *testing.T) {
+	const (
+		target4 = ", and vartadump joins no multicast group (it would listen on every address instead): name an address of this host in the target, such as 127.0.0.1, or give -udp 0.0.0.0:9000 to listen on every address\n"
+		target6 = ", and vartadump joins no multicast group (it would listen on every address instead): name an address of this host in the target, such as [::1], or give -udp [::]:9000 to listen on every address\n"
+	)
+	for _, tc := range []struct {
+		args []string
+		env  string
+		want string
+	}{
+		{[]string{"udp://224.0.0.1:9000"}, "", "vartadump: 224.0.0.1 is a multicast address" + target4},
+		{[]string{"udp://[ff05::1]:9000"}, "", "vartadump: ff05::1 is a multicast address" + target6},
+		{[]string{"udp://[ff02::1%lo]:9000"}, "", "vartadump: ff02::1%lo is a multicast address" + target6},
+		{nil, "udp://239.1.2.3:9000", "vartadump: VARTA_OBSERVER: 239.1.2.3 is a multicast address" + target4},
+		{[]string{"-udp", "224.0.0.1:9000"}, "", "vartadump: -udp HOST:PORT: 224.0.0.1 is a multicast address, and vartadump joins no multicast group (it would listen on every address instead): give an address of this host, such as -udp 127.0.0.1:9000, or -udp 0.0.0.0:9000 to listen on every address\n"},
+		{[]string{"-udp", "[ff05::1]:0"}, "", "vartadump: -udp HOST:PORT: ff05::1 is a multicast address, and vartadump joins no multicast group (it would listen on every address instead): give an address of this host, such as -udp [::1]:0, or -udp [::]:0 to listen on every address\n"},
+	} {
+		refuses(t, tc.args, tc.env, tc.want)
 	}
 }

@@ -38,6 +38,9 @@ var Cases = []Case{
 	{"[fe80::1%eth0]", ""},
 	{"[fe80::1%br-1a2b.10]", ""},
 	{"[::ffff:127.0.0.1]", ""},
+	{"224.0.0.1", ""},   // multicast: an observer that joined the group receives the beats
+	{"[ff05::1]", ""},   // site-local multicast
+	{"[ff02::1%1]", ""}, // link-local multicast, with its zone
 	{"localhost", ""},
 	{"observer.internal", ""},
 	{"observer.internal.", ""},
