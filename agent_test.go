@@ -584,7 +584,7 @@ func (c *countingTransport) agent(t *testing.T) *Varta {
 	ep := endpoint{family: unix.AF_INET, bind: &unix.SockaddrInet4{}, addr: &unix.SockaddrInet4{Port: 9, Addr: [4]byte{127, 0, 0, 1}}}
 	if c.confirms {
 		r := listen(t)
-		ep = endpoint{family: unix.AF_UNIX, addr: &unix.SockaddrUnix{Name: r.path}}
+		ep = endpoint{family: unix.AF_UNIX, path: &syscall.SockaddrUnix{Name: r.path}}
 	}
 	v, err := newAgent(ep, nil)
 	if err != nil {

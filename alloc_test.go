@@ -6,6 +6,7 @@ package varta
 
 import (
 	"os"
+	"syscall"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -102,7 +103,7 @@ func deadSockets(t *testing.T, n int) []int {
 		}
 	})
 	for range n {
-		ep := endpoint{family: unix.AF_UNIX, addr: &unix.SockaddrUnix{Name: r.path}}
+		ep := endpoint{family: unix.AF_UNIX, path: &syscall.SockaddrUnix{Name: r.path}}
 		fd, f := ep.dial()
 		if f.failed() {
 			t.Fatal(ep.describe(f))

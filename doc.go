@@ -219,8 +219,9 @@
 // abstract socket, which has no file: it is used as given, and no error
 // about it speaks of a file. Before any socket is opened, the path must be
 // non-empty, contain no NUL byte, and in its absolute form fit the
-// platform's socket address (107 bytes on Linux, 103 on macOS and the BSDs);
-// otherwise the error matches [ErrInvalidPath].
+// platform's socket address (107 bytes on Linux, 103 on macOS and the BSDs;
+// an abstract name, which needs no terminating NUL, 107 bytes after its
+// '@'); otherwise the error matches [ErrInvalidPath].
 //
 // When the observer cannot be reached, the error names the system call that
 // failed and says whether the socket file is missing (errors.Is(err,
@@ -241,20 +242,28 @@
 //   - an IPv6 address, with or without brackets ("::1" and "[::1]" both work
 //     as ConnectUDP's argument; a target needs them: udp://[::1]:9000), with
 //     an optional "%zone" (an interface name or index, of letters, digits,
-//     '-', '.' and '_'), which a link-local address such as fe80::1 needs:
-//     "fe80::1%eth0";
+//     '-', '.' and '_'), which an address of one link or interface needs
+//     (link-local fe80::/10, link-local multicast ffx2::/16,
+//     interface-local multicast ffx1::/16): "fe80::1%eth0";
 //   - a DNS name of letters, digits, hyphens and underscores in dot-separated
 //     labels of 1 to 63 characters, such as "observer.internal" or a
 //     container service name such as "varta_watch".
 //
 // Anything else ("[localhost]", "256.1.1.1", " 127.0.0.1", a host with a
 // port) fails with an error matching [ErrInvalidAddress] before any lookup,
-// as do the unspecified addresses 0.0.0.0 and ::, a link-local address
-// without a zone, and a port argument outside 1..65535.
+// as do the unspecified addresses 0.0.0.0 and ::, an address of one link or
+// interface without a zone, and a port argument outside 1..65535. A
+// broadcast address (255.255.255.255, or a subnet's) passes the grammar,
+// which cannot tell it, and the connect refuses it with EACCES: an agent
+// does not set SO_BROADCAST; the error says to name the observer's own
+// address. A multicast address is a host like any other: the beats reach
+// every observer that joined the group.
 //
 // A name is resolved once, at connect, with the system resolver, and the
 // first address it returns is used for the life of the agent: a beat never
-// waits for DNS. Resolution may block for as long as the resolver takes, and
+// waits for DNS. A name with a final dot (localhost.) is looked up in DNS
+// alone: Go's resolver skips /etc/hosts for it, so write such names without
+// the dot. Resolution may block for as long as the resolver takes, and
 // may use goroutines while it lasts, none of which stays; a name that does
 // not resolve fails with an error that errors.As turns into a
 // *net.DNSError. The socket has the family of the address, is bound to an
@@ -350,11 +359,12 @@
 // travel inside the string. Schemes are lower case; relative paths, a
 // missing port, a udp target with parameters, a path after HOST:PORT, both
 // key kinds at once, a key parameter given twice, a relative or empty key
-// file path, an inline key (key=, masterkey=), any other parameter and a
-// host that breaks the host grammar are refused with an error matching
-// ErrInvalidTarget, before any system call and without repeating parameter
-// values, so that a key written into the string by mistake never reaches a
-// log. A valid target for a transport the program was built without fails
+// file path, an inline key (key=, masterkey=), any other parameter, a
+// host that breaks the host grammar and a path that Connect refuses (NUL,
+// too long; in Connect's words, matching ErrInvalidPath too) are refused
+// with an error matching ErrInvalidTarget, before any system call and
+// without repeating parameter values, so that a key written into the string
+// by mistake never reaches a log. A valid target for a transport the program was built without fails
 // with an error matching ErrTransportNotBuilt that names the missing tag;
 // the default build links neither the net package nor golang.org/x/crypto
 // for ConnectTo's sake. Everything after parsing is the named constructor's:

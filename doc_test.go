@@ -1,7 +1,8 @@
 package varta
 
 // Proves that doc.go lists exactly the exported API that each build tag
-// adds, since go doc and pkg.go.dev show none of it.
+// adds, since go doc and pkg.go.dev show none of it, and that every
+// library file says //go:build unix, as doc.go promises.
 
 import (
 	"go/ast"
@@ -292,4 +293,39 @@ func valueLine(t *testing.T, tok token.Token, spec *ast.ValueSpec, i int, src fu
 	}
 	t.Fatalf("cannot tell the type of var %s: give it a type, or teach this test to read its value", spec.Names[i].Name)
 	return ""
+}
+
+// TestEveryLibraryFileSaysUnix checks what the "Unix only" section of
+// doc.go promises: the build line of every library file is "unix" or
+// "unix && ...", so that unix is visibly a condition of each.
+func TestEveryLibraryFileSaysUnix(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), name, nil, parser.ParseComments|parser.PackageClauseOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var expr constraint.Expr
+		for _, g := range f.Comments {
+			for _, c := range g.List {
+				if constraint.IsGoBuild(c.Text) {
+					if expr, err = constraint.Parse(c.Text); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+		}
+		for and, ok := expr.(*constraint.AndExpr); ok; and, ok = expr.(*constraint.AndExpr) {
+			expr = and.X
+		}
+		if tag, ok := expr.(*constraint.TagExpr); !ok || tag.Tag != "unix" {
+			t.Errorf("%s: its build line does not begin with unix: //go:build %v", name, expr)
+		}
+	}
 }

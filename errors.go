@@ -23,7 +23,8 @@ var ErrInitProcess = errors.New("varta: running as pid 1 (container init): obser
 
 // ErrInvalidPath is matched (errors.Is) by the error Connect returns for a
 // path that is empty, contains NUL, or whose absolute form is too long for
-// a Unix socket address.
+// a Unix socket address, and by the error ParseTarget and ConnectTo return
+// for a unix target with such a path.
 var ErrInvalidPath = errors.New("varta: invalid socket path")
 
 // ErrInvalidTarget is matched (errors.Is) by the error ParseTarget,
@@ -35,8 +36,9 @@ var ErrInvalidTarget = errors.New("varta: invalid observer target")
 // ErrInvalidAddress is matched (errors.Is) by the error ParseTarget,
 // ConnectTo, ConnectUDP and the secure UDP constructors return for an
 // observer host that breaks the host grammar ("UDP and hosts" in the package
-// documentation), is the unspecified address, or is a link-local IPv6
-// address without a zone, and by ConnectUDP's error for a port outside
+// documentation), is the unspecified address, or is an IPv6 address of
+// one link or interface (link-local, or link- or interface-local
+// multicast) without a zone, and by ConnectUDP's error for a port outside
 // 1..65535. It is returned before any name lookup.
 var ErrInvalidAddress = errors.New("varta: invalid observer address")
 

@@ -16,8 +16,8 @@ import (
 // "secureudp"), or "" for ConnectUDP's host argument. It decides the two
 // things that differ: a target needs brackets around an IPv6 address
 // (udp://[::1]:9000), and an error shows the fix in the form the host was
-// written in. A host refused one way is refused the other way with the
-// same words.
+// written in. A host refused one way is refused the other way for the same
+// reason, in words that differ only in the fix they show.
 func parseHost(host, scheme string) (ip ipAddr, literal bool, err error) {
 	switch {
 	case host == "" || host == "[]":
@@ -33,11 +33,13 @@ func parseHost(host, scheme string) (ip ipAddr, literal bool, err error) {
 		return ip, true, checkHostAddr(host, ip, scheme)
 	case strings.IndexByte(host, ':') >= 0: // only an IPv6 address has colons
 		ip, ok := parseIPv6(host)
-		if !ok {
+		switch {
+		case !ok && scheme == "":
 			return ip, false, invalidAddress(strconv.Quote(host) + " is not a valid IP address (pass the port separately)")
-		}
-		if scheme != "" {
-			return ip, false, invalidAddress("an IPv6 address goes in brackets: " + scheme + "://[" + host + "]:port")
+		case !ok:
+			return ip, false, invalidAddress(strconv.Quote(host) + " is not a valid IP address: a target has one port, after the host, and an IPv6 address goes in brackets: " + scheme + "://[::1]:port")
+		case scheme != "":
+			return ip, false, needsBrackets(host, scheme)
 		}
 		return ip, true, checkHostAddr(host, ip, scheme)
 	case isDottedDecimal(host):
@@ -53,19 +55,25 @@ func parseHost(host, scheme string) (ip ipAddr, literal bool, err error) {
 	return ip, false, nil
 }
 
+// needsBrackets refuses the IPv6 address host, written without brackets in
+// a target of scheme.
+func needsBrackets(host, scheme string) error {
+	return invalidAddress("an IPv6 address goes in brackets: " + scheme + "://[" + host + "]:port")
+}
+
 // checkHostAddr refuses ip, the address host names (written, or resolved
 // from a name), when no observer can be reached at it: the unspecified
-// address, and a link-local IPv6 address without a zone.
+// address, and an IPv6 address of one link or interface without a zone.
 func checkHostAddr(host string, ip ipAddr, scheme string) error {
 	switch {
 	case ip.isUnspecified():
 		return invalidAddress(strconv.Quote(host) + " is the unspecified address, not a host: name the observer's host (127.0.0.1 or ::1 for this one)")
-	case ip.needsZone() && strings.Trim(ip.zone, "0") == "": // no zone, or index 0
+	case ip.zoneScope() != "" && strings.Trim(ip.zone, "0") == "": // no zone, or index 0
 		example := `"fe80::1%eth0"`
 		if scheme != "" {
-			example = scheme + "://[fe80::1%eth0]:port"
+			example = "[fe80::1%eth0]" // as it stands before :port, in a target or vartadump's -udp
 		}
-		return invalidAddress(strconv.Quote(host) + " is a link-local IPv6 address, which is ambiguous without a zone: name the interface, as in " + example)
+		return invalidAddress(strconv.Quote(host) + " is " + ip.zoneScope() + " IPv6 address, which is ambiguous without a zone: name the interface, as in " + example)
 	}
 	return nil
 }
@@ -103,13 +111,21 @@ func (ip ipAddr) isUnspecified() bool {
 	return ip.b == [16]byte{} || ip.is4() && [4]byte(ip.b[12:]) == [4]byte{}
 }
 
-// needsZone reports whether ip is an IPv6 address whose scope is one link
-// or interface (link-local unicast fe80::/10, link-local and
-// interface-local multicast ffx2::/16 and ffx1::/16), which the kernel
-// cannot route to without a zone.
-func (ip ipAddr) needsZone() bool {
-	return ip.b[0] == 0xfe && ip.b[1]&0xc0 == 0x80 ||
-		ip.b[0] == 0xff && (ip.b[1]&0x0f == 0x02 || ip.b[1]&0x0f == 0x01)
+// zoneScope names the scope of ip, with its article, when it is one link
+// or interface, which the kernel cannot route to without a zone:
+// link-local unicast (fe80::/10), link-local multicast (ffx2::/16) and
+// interface-local multicast (ffx1::/16). It returns "" for any other
+// address.
+func (ip ipAddr) zoneScope() string {
+	switch {
+	case ip.b[0] == 0xfe && ip.b[1]&0xc0 == 0x80:
+		return "a link-local"
+	case ip.b[0] == 0xff && ip.b[1]&0x0f == 0x02:
+		return "a link-local multicast"
+	case ip.b[0] == 0xff && ip.b[1]&0x0f == 0x01:
+		return "an interface-local multicast"
+	}
+	return ""
 }
 
 // parseIPv6 reads s as an IPv6 address with an optional %zone of letters,

@@ -49,7 +49,7 @@ func TestHostGrammarIsOneAcrossEntryPoints(t *testing.T) {
 				}
 				continue
 			}
-			want := tc.Refusal(scheme + "://[fe80::1%eth0]:port")
+			want := tc.Refusal(scheme)
 			if err == nil || err.Error() != want || !errors.Is(err, ErrInvalidTarget) || !errors.Is(err, ErrInvalidAddress) {
 				t.Errorf("ParseTarget(%q) = %v\nwant %q, matching ErrInvalidTarget and ErrInvalidAddress", target, err, want)
 			}
@@ -70,7 +70,7 @@ func TestHostGrammarIsOneAcrossEntryPoints(t *testing.T) {
 			continue
 		}
 		err := closed(connectUDP(tc.Host, 9))
-		want := tc.Refusal(`"fe80::1%eth0"`)
+		want := tc.Refusal("")
 		if err == nil || err.Error() != want || !errors.Is(err, ErrInvalidAddress) {
 			t.Errorf("ConnectUDP(%q) = %v\nwant %q, matching ErrInvalidAddress", tc.Host, err, want)
 		}

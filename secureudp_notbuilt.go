@@ -10,10 +10,14 @@ package varta
 // names the tag to build with, and not the key file, which it never read.
 func connectSecureTarget(Target) (*Varta, error) {
 	return nil, &textError{
-		msg: "varta: the observer target is secureudp://, but this program was built without -tags secureudp: rebuild it with go build -tags secureudp, or name an observer this build can reach (unix:///absolute/path)",
+		msg: "varta: the observer target is secureudp://, but this program was built without -tags secureudp: rebuild it with go build -tags secureudp, or name an observer this build can reach (" + builtForms + ")",
 		err: ErrTransportNotBuilt,
 	}
 }
+
+// secureForms is what a build without secureudp adds to builtForms:
+// nothing.
+const secureForms = ""
 
 // sealing is what a build without secureudp seals frames with: nothing.
 // No agent of such a build has sealing state (its seal is nil), and these

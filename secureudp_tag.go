@@ -27,6 +27,9 @@ var (
 	_ [masterSeal + FrameBytes + chacha20poly1305.Overhead - MasterFrameBytes]struct{}
 )
 
+// secureForms is what a build with secureudp adds to builtForms.
+const secureForms = ", secureudp://host:port?keyfile=/absolute/path"
+
 // Byte positions in the secure layouts (R6.3). A shared-key frame is the
 // AEAD nonce followed by the sealed frame; a master-key frame puts the pid
 // in front of that, and authenticates it as associated data.

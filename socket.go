@@ -21,9 +21,10 @@ import (
 // of parking the calling goroutine.
 type endpoint struct {
 	family int
-	bind   unix.Sockaddr // nil for a Unix socket; for UDP the wildcard address of the family, port 0
-	addr   unix.Sockaddr // the observer's address
-	name   string        // the observer in errors: its socket path, or its UDP address and port
+	bind   unix.Sockaddr         // nil for a Unix socket; for UDP the wildcard address of the family, port 0
+	addr   unix.Sockaddr         // the observer's UDP address; nil for a Unix socket
+	path   *syscall.SockaddrUnix // the observer's Unix socket address; nil for UDP
+	name   string                // the observer in errors: its socket path, or its UDP address and port
 }
 
 // dial opens a socket of the endpoint's family, binds it to bind if bind
@@ -50,7 +51,7 @@ func (e *endpoint) dial() (int, dialErr) {
 				return -1, dialErr{call: "bind", errno: errnoOf(err)}
 			}
 		}
-		if err := unix.Connect(fd, e.addr); err != nil {
+		if err := e.connect(fd); err != nil {
 			unix.Close(fd)
 			return -1, dialErr{call: "connect", errno: errnoOf(err)}
 		}
@@ -68,6 +69,17 @@ func (e *endpoint) dial() (int, dialErr) {
 		unix.Close(fd)
 	}
 	return -1, dialErr{self: true}
+}
+
+// connect connects fd to the observer. A Unix socket address goes through
+// the syscall package: golang.org/x/sys/unix keeps the last byte of
+// sun_path for a terminating NUL, which an abstract address does not have,
+// and so refuses the longest abstract names with EINVAL.
+func (e *endpoint) connect(fd int) error {
+	if e.path != nil {
+		return syscall.Connect(fd, e.path)
+	}
+	return unix.Connect(fd, e.addr)
 }
 
 // selfConnectTries bounds the sockets dial opens while the kernel keeps
@@ -119,6 +131,8 @@ func (e *endpoint) describe(f dialErr) error {
 		if hint = unixHint(e.name, f.errno); hint != "" {
 			hint += ": "
 		}
+	case e.family == unix.AF_INET && f.call == "connect" && f.errno == unix.EACCES:
+		hint = broadcastHint + ": "
 	}
 	err := os.NewSyscallError(f.call, f.errno)
 	return &textError{msg: prefix + hint + err.Error(), err: err}
@@ -134,6 +148,12 @@ func errnoOf(err error) syscall.Errno {
 // noDescriptorHint is what a connect error says when the process is out of
 // file descriptors.
 const noDescriptorHint = "no file descriptor left for a new socket: close unused files or raise the limit (ulimit -n)"
+
+// broadcastHint is what a connect error says when the system refuses an
+// IPv4 address to a UDP socket (EACCES): it does so for a broadcast
+// address, which only the system can tell (a subnet's broadcast address
+// depends on its netmask).
+const broadcastHint = "a broadcast address needs SO_BROADCAST, which an agent does not set: name the observer's own address"
 
 // outOfDescriptors reports whether errno says the process or the system
 // has no file descriptor left.

@@ -44,7 +44,7 @@ func ConnectFromEnv() (*Varta, error) {
 	target := os.Getenv(ObserverEnv)
 	if target == "" {
 		return nil, &textError{
-			msg: "varta: " + ObserverEnv + " is unset or empty: set it to the observer's address, such as " + ObserverEnv + "=unix:///run/varta/observer.sock",
+			msg: "varta: " + ObserverEnv + " is unset or empty: set it to the observer's target, one this build can reach (" + builtForms + "), such as " + ObserverEnv + "=unix:///run/varta/observer.sock",
 			err: ErrInvalidTarget,
 		}
 	}
@@ -79,6 +79,11 @@ type Target struct {
 	Master  bool
 }
 
+// builtForms lists the target forms this build reaches, for the errors
+// that say what to give instead: the tagged files supply their parts
+// (udpForms, secureForms), so the compiler keeps it true in every build.
+const builtForms = "unix:///absolute/path" + udpForms + secureForms
+
 // targetForms lists the forms of a target for error messages.
 const targetForms = "unix:///absolute/path, /absolute/path, unix:@name (Linux), udp://host:port or secureudp://host:port?keyfile=/absolute/path"
 
@@ -93,7 +98,8 @@ func invalidTarget(what string) error {
 // returns its parts, in every build and without connecting: it makes no
 // system call and looks up no name. A string that breaks the grammar gives
 // an error matching [ErrInvalidTarget], and one matching [ErrInvalidAddress]
-// too when its host breaks the host grammar.
+// too when its host breaks the host grammar, or [ErrInvalidPath] when its
+// path is one Connect refuses (in Connect's words).
 func ParseTarget(s string) (Target, error) {
 	if s == "" {
 		return Target{}, invalidTarget("the target is empty; write " + targetForms)
@@ -102,7 +108,7 @@ func ParseTarget(s string) (Target, error) {
 		return Target{}, invalidTarget("the target has white space around it; remove it")
 	}
 	if s[0] == '/' {
-		return Target{Scheme: "unix", Path: s}, nil
+		return unixTarget(s)
 	}
 	colon := strings.IndexByte(s, ':')
 	if colon < 0 {
@@ -134,7 +140,7 @@ func parseUnixTarget(rest string) (Target, error) {
 		if strings.IndexByte(rest, '?') >= 0 {
 			return Target{}, invalidTarget("a unix: target takes no parameters ('?')")
 		}
-		return Target{Scheme: "unix", Path: rest}, nil
+		return unixTarget(rest)
 	case strings.HasPrefix(rest, "//"):
 		path := rest[2:]
 		if !strings.HasPrefix(path, "/") {
@@ -143,9 +149,20 @@ func parseUnixTarget(rest string) (Target, error) {
 		if strings.IndexByte(path, '?') >= 0 {
 			return Target{}, invalidTarget("a unix:// target takes no parameters ('?'); a bare absolute path is taken as it is, '?' included")
 		}
-		return Target{Scheme: "unix", Path: path}, nil
+		return unixTarget(path)
 	}
 	return Target{}, invalidTarget("write unix:///absolute/path or unix:@name")
+}
+
+// unixTarget returns the unix target of path, an absolute path or an
+// abstract name, once it passes Connect's checks (socketName, which makes
+// no system call for such a path); otherwise Connect's error, matching
+// ErrInvalidTarget too.
+func unixTarget(path string) (Target, error) {
+	if _, err := socketName(path); err != nil {
+		return Target{}, &textError{msg: err.Error(), err: ErrInvalidTarget, also: err}
+	}
+	return Target{Scheme: "unix", Path: path}, nil
 }
 
 // parseNetTarget parses what follows "udp://" or "secureudp://":
@@ -209,6 +226,11 @@ func splitHostPort(scheme, hostport string) (host string, port int, err error) {
 			return "", 0, invalidTarget("the port is missing: write " + scheme + "://host:port")
 		}
 		host, portText = hostport[:colon], hostport[colon+1:]
+		if ipv6WithoutPort(host, hostport) {
+			// What follows the last ':' is the address's last group.
+			err := needsBrackets(hostport, scheme)
+			return "", 0, &textError{msg: err.Error(), err: ErrInvalidTarget, also: err}
+		}
 		if err := checkTargetHost(host, scheme); err != nil {
 			return "", 0, err
 		}
@@ -221,6 +243,16 @@ func splitHostPort(scheme, hostport string) (host string, port int, err error) {
 		return "", 0, invalidTarget("the port must be a decimal number in 1..65535")
 	}
 	return host, port, nil
+}
+
+// ipv6WithoutPort reports whether hostport, with no brackets, is an IPv6
+// address and no port follows it: the whole is an address, and what stands
+// before its last ':' is not ("2001:db8::1", "::1", "fe80::1%eth0"). In
+// "::1:9000", both of which are addresses, 9000 is read as the port.
+func ipv6WithoutPort(host, hostport string) bool {
+	_, whole := parseIPv6(hostport)
+	_, before := parseIPv6(host)
+	return whole && !before
 }
 
 // checkTargetHost checks the HOST of a target against the host grammar:

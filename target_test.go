@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -116,6 +117,10 @@ func TestParseTargetRefusesBadInputBeforeAnySystemCall(t *testing.T) {
 		{"unix:@", "needs a name"},
 		{"unix:@varta?x=1", "takes no parameters"},
 		{"unix:///run/x.sock?keyfile=/k", "takes no parameters"},
+		{"unix:///tmp/a\x00b", `invalid socket path: "/tmp/a\x00b" contains a NUL byte`},
+		{"/tmp/a\x00b", `invalid socket path: "/tmp/a\x00b" contains a NUL byte`},
+		{"unix:///" + strings.Repeat("x", maxPathLen), "longer than the"},
+		{"/" + strings.Repeat("x", maxPathLen), "longer than the"},
 		// Host and port.
 		{"udp://127.0.0.1", "port is missing"},
 		{"udp://observer.internal", "port is missing"},
@@ -132,6 +137,9 @@ func TestParseTargetRefusesBadInputBeforeAnySystemCall(t *testing.T) {
 		{"udp://127.0.0.1:90 00", "1..65535"},
 		{"udp://127.0.0.1:http", "1..65535"},
 		{"udp://::1:9000", "IPv6 address goes in brackets"},
+		{"udp://::1", "IPv6 address goes in brackets"},
+		{"udp://1:2:x", "a target has one port, after the host"},
+		{"udp://127.0.0.1:9000:9000", "a target has one port, after the host"},
 		{"udp://[::1:9000", "no closing ']'"},
 		{"udp://[::1]9000", "followed by :port"},
 		{"udp://[]:9000", "the host is empty"},
@@ -174,10 +182,89 @@ func TestParseTargetRefusesBadInputBeforeAnySystemCall(t *testing.T) {
 		if !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("ParseTarget(%q) = %q, want it to say %q", tc.in, err, tc.want)
 		}
+		if strings.Contains(err.Error(), "pass the port separately") {
+			t.Errorf("ParseTarget(%q) = %q: ConnectUDP's advice, which a target cannot follow", tc.in, err)
+		}
 		// ConnectTo refuses the same way; a system call would have
 		// made a different error (or an agent).
 		if _, cerr := ConnectTo(tc.in); cerr == nil || cerr.Error() != err.Error() {
 			t.Errorf("ConnectTo(%q) = %v, want %v", tc.in, cerr, err)
+		}
+	}
+}
+
+// checkOffersWhatIsBuilt checks that err, an error that says what to give
+// instead, offers exactly the schemes this build reaches, in its list
+// "this build can reach (FORM, FORM ...)".
+func checkOffersWhatIsBuilt(t *testing.T, err error) {
+	t.Helper()
+	_, list, ok := strings.Cut(err.Error(), "this build can reach (")
+	list, _, closed := strings.Cut(list, ")")
+	if !ok || !closed {
+		t.Fatalf("%q lists no observer this build can reach", err)
+	}
+	var listed []string
+	for form := range strings.SplitSeq(list, ", ") {
+		scheme, _, _ := strings.Cut(form, "://")
+		listed = append(listed, scheme)
+	}
+	var built []string
+	for _, target := range []string{"unix:///nonexistent/varta.sock", "udp://127.0.0.1:9", "secureudp://127.0.0.1:9?keyfile=/nonexistent/varta.key"} {
+		v, err := ConnectTo(target)
+		if v != nil {
+			v.Close()
+		}
+		if !errors.Is(err, ErrTransportNotBuilt) {
+			scheme, _, _ := strings.Cut(target, "://")
+			built = append(built, scheme)
+		}
+	}
+	if !slices.Equal(listed, built) {
+		t.Errorf("%q offers %q, but this build reaches %q", err, listed, built)
+	}
+}
+
+// TestParseTargetChecksPathsAsConnectDoes checks that a unix target whose
+// path Connect would refuse is refused by ParseTarget, before any system
+// call, in Connect's words, matching ErrInvalidPath and ErrInvalidTarget.
+func TestParseTargetChecksPathsAsConnectDoes(t *testing.T) {
+	paths := []string{"/tmp/a\x00b", "/" + strings.Repeat("x", maxPathLen)}
+	if abstractNames {
+		paths = append(paths, "@"+strings.Repeat("x", maxAbstractLen+1))
+	}
+	for _, path := range paths {
+		_, cerr := Connect(path)
+		targets := []string{"unix://" + path, path}
+		if path[0] == '@' {
+			targets = []string{"unix:" + path}
+		}
+		for _, target := range targets {
+			_, err := ParseTarget(target)
+			if err == nil || cerr == nil || err.Error() != cerr.Error() || !errors.Is(err, ErrInvalidPath) || !errors.Is(err, ErrInvalidTarget) {
+				t.Errorf("ParseTarget(%q) = %v\nwant Connect's %v, matching ErrInvalidPath and ErrInvalidTarget", target, err, cerr)
+			}
+		}
+	}
+}
+
+// TestParseTargetAsksForBracketsAroundAnIPv6Address checks the refusal of
+// an IPv6 address written without brackets, with a port or without: it
+// shows the target to write, with the address that was given. In
+// "::1:9000", where both "::1" and "::1:9000" are addresses, what follows
+// the last ':' is read as the port.
+func TestParseTargetAsksForBracketsAroundAnIPv6Address(t *testing.T) {
+	for _, tc := range []struct{ in, fix string }{
+		{"udp://2001:db8::1", "udp://[2001:db8::1]:port"},
+		{"udp://::1", "udp://[::1]:port"},
+		{"udp://fe80::1%eth0", "udp://[fe80::1%eth0]:port"},
+		{"udp://::1:9000", "udp://[::1]:port"},
+		{"udp://2001:db8::1:9000", "udp://[2001:db8::1]:port"},
+		{"secureudp://::1?keyfile=/k", "secureudp://[::1]:port"},
+	} {
+		_, err := ParseTarget(tc.in)
+		want := "varta: invalid observer address: an IPv6 address goes in brackets: " + tc.fix
+		if err == nil || err.Error() != want || !errors.Is(err, ErrInvalidTarget) || !errors.Is(err, ErrInvalidAddress) {
+			t.Errorf("ParseTarget(%q) = %v\nwant %q, matching ErrInvalidTarget and ErrInvalidAddress", tc.in, err, want)
 		}
 	}
 }
@@ -221,6 +308,7 @@ func TestConnectFromEnvNamesTheVariableWhenUnsetOrEmpty(t *testing.T) {
 	if !strings.Contains(err.Error(), "VARTA_OBSERVER is unset or empty: set it") {
 		t.Fatalf("error %q does not say which variable to set", err)
 	}
+	checkOffersWhatIsBuilt(t, err)
 }
 
 func TestConnectFromEnvPrefixesTheVariableToConnectToErrors(t *testing.T) {

@@ -26,6 +26,9 @@ func ConnectUDP(host string, port int) (*Varta, error) {
 	return newAgent(a.endpoint(), nil)
 }
 
+// udpForms is what a build with udp adds to builtForms.
+const udpForms = ", udp://host:port"
+
 // udpAddress is a resolved observer address.
 type udpAddress struct {
 	addr netip.AddrPort // IPv4 addresses are unmapped, never ::ffff:a.b.c.d

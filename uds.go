@@ -27,7 +27,7 @@ func Connect(path string) (*Varta, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newAgent(endpoint{family: unix.AF_UNIX, addr: &unix.SockaddrUnix{Name: name}, name: name}, nil)
+	return newAgent(endpoint{family: unix.AF_UNIX, path: &syscall.SockaddrUnix{Name: name}, name: name}, nil)
 }
 
 // socketName checks path and returns the name to connect to: an abstract

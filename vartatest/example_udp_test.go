@@ -4,7 +4,6 @@ package vartatest_test
 
 import (
 	"fmt"
-	"testing"
 	"time"
 
 	"github.com/varta-go/varta"
@@ -14,20 +13,21 @@ import (
 // An agent beats over UDP to the observer's Target,
 // udp://127.0.0.1:port.
 func ExampleNewUDPObserver() {
-	exampleTest(func(t testing.TB) {
-		obs := vartatest.NewUDPObserver(t)
-		agent, err := varta.ConnectTo(obs.Target())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer agent.Close()
-		agent.Beat(varta.StatusDegraded, 3)
+	t := newExampleT() // in a test: the test's t *testing.T
+	defer t.end()      // in a test: the end of the test, which runs the cleanups
 
-		f, err := obs.Next(5 * time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fmt.Println(f.Status, f.Nonce, f.Payload)
-	})
+	obs := vartatest.NewUDPObserver(t)
+	agent, err := varta.ConnectTo(obs.Target())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer agent.Close()
+	agent.Beat(varta.StatusDegraded, 3)
+
+	f, err := obs.Next(5 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Println(f.Status, f.Nonce, f.Payload)
 	// Output: degraded 1 3
 }

@@ -97,27 +97,24 @@ func frameBytes(f varta.Frame) []byte {
 	return b
 }
 
-// exampleTest runs test as a test function would be run, for the examples,
-// which have no *testing.T: what the test reports is printed, so that an
-// unexpected report fails the example, and the cleanups run when test ends.
-func exampleTest(test func(t testing.TB)) {
-	t := &exampleT{}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		test(t)
-	}()
-	<-done
-	for i := len(t.cleanups) - 1; i >= 0; i-- {
-		t.cleanups[i]()
-	}
-}
+// newExampleT returns what stands in for a test's *testing.T in the
+// examples, which have none: what the test would report is printed, so
+// that an unexpected report fails the example, and end runs the cleanups
+// as the end of a test does.
+func newExampleT() *exampleT { return &exampleT{} }
 
 // exampleT stands in for a *testing.T in the examples. It has the methods
 // the examples and the observers call; any other would panic.
 type exampleT struct {
 	testing.TB
 	cleanups []func()
+}
+
+// end runs the cleanups, last registered first, as the end of a test does.
+func (t *exampleT) end() {
+	for i := len(t.cleanups) - 1; i >= 0; i-- {
+		t.cleanups[i]()
+	}
 }
 
 func (*exampleT) Helper()            {}
@@ -128,6 +125,8 @@ func (*exampleT) Errorf(format string, args ...any) {
 	fmt.Printf("error: "+format+"\n", args...)
 }
 
+// Fatal prints, and ends the example as t.Fatal ends a test: its deferred
+// calls, end among them, run, and the example fails.
 func (t *exampleT) Fatal(args ...any) {
 	t.Error(args...)
 	runtime.Goexit()

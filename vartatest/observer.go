@@ -70,6 +70,12 @@
 //		}
 //	}
 //
+// The Examples are bodies of such tests. In the Examples, t stands in for
+// the test's *testing.T, which an Example does not have: it prints what the
+// test would report, so that a report fails the Example, and t.end runs the
+// cleanups, as the end of a test does. In a test, use the test's own t and
+// leave out the two lines that make and end the stand-in.
+//
 // # API under build tags
 //
 // go doc shows only the identifiers of the default build. These come with

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -16,6 +17,9 @@ type commandLine struct {
 	json     bool
 	keys     keyFlags
 	targets  []string
+	// empty are the flags given with an empty value, as an unset shell
+	// variable gives them (-udp "$ADDR").
+	empty []*flag.Flag
 }
 
 // config is what the command line asks for.
@@ -26,8 +30,10 @@ type config struct {
 	at varta.Target
 	// from is ObserverEnv when at came from that variable, "" otherwise.
 	from string
-	json bool
-	keys keyFlags
+	// udpFlag is set when at came from -udp, whose words its errors use.
+	udpFlag bool
+	json    bool
+	keys    keyFlags
 }
 
 // define defines the flags on fs.
@@ -47,11 +53,17 @@ func (cl *commandLine) parse(fs *flag.FlagSet, args []string) error {
 			return err
 		}
 		if fs.NArg() == 0 {
-			return nil
+			break
 		}
 		cl.targets = append(cl.targets, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Value.String() == "" {
+			cl.empty = append(cl.empty, f)
+		}
+	})
+	return nil
 }
 
 // config checks the command line and returns what it asks for, or a usage
@@ -59,6 +71,13 @@ func (cl *commandLine) parse(fs *flag.FlagSet, args []string) error {
 // line names no address.
 func (cl *commandLine) config(env string) (config, error) {
 	cfg := config{json: cl.json, keys: cl.keys}
+	if len(cl.empty) > 0 {
+		// Not left out: given, and empty. Falling back to VARTA_OBSERVER
+		// would listen somewhere the user did not ask for.
+		f := cl.empty[0]
+		value, _ := flag.UnquoteUsage(f)
+		return cfg, errors.New("-" + f.Name + " is empty (an unset shell variable?): give -" + f.Name + " " + value + ", or leave the flag out")
+	}
 	// The key flags first: in a build without them, that they need another
 	// build is the news, whatever else the command line lacks.
 	if msg := cl.keys.check(cl.udp != ""); msg != "" {
@@ -82,6 +101,7 @@ func (cl *commandLine) config(env string) (config, error) {
 		cfg.at = varta.Target{Scheme: "unix", Path: cl.uds}
 	case cl.udp != "":
 		cfg.at, err = udpFlag(cl.udp)
+		cfg.udpFlag = true
 	case env != "":
 		cfg.from = varta.ObserverEnv
 		if err := cfg.useTarget(env); err != nil {
@@ -103,6 +123,9 @@ func (cfg *config) useTarget(s string) error {
 		}
 		return err
 	}
+	if err := refuseMulticast(t, false); err != nil {
+		return err
+	}
 	if t.Scheme == "secureudp" {
 		if err := cfg.keys.fromTarget(s, t); err != nil {
 			return err
@@ -119,39 +142,81 @@ func wildcardTarget(s string) bool {
 	return ok && (strings.HasPrefix(hostport, "0.0.0.0:") || strings.HasPrefix(hostport, "[::]:"))
 }
 
-// udpFlag returns where -udp HOST:PORT listens. HOST:PORT is read as the
-// host and port of a udp:// target (varta.ParseTarget), so -udp refuses
-// the hosts agents refuse, in the same words, except what only a listener
-// asks for: the wildcard host 0.0.0.0 or [::] (every address), an empty
-// host, which means every address as it does for Go's own listeners
-// (-udp :9000), and port 0 (a port the kernel picks). For those the
-// grammar checks a stand-in that it accepts, 127.0.0.1 or port 1, and the
-// rest as given.
+// udpFlag returns where -udp HOST:PORT listens. HOST goes through the
+// agents' host grammar (varta.ParseTarget), so -udp refuses the hosts agents
+// refuse, for the same reasons, except what only a listener asks for: the
+// wildcard host 0.0.0.0 or [::] (every address), an empty host, which
+// means every address as it does for Go's own listeners (-udp :9000), and
+// port 0 (a port the kernel picks). Its errors speak of -udp values.
 func udpFlag(s string) (varta.Target, error) {
-	host, port := s, ""
-	if colon := strings.LastIndexByte(s, ':'); colon >= 0 {
-		host, port = s[:colon], s[colon+1:]
-	}
-	checked := s
-	wildcard := host == "" || host == "0.0.0.0" || host == "[::]"
-	if wildcard {
-		checked = "127.0.0.1:" + port
-	}
-	if port == "0" {
-		checked = strings.TrimSuffix(checked, "0") + "1"
-	}
-	t, err := varta.ParseTarget("udp://" + checked)
+	t := varta.Target{Scheme: "udp"}
+	host, port, hasPort, err := splitUDPFlag(s)
 	if err != nil {
 		return t, err
 	}
-	if wildcard {
-		t.Host = strings.Trim(host, "[]")
-		if host == "" {
-			t.Host = "::"
+	switch host {
+	case "", "[::]":
+		t.Host = "::"
+	case "0.0.0.0":
+		t.Host = host
+	default:
+		if strings.ContainsAny(host, "@/?") {
+			// Characters no host has, which a target reads as its own
+			// syntax; the host is not repeated (it may be a secret).
+			return t, udpFlagError("a host has no '@', '/' or '?': give an IP address or a name, such as -udp 127.0.0.1:9000")
 		}
+		// A target with HOST and a port it accepts: the grammar's words
+		// about a host speak of the host alone.
+		checked, err := varta.ParseTarget("udp://" + host + ":1")
+		if err != nil {
+			return t, udpFlagError(strings.TrimPrefix(err.Error(), "varta: "))
+		}
+		t.Host = checked.Host
 	}
-	if port == "0" {
-		t.Port = 0
+	if !hasPort || port == "" {
+		return t, udpFlagError("the port is missing: write -udp " + host + ":9000, or -udp " + host + ":0 for a port the kernel picks")
 	}
-	return t, nil
+	if t.Port, err = strconv.Atoi(port); err != nil || len(port) > 5 || strings.Trim(port, "0123456789") != "" || t.Port > 65535 {
+		return t, udpFlagError("the port must be a decimal number in 0..65535 (0: the kernel picks one)")
+	}
+	return t, refuseMulticast(t, true)
+}
+
+// refuseMulticast refuses a udp or secureudp target t whose host is a
+// multicast address (see multicastRefusal); udpFlag says whether -udp
+// named it. A name that resolves to one is refused when it is resolved.
+func refuseMulticast(t varta.Target, udpFlag bool) error {
+	if ip, err := netip.ParseAddr(t.Host); err == nil && ip.IsMulticast() {
+		return multicastRefusal(t.Host, ip, t.Port, udpFlag)
+	}
+	return nil
+}
+
+// splitUDPFlag splits the value of -udp into HOST, with the brackets of an
+// IPv6 address, and PORT, and says whether a ':' stood before PORT.
+func splitUDPFlag(s string) (host, port string, hasPort bool, err error) {
+	if strings.TrimSpace(s) != s {
+		return "", "", false, udpFlagError("the value has white space around it; remove it")
+	}
+	if !strings.HasPrefix(s, "[") {
+		host, port, hasPort = strings.Cut(s, ":")
+		if strings.IndexByte(port, ':') >= 0 {
+			return "", "", false, udpFlagError("one ':' stands between HOST and PORT, and an IPv6 address goes in brackets: -udp [::1]:9000, or -udp [::]:9000 for every address")
+		}
+		return host, port, hasPort, nil
+	}
+	end := strings.IndexByte(s, ']')
+	if end < 0 {
+		return "", "", false, udpFlagError("the IPv6 address has no closing ']'")
+	}
+	host, rest := s[:end+1], s[end+1:]
+	if rest != "" && rest[0] != ':' {
+		return "", "", false, udpFlagError("']' must be followed by :PORT, as in -udp [::1]:9000")
+	}
+	return host, strings.TrimPrefix(rest, ":"), rest != "", nil
+}
+
+// udpFlagError returns a usage error about the value of -udp.
+func udpFlagError(why string) error {
+	return errors.New("-udp HOST:PORT: " + why)
 }

@@ -19,9 +19,11 @@ const keyExample = `
   vartadump 'secureudp://127.0.0.1:9443?keyfile=/etc/varta/observer.key'
   vartadump -udp 0.0.0.0:9443 -master-key /etc/varta/master.key`
 
-// keyFlags are the key files given on the command line.
+// keyFlags are the key files given on the command line, by flag or in a
+// secureudp:// target.
 type keyFlags struct {
 	key, master string
+	inTarget    bool // named by a target's keyfile= or masterkeyfile=
 }
 
 // add defines -key and -master-key.
@@ -43,6 +45,7 @@ func (k *keyFlags) check(udp bool) string {
 
 // fromTarget takes the key file of the secureudp:// target t.
 func (k *keyFlags) fromTarget(_ string, t varta.Target) error {
+	k.inTarget = true
 	if t.Master {
 		k.master = t.KeyFile
 	} else {
@@ -54,6 +57,10 @@ func (k *keyFlags) fromTarget(_ string, t varta.Target) error {
 // opener loads the key and returns the function that turns a datagram into
 // a frame, and a name for that mode.
 func (k *keyFlags) opener() (func([]byte) (varta.Frame, error), string, error) {
+	useMaster, useShared, usePlain := "use -master-key", "use -key", "run without a key flag"
+	if k.inTarget {
+		useMaster, useShared, usePlain = "use ?masterkeyfile= in the target", "use ?keyfile= in the target", "give a udp:// target, which names no key"
+	}
 	switch {
 	case k.key != "":
 		key, err := varta.LoadKeyFile(k.key)
@@ -61,22 +68,22 @@ func (k *keyFlags) opener() (func([]byte) (varta.Frame, error), string, error) {
 			return nil, "", err
 		}
 		open := func(b []byte) (varta.Frame, error) { return varta.OpenSecureFrame(key, b) }
-		return withHint(open, varta.MasterFrameBytes, "a master-key frame? use -master-key"), "secure frames (shared key)", nil
+		return withHint(open, varta.MasterFrameBytes, "a master-key frame? "+useMaster, usePlain), "secure frames (shared key)", nil
 	case k.master != "":
 		master, err := varta.LoadKeyFile(k.master)
 		if err != nil {
 			return nil, "", err
 		}
 		open := func(b []byte) (varta.Frame, error) { return varta.OpenMasterFrame(master, b) }
-		return withHint(open, varta.SecureFrameBytes, "a shared-key frame? use -key"), "secure frames (master key)", nil
+		return withHint(open, varta.SecureFrameBytes, "a shared-key frame? "+useShared, usePlain), "secure frames (master key)", nil
 	}
 	return varta.DecodeFrame, "plain frames", nil
 }
 
 // withHint returns open, with hint added to the error of a datagram of n
-// bytes, the size of the frames the other key flag opens. A plain frame gets
-// a hint of its own.
-func withHint(open func([]byte) (varta.Frame, error), n int, hint string) func([]byte) (varta.Frame, error) {
+// bytes, the size of the frames the other kind of key opens, and "a plain
+// frame?" and usePlain to that of a plain frame's size.
+func withHint(open func([]byte) (varta.Frame, error), n int, hint, usePlain string) func([]byte) (varta.Frame, error) {
 	return func(b []byte) (varta.Frame, error) {
 		f, err := open(b)
 		switch {
@@ -84,7 +91,7 @@ func withHint(open func([]byte) (varta.Frame, error), n int, hint string) func([
 		case len(b) == n:
 			err = fmt.Errorf("%w (%s)", err, hint)
 		case len(b) == varta.FrameBytes:
-			err = fmt.Errorf("%w (a plain frame? run without a key flag)", err)
+			err = fmt.Errorf("%w (a plain frame? %s)", err, usePlain)
 		}
 		return f, err
 	}

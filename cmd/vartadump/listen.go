@@ -15,11 +15,11 @@ import (
 	"github.com/varta-go/varta"
 )
 
-// listen binds the address at names. cleanup closes the socket and removes
-// a socket file it created.
-func listen(at varta.Target) (conn net.PacketConn, where string, cleanup func(), err error) {
+// listen binds the address at names; udpFlag says whether -udp named it.
+// cleanup closes the socket and removes a socket file it created.
+func listen(at varta.Target, udpFlag bool) (conn net.PacketConn, where string, cleanup func(), err error) {
 	if at.Scheme != "unix" {
-		addr, err := udpAddr(at)
+		addr, err := udpAddr(at, udpFlag)
 		if err != nil {
 			return nil, "", nil, err
 		}
@@ -62,8 +62,9 @@ func isAbstract(path string) bool {
 
 // udpAddr returns the address t names: its IP address, or the first
 // address its name resolves to, the one an agent given the same host
-// sends to.
-func udpAddr(t varta.Target) (*net.UDPAddr, error) {
+// sends to. A name that resolves to a multicast address is refused, as
+// -udp (udpFlag) or a target that names one is.
+func udpAddr(t varta.Target, udpFlag bool) (*net.UDPAddr, error) {
 	ip, err := netip.ParseAddr(t.Host)
 	if err != nil {
 		ips, err := net.DefaultResolver.LookupNetIP(context.Background(), "ip", t.Host)
@@ -73,9 +74,34 @@ func udpAddr(t varta.Target) (*net.UDPAddr, error) {
 		if err != nil {
 			return nil, fmt.Errorf("resolve %s: %w", strconv.Quote(t.Host), err)
 		}
-		ip = ips[0]
+		ip = ips[0].Unmap()
+		if ip.IsMulticast() {
+			return nil, multicastRefusal(t.Host, ip, t.Port, udpFlag)
+		}
 	}
 	return net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip.Unmap(), uint16(t.Port))), nil
+}
+
+// multicastRefusal says why vartadump does not listen on ip, a multicast
+// address that host names (or resolves to): it joins no multicast group,
+// and net.ListenUDP binds the wildcard address of the family for one, so
+// it would take datagrams sent to every address of this host, which the
+// user did not ask for. The fix is shown as a -udp value (udpFlag) or in
+// target terms.
+func multicastRefusal(host string, ip netip.Addr, port int, udpFlag bool) error {
+	what := ip.String() + " is a multicast address"
+	if host != ip.String() {
+		what = host + " resolves to " + ip.String() + ", a multicast address"
+	}
+	what += ", and vartadump joins no multicast group (it would listen on every address instead): "
+	own, every, p := "127.0.0.1", "0.0.0.0", ":"+strconv.Itoa(port)
+	if ip.Is6() {
+		own, every = "[::1]", "[::]"
+	}
+	if udpFlag {
+		return udpFlagError(what + "give an address of this host, such as -udp " + own + p + ", or -udp " + every + p + " to listen on every address")
+	}
+	return errors.New(what + "name an address of this host in the target, such as " + own + ", or give -udp " + every + p + " to listen on every address")
 }
 
 // removeStaleSocket removes the socket at path if nobody is bound to it. It

@@ -24,13 +24,18 @@
 // and -udp together are refused.
 //
 // Hosts, in a target and in -udp, follow the agents' grammar and are
-// refused in its words: what ConnectTo refuses, vartadump refuses. -udp
+// refused in its words: what ConnectTo refuses, vartadump refuses (-udp's
+// refusals begin "-udp HOST:PORT:" and show fixes as -udp values). -udp
 // also takes what only a listener asks for: the wildcard host 0.0.0.0
 // (every IPv4 address of the host) or [::] (every address, IPv4 too where
 // the system allows it; an empty host, -udp :9000, means the same), and
 // port 0 (a port the kernel picks). A target
 // names where agents send, which neither can be. A name is resolved as an
 // agent resolves it: vartadump listens on the first address it returns.
+// A flag given an empty value (-udp "$UNSET") is refused, not taken as
+// left out. vartadump joins no multicast group: a multicast address, named
+// or resolved to, is refused, since net.ListenUDP would listen on every
+// address of its family instead.
 //
 // Each line gives the arrival time, pid, status, nonce, payload, timestamp
 // (seconds since the agent's epoch) and whether the frame is a terminal
@@ -129,7 +134,8 @@ Hosts follow the agents' grammar: what ConnectTo refuses, vartadump
 refuses, in the same words. Only -udp also takes 0.0.0.0 (every IPv4
 address), [::] or an empty host as in -udp :9000 (every address) and port
 0 (the kernel picks one): a target names where agents send, and no agent
-can send there.
+can send there. vartadump joins no multicast group, and refuses to listen
+on a multicast address.
 
 Examples:
   vartadump unix:///run/varta/observer.sock
@@ -184,7 +190,7 @@ func run(args []string, env string, stdout, stderr io.Writer, stop <-chan os.Sig
 		fmt.Fprintln(stderr, "vartadump:", err)
 		return 1
 	}
-	conn, where, cleanup, err := listen(cfg.at)
+	conn, where, cleanup, err := listen(cfg.at, cfg.udpFlag)
 	if err != nil {
 		fmt.Fprintln(stderr, "vartadump:", err)
 		return 1

@@ -180,11 +180,13 @@ func configOf(args []string, env string) (config, error) {
 
 // refuses runs vartadump with args, and env as the value of VARTA_OBSERVER,
 // and checks that it exits 2 with stderr beginning with want. It returns
-// stderr.
+// stderr. A vartadump that listens instead stops at once, as after SIGINT.
 func refuses(t *testing.T, args []string, env, want string) string {
 	t.Helper()
 	var stderr bytes.Buffer
-	if code := run(args, env, io.Discard, &stderr, nil); code != 2 || !strings.HasPrefix(stderr.String(), want) {
+	stop := make(chan os.Signal, 1)
+	stop <- syscall.SIGINT
+	if code := run(args, env, io.Discard, &stderr, stop); code != 2 || !strings.HasPrefix(stderr.String(), want) {
 		t.Errorf("%q, VARTA_OBSERVER=%q: exit %d, stderr:\n%s\nwant 2 and %q", args, env, code, stderr.String(), want)
 	}
 	return stderr.String()

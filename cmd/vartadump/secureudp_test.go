@@ -66,6 +66,37 @@ func TestDumpOpensSecureFrames(t *testing.T) {
 	}
 }
 
+// With the key named in a secureudp:// target, the hints speak of target
+// parameters: the key flags do not go with a target.
+func TestDumpHintsAtTheOtherKeyParameterOfATarget(t *testing.T) {
+	key := bytes.Repeat([]byte{3}, varta.KeyBytes)
+	plain := func(host string, port int, _ []byte) (*varta.Varta, error) { return varta.ConnectUDP(host, port) }
+	for _, tc := range []struct {
+		param   string
+		connect func(host string, port int, key []byte) (*varta.Varta, error)
+		want    string
+	}{
+		{"keyfile", varta.ConnectSecureUDPWithMaster, "got 64 bytes, want 60 (a master-key frame? use ?masterkeyfile= in the target)"},
+		{"masterkeyfile", varta.ConnectSecureUDP, "got 60 bytes, want 64 (a shared-key frame? use ?keyfile= in the target)"},
+		{"keyfile", plain, "(a plain frame? give a udp:// target, which names no key)"},
+		{"masterkeyfile", plain, "(a plain frame? give a udp:// target, which names no key)"},
+	} {
+		t.Run(tc.param+" "+tc.want, func(t *testing.T) {
+			port := freeUDPPort(t)
+			d := startDump(t, "secureudp://127.0.0.1:"+strconv.Itoa(port)+"?"+tc.param+"="+keyFile(t, key))
+			agent, err := tc.connect("127.0.0.1", port, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer agent.Close()
+			beat(t, agent, varta.StatusOK, 0)
+			if l := d.line(); !strings.Contains(l, tc.want) {
+				t.Errorf("printed %q, want %q", l, tc.want)
+			}
+		})
+	}
+}
+
 func TestDumpHintsAtTheOtherKeyFlag(t *testing.T) {
 	key := bytes.Repeat([]byte{3}, varta.KeyBytes)
 	plain := func(host string, port int, _ []byte) (*varta.Varta, error) { return varta.ConnectUDP(host, port) }

@@ -9,15 +9,22 @@ import "strings"
 // Case is a host, written as ConnectUDP takes it and as it stands in a
 // target (an IPv6 address in brackets, which both accept), and the words
 // of its refusal after "varta: invalid observer address: ", or "" for a
-// host the grammar accepts. {fix} in Want stands for the example that
-// differs by entry point: "fe80::1%eth0" for ConnectUDP,
-// udp://[fe80::1%eth0]:port for a udp:// target.
+// host the grammar accepts. In Want, {fix} stands for the example of a
+// zone and {colon} for the advice about a ':' that makes no IP address,
+// which differ by where the host is written (see Refusal).
 type Case struct{ Host, Want string }
 
-// Refusal returns the whole error text of a refused host, with fix in
-// place of {fix}.
-func (c Case) Refusal(fix string) string {
-	return "varta: invalid observer address: " + strings.ReplaceAll(c.Want, "{fix}", fix)
+// Refusal returns the whole error text of a refused host written for
+// scheme: "" for ConnectUDP's argument, "udp" or "secureudp" for the HOST
+// of a target (and "udp" for vartadump's -udp HOST:PORT, after its
+// prefix).
+func (c Case) Refusal(scheme string) string {
+	fix, colon := `"fe80::1%eth0"`, " (pass the port separately)"
+	if scheme != "" {
+		fix = "[fe80::1%eth0]"
+		colon = ": a target has one port, after the host, and an IPv6 address goes in brackets: " + scheme + "://[::1]:port"
+	}
+	return "varta: invalid observer address: " + strings.NewReplacer("{fix}", fix, "{colon}", colon).Replace(c.Want)
 }
 
 // Cases is the list.
@@ -31,6 +38,9 @@ var Cases = []Case{
 	{"[fe80::1%eth0]", ""},
 	{"[fe80::1%br-1a2b.10]", ""},
 	{"[::ffff:127.0.0.1]", ""},
+	{"224.0.0.1", ""},   // multicast: an observer that joined the group receives the beats
+	{"[ff05::1]", ""},   // site-local multicast
+	{"[ff02::1%1]", ""}, // link-local multicast, with its zone
 	{"localhost", ""},
 	{"observer.internal", ""},
 	{"observer.internal.", ""},
@@ -74,9 +84,11 @@ var Cases = []Case{
 	{"[fe80::1%eth 0]", `"[fe80::1%eth 0]": brackets hold only an IPv6 address, with an optional %zone: write an IPv4 address or a name without them`},
 	{"[fe80::1]", `"[fe80::1]" is a link-local IPv6 address, which is ambiguous without a zone: name the interface, as in {fix}`},
 	{"[fe80::1%0]", `"[fe80::1%0]" is a link-local IPv6 address, which is ambiguous without a zone: name the interface, as in {fix}`},
-	{"[ff02::1]", `"[ff02::1]" is a link-local IPv6 address, which is ambiguous without a zone: name the interface, as in {fix}`},
+	{"[ff02::1]", `"[ff02::1]" is a link-local multicast IPv6 address, which is ambiguous without a zone: name the interface, as in {fix}`},
+	{"[ff12::1]", `"[ff12::1]" is a link-local multicast IPv6 address, which is ambiguous without a zone: name the interface, as in {fix}`},
+	{"[ff01::1]", `"[ff01::1]" is an interface-local multicast IPv6 address, which is ambiguous without a zone: name the interface, as in {fix}`},
 
 	// A port where the host goes.
-	{"127.0.0.1:9000", `"127.0.0.1:9000" is not a valid IP address (pass the port separately)`},
-	{"1:2:x", `"1:2:x" is not a valid IP address (pass the port separately)`},
+	{"127.0.0.1:9000", `"127.0.0.1:9000" is not a valid IP address{colon}`},
+	{"1:2:x", `"1:2:x" is not a valid IP address{colon}`},
 }
