@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestObserverAcceptsEveryFrameOfAStream(t *testing.T) {
@@ -548,9 +550,11 @@ func TestCloseWhileBeatingConcurrently(t *testing.T) {
 	}
 }
 
-// countingTransport is a transport whose every send is refused with
-// refusal and whose reconnects succeed when reconnectOK is set; it counts
-// the reconnects asked of it.
+// countingTransport stands in for the socket of an agent: its every send
+// is refused with refusal and its reconnects succeed when reconnectOK is
+// set; it counts the reconnects asked of it. confirms makes the agent's
+// observer a Unix socket, whose connect confirms an observer, rather than
+// a UDP one.
 type countingTransport struct {
 	refusal     BeatOutcome
 	reconnectOK bool
@@ -559,23 +563,37 @@ type countingTransport struct {
 	sends       int
 }
 
-func (c *countingTransport) send(*[FrameBytes]byte) BeatOutcome { c.sends++; return c.refusal }
-func (c *countingTransport) sendTerminal(*[FrameBytes]byte) BeatOutcome {
-	return c.refusal
-}
-func (c *countingTransport) restart(uint32) error { return nil }
-func (c *countingTransport) reconnect() error {
+func (c *countingTransport) send([]byte) BeatOutcome { c.sends++; return c.refusal }
+
+func (c *countingTransport) dial() (int, dialErr) {
 	c.reconnects++
-	if c.reconnectOK {
-		return nil
+	if !c.reconnectOK {
+		return -1, dialErr{call: "connect", errno: syscall.ECONNREFUSED}
 	}
-	return syscall.ECONNREFUSED
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM, 0)
+	if err != nil {
+		return -1, dialErr{call: "socket", errno: errnoOf(err)}
+	}
+	return fd, dialErr{}
 }
-func (c *countingTransport) confirmsObserver() bool { return c.confirms }
-func (c *countingTransport) describe(err error) error {
-	return err
+
+// agent returns an agent connected to a loopback observer of the kind c
+// stands for, whose sends and reconnects then go to c.
+func (c *countingTransport) agent(t *testing.T) *Varta {
+	t.Helper()
+	ep := endpoint{family: unix.AF_INET, bind: &unix.SockaddrInet4{}, addr: &unix.SockaddrInet4{Port: 9, Addr: [4]byte{127, 0, 0, 1}}}
+	if c.confirms {
+		r := listen(t)
+		ep = endpoint{family: unix.AF_UNIX, path: &syscall.SockaddrUnix{Name: r.path}}
+	}
+	v, err := newAgent(ep, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { v.Close() })
+	v.interpose(c.send, c.dial)
+	return v
 }
-func (c *countingTransport) close() error { return nil }
 
 // TestDeadObserverCostsAtMostOneReconnectPerBeat beats 100 times into an
 // observer that is gone, on transports that do and do not confirm an
@@ -600,10 +618,7 @@ func TestDeadObserverCostsAtMostOneReconnectPerBeat(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr := tc.tr
-			v, err := newAgent(&tr)
-			if err != nil {
-				t.Fatal(err)
-			}
+			v := tr.agent(t)
 			if tc.set != nil {
 				tc.set(v)
 			}

@@ -6,6 +6,7 @@ package varta
 
 import (
 	"os"
+	"syscall"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -102,9 +103,10 @@ func deadSockets(t *testing.T, n int) []int {
 		}
 	})
 	for range n {
-		fd, err := connectSocket(unix.AF_UNIX, nil, &unix.SockaddrUnix{Name: r.path})
-		if err != nil {
-			t.Fatal(err)
+		ep := endpoint{family: unix.AF_UNIX, path: &syscall.SockaddrUnix{Name: r.path}}
+		fd, f := ep.dial()
+		if f.failed() {
+			t.Fatal(ep.describe(f))
 		}
 		fds = append(fds, fd)
 	}

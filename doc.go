@@ -14,56 +14,323 @@
 //
 // # What Beat returns
 //
-// Beat never blocks and never panics, and on the steady path (Sent, every
-// Dropped reason, Failed) it allocates nothing; the rare beats that do
-// more than send are listed in Beat's doc. It returns a BeatOutcome value:
+// [Varta.Beat] never blocks and never panics, and on the steady path (Sent,
+// every Dropped reason, Failed) it allocates nothing. It returns a
+// [BeatOutcome] value:
 //
 //   - Sent: the kernel accepted the frame.
-//   - Dropped (with a DropReason): the observer could not take the frame
-//     now: its queue is full (KernelQueueFull), nothing is bound at the
-//     address (NoObserver), the observer went away (PeerGone), or the
-//     kernel is out of room (StorageFull). Nothing to fix in the daemon; the
-//     next beat reuses the nonce, so the observer sees no gap. Over a Unix
-//     socket the first beat that finds the observer gone reconnects by
+//   - Dropped (with a [DropReason]): the observer could not take the frame
+//     now: its queue is full ([KernelQueueFull]), nothing is bound at the
+//     address ([NoObserver]), the observer went away ([PeerGone]), or the
+//     kernel is out of room ([StorageFull]). Nothing to fix in the daemon;
+//     the next beat reuses the nonce, so the observer sees no gap. Over a
+//     Unix socket the first beat that finds the observer gone reconnects by
 //     itself, so a restarted observer gets that very beat; over UDP the
-//     socket reaches a restarted observer as it is (see SetReconnectAfter).
-//   - Failed (with Err): the status was StatusStall or unknown (nothing is
-//     sent), the agent is closed (errors.Is(err, ErrClosed)), a forked
-//     process could not reconnect, or the system refused the send for a
-//     reason that will not clear by itself (EPERM, EMSGSIZE, ...).
+//     socket reaches a restarted observer as it is (see "Self-healing").
+//   - Failed (with [BeatOutcome.Err]): the status was [StatusStall] or
+//     unknown (nothing is sent and no counter moves), the agent is closed
+//     (errors.Is(err, [ErrClosed])), a forked process could not set itself
+//     up again (see "Forks and the fork mark"), a reconnect failed for a
+//     reason that waiting for the observer does not fix (see "Self-healing"),
+//     or the system refused the send for a reason that will not clear by
+//     itself (EPERM, EMSGSIZE, ...).
 //
-// Every beat checks whether the process was forked (by code outside Go) or
-// restored from a checkpoint, so frames always carry the sender's real pid:
-// on Linux 4.14 and later by reading a mark in a page the kernel wipes in a
-// forked child, one memory read, elsewhere by reading the pid (ForkCheck
-// says which). After a fork the agent sets its transport up again for the
-// new process and restarts its sequence; with the mark this holds even for
-// a child that got its parent's pid number in a new pid namespace. A *Varta is safe for concurrent use; its beats are serialised
-// so that nonces go 1, 2, 3 ... with no gap or repeat.
+// A few rare beats do more than send:
 //
-// # Run, and telling the observer about an exit
+//   - A beat that reconnects (self-healing, or the first beat after a fork)
+//     makes a few non-blocking socket calls, and tries to reconnect at most
+//     once, whether or not that succeeds. A reconnect allocates nothing on
+//     Linux; elsewhere a UDP reconnect allocates the address getsockname
+//     returns.
+//   - Over secure UDP a reconnect keeps the session. The beat after a fork,
+//     and the one in 2^64 that finds every IV prefix of its session spent,
+//     start a new session, which reads crypto/rand and allocates (and, with
+//     a master key after a fork, derives the new pid's key and builds its
+//     cipher).
+//   - The one beat in 2^64-1 whose nonce wraps writes a fixed warning line
+//     to os.Stderr (SPEC R3.3).
 //
-// Run beats from the calling goroutine until its context ends, asking a
-// function for each beat's status and payload; after a pause it resumes
-// with one beat, never a burst of catch-up beats. The daemon example shows
-// the usual program: connect, guard, run.
+// A *Varta is safe for concurrent use by multiple goroutines. A mutex held
+// for one non-blocking send (and for a reconnect, when a beat needs one)
+// serialises its beats, so that nonces go 1, 2, 3 ... with no gap or repeat
+// and, over secure UDP, no AEAD nonce is ever used twice. A nil or closed
+// *Varta does not panic: Beat returns a Failed outcome and the other methods
+// return ErrClosed or zero values.
+//
+// # Self-healing
+//
+// An observer that restarts must not silence a daemon for good, and one that
+// is slow must not be reconnected to (SPEC R3.7). So only the drops that say
+// nobody is at the other end, [NoObserver] and [PeerGone], count toward a
+// reconnect. Drops for a full queue or full storage ([KernelQueueFull],
+// [StorageFull]) never count, whatever the setting, and leave the count as
+// it was: an observer that is alive but behind is not reconnected to. After
+// n consecutive counting drops the beat replaces its socket with a fresh one
+// to the same observer; [Varta.SetReconnectAfter] sets n, and 0 turns
+// self-healing off. Sent and Failed beats reset the count, and so does
+// SetReconnectAfter; beats refused for their status leave it alone.
+//
+// Over a Unix socket n is 1 by default. The first beat that finds the
+// observer gone reconnects and, once a restarted observer is bound at the
+// path, sends the same frame again and returns that retry's outcome: the
+// agent finds a restarted observer on the first beat after the restart, with
+// no call by the program. While no observer is bound, each such beat costs
+// one failed socket and connect and stays Dropped.
+//
+// Over UDP, plain or secure, n is 0 by default: a connected UDP socket
+// reaches an observer restarted on its port without a reconnect. When n is
+// set, a counting drop replaces the socket, but the beat is not sent again
+// and stays Dropped(NoObserver): a fresh UDP socket accepts a send whether or
+// not anyone listens (the refusal arrives later, as ICMP), so a resend would
+// report Sent for a frame nobody received.
+//
+// A reconnect that fails because nobody is there (ENOENT, ECONNREFUSED)
+// leaves the drop as it is, and the next counting drop tries again. One that
+// fails for a reason the observer's return does not fix (no file descriptor
+// left, a permission, a file that is not a datagram socket) makes the beat
+// Failed with that errno, so that a daemon is not told "nothing to fix"
+// while healing cannot work.
+//
+// [Varta.Reconnect] replaces the socket when the program asks, and keeps the
+// old one if any step fails. No reconnect renews anything but the socket:
+// the nonce sequence continues, and over secure UDP the session and the key
+// stay as they are (see "Secure UDP: sessions, nonces and keys").
+//
+// # Forks and the fork mark
+//
+// Observers check that a frame carries its sender's real pid, so every beat
+// checks whether the process was forked (by code outside Go) or restored
+// from a checkpoint since the agent was set up (SPEC R3.2). On Linux 4.14
+// and later it reads a mark in a page the kernel wipes in a forked child
+// (MADV_WIPEONFORK): one memory read, and the pid is read only once the mark
+// is gone. Elsewhere, or where the kernel or a seccomp policy refuses the
+// mark, it reads the pid, a system call, on every beat. [Varta.ForkCheck]
+// says which.
+//
+// After a fork the beat first sets the agent up again for the new process:
+// a fresh socket and, over secure UDP, a new session (and with a master key
+// the key of the new pid). Then it restarts the sequence, nonces at 1 and
+// timestamps at 0, and counts the recovery in [Stats]. If the setup fails,
+// the beat is Failed and sends nothing, and the next beat tries again. With
+// the mark this holds even for a child that got its parent's pid number in a
+// new pid namespace (SPEC R6.8). A checkpoint restored while the original
+// keeps running restores the mark too and cannot be told apart from it
+// (SECURITY.md).
+//
+// A terminal frame checks for a fork as a beat does but never sets anything
+// up: in a forked child that has not beaten yet it sends nothing (see
+// "Terminal frames and signals").
+//
+// # Run
+//
+// [Varta.Run] beats from the calling goroutine, and starts no other, until
+// its context ends, asking a function for each beat's status and payload.
+// What became of each beat is counted in [Stats]; Run keeps beating through
+// Dropped and Failed outcomes. A slow beat function or a paused process
+// (SIGSTOP, a debugger, a suspended machine) delays the next beat but never
+// leads to a burst of catch-up beats: Run resumes with one beat. Once the
+// context is done it sends nothing more, not even the result of a beat call
+// that was under way. The daemon example shows the usual program: connect,
+// guard, run.
+//
+// # Terminal frames and signals
 //
 // An observer notices that beats stopped only once they are overdue. A
-// terminal frame (status Critical, nonce NonceTerminal) tells it at once
-// that the process is ending:
+// terminal frame tells it at once that the process is ending (SPEC section
+// 7): status Critical, nonce [NonceTerminal], payload 0 and the agent's pid.
 //
-//   - SendTerminal sends it from the program's own shutdown path.
-//   - Guard, deferred at the top of main and of goroutines, sends it on a
-//     panic and panics again with the same value.
-//   - HandleSignals, opt-in for programs with no signal handling of their
-//     own, sends it on SIGTERM, SIGINT, SIGQUIT or SIGHUP and then lets the
-//     signal take its default course. It never kills a program that
+//   - [Varta.SendTerminal] sends it from the program's own shutdown path,
+//     once the program has decided to exit.
+//   - [Varta.Guard], deferred at the top of main and of goroutines, sends it
+//     on a panic and panics again with the same value.
+//   - [Varta.HandleSignals], opt-in for programs with no signal handling of
+//     their own, sends it on SIGTERM, SIGINT, SIGQUIT or SIGHUP and then lets
+//     the signal take its default course. It never kills a program that
 //     handles these signals itself.
 //
-// Sending a terminal frame never blocks, dials, resolves or allocates; it
-// is safe alongside running beats, and the terminal frames of one process
-// carry strictly increasing timestamps. Connect, Beat and Run start no
-// goroutine; HandleSignals starts one.
+// A terminal frame's timestamp comes from the agent's beat clock, so it is
+// never earlier than the agent's last beat; where needed it is raised to one
+// more than the previous terminal frame sent by any agent in the process, so
+// the terminal frames of one process carry strictly increasing timestamps
+// and leave the process in that order. The frame is outside the beat
+// sequence: it moves neither the nonce nor the last beat timestamp, and
+// Stats counts nothing for it, not even a clock regression. Sending it never
+// blocks, panics, dials, resolves a name or allocates: it uses the socket
+// prepared at connect or at the last fork a beat followed. It is safe
+// alongside running beats and other terminal frames, it is not retried when
+// Dropped, and it does not close the agent: beats sent after it tell the
+// observer the process lives on. In a forked child that has not beaten yet
+// it sends nothing and is Failed: the socket still belongs to the parent
+// (over secure UDP with a master key, so does the key), and the observer has
+// never heard of the child.
+//
+// Guard sees the panic only when it is deferred directly: recover has no
+// effect in a function that Guard is called from. When nothing panics, or
+// the goroutine ends by runtime.Goexit, it does nothing; any panic that
+// passes through it sends the frame, even one that a caller further up
+// recovers. The process still ends with exit status 2, printing the panic
+// value and the stack of the panicking goroutine. Since Go 1.25 the runtime
+// prints a value re-panicked this way once, marked: the first line reads
+// "panic: <value> [recovered, repanicked]", and the stack starts with Guard
+// and the panic call it makes, above the frames of the function that
+// panicked first. Calls deferred before Guard (agent.Close, say) still run
+// afterwards. On a nil or closed agent Guard sends nothing but still
+// re-panics.
+//
+// HandleSignals starts one goroutine, which waits for the first of the four
+// signals and then
+//
+//  1. sends the terminal frame (SendTerminal);
+//  2. stops the delivery of the signals to itself (signal.Stop on its own
+//     channel, never signal.Reset);
+//  3. sends the same signal to the process again.
+//
+// If nothing else in the program asked for that signal, the second delivery
+// gets Go's default handling, as if HandleSignals had never been called:
+// SIGTERM, SIGINT and SIGHUP kill the process by that signal, and SIGQUIT
+// prints the stacks of all goroutines and exits with status 2. Channels the
+// program registered with signal.Notify (or signal.NotifyContext) keep
+// receiving these signals, and while one is registered for a signal the
+// program is not killed by it: the runtime delivers the re-sent signal to
+// that channel instead. Such a channel therefore receives the signal twice,
+// once as sent and once re-sent after the terminal frame, and the observer
+// has been told the process is exiting even if it goes on (a SIGHUP reload,
+// say). Programs that handle these signals call SendTerminal on their way
+// out instead of HandleSignals. Signals the process ignores when
+// HandleSignals is called (started under nohup, or after signal.Ignore) stay
+// ignored and are not watched; signal.Ignore and signal.Reset called later
+// end the watch of the signals they name.
+//
+// The stop function HandleSignals returns stops the delivery of the signals
+// to it and waits for its goroutine to end, leaving other registrations as
+// they are, so each signal again gets the handling it would have had without
+// HandleSignals. Once a signal has been handled the goroutine has ended by
+// itself. Calling stop more than once is harmless.
+//
+// Connect, Beat, Run, SendTerminal and Guard start no goroutine;
+// HandleSignals starts one.
+//
+// # Unix sockets
+//
+// [Connect] reaches the observer over a Unix datagram socket, the transport
+// of the default build (SPEC R5.1). It makes a relative path absolute once,
+// against the working directory, so that a later os.Chdir does not change
+// where reconnects go. On Linux a leading '@' names an
+// abstract socket, which has no file: it is used as given, and no error
+// about it speaks of a file. Before any socket is opened, the path must be
+// non-empty, contain no NUL byte, and in its absolute form fit the
+// platform's socket address (107 bytes on Linux, 103 on macOS and the BSDs;
+// an abstract name, which needs no terminating NUL, 107 bytes after its
+// '@'); otherwise the error matches [ErrInvalidPath].
+//
+// When the observer cannot be reached, the error names the system call that
+// failed and says whether the socket file is missing (errors.Is(err,
+// fs.ErrNotExist)), nobody is listening (syscall.ECONNREFUSED; for an
+// abstract name, nobody is bound to it), permission was denied
+// (fs.ErrPermission), or the socket there is connected to another peer and
+// so refuses this one (syscall.EPERM, which is not a permission problem even
+// though errors.Is(err, fs.ErrPermission) holds for that errno too).
+//
+// # UDP and hosts
+//
+// ConnectUDP (with -tags udp) sends the same 32-byte frames over UDP, to an
+// IPv4 or IPv6 address. One host grammar serves ConnectUDP, the secure UDP
+// constructors and the HOST of a target (ParseTarget, ConnectTo): a host
+// that one refuses, the others refuse in the same words. A host is one of
+//
+//   - an IPv4 address in dotted decimal, such as "127.0.0.1";
+//   - an IPv6 address, with or without brackets ("::1" and "[::1]" both work
+//     as ConnectUDP's argument; a target needs them: udp://[::1]:9000), with
+//     an optional "%zone" (an interface name or index, of letters, digits,
+//     '-', '.' and '_'), which an address of one link or interface needs
+//     (link-local fe80::/10, link-local multicast ffx2::/16,
+//     interface-local multicast ffx1::/16): "fe80::1%eth0";
+//   - a DNS name of letters, digits, hyphens and underscores in dot-separated
+//     labels of 1 to 63 characters, such as "observer.internal" or a
+//     container service name such as "varta_watch".
+//
+// Anything else ("[localhost]", "256.1.1.1", " 127.0.0.1", a host with a
+// port) fails with an error matching [ErrInvalidAddress] before any lookup,
+// as do the unspecified addresses 0.0.0.0 and ::, an address of one link or
+// interface without a zone, and a port argument outside 1..65535. A
+// broadcast address (255.255.255.255, or a subnet's) passes the grammar,
+// which cannot tell it, and the connect refuses it with EACCES: an agent
+// does not set SO_BROADCAST; the error says to name the observer's own
+// address. A multicast address is a host like any other: the beats reach
+// every observer that joined the group.
+//
+// A name is resolved once, at connect, with the system resolver, and the
+// first address it returns is used for the life of the agent: a beat never
+// waits for DNS. A name with a final dot (localhost.) is looked up in DNS
+// alone: Go's resolver skips /etc/hosts for it, so write such names without
+// the dot. Resolution may block for as long as the resolver takes, and
+// may use goroutines while it lasts, none of which stays; a name that does
+// not resolve fails with an error that errors.As turns into a
+// *net.DNSError. The socket has the family of the address, is bound to an
+// ephemeral port, connected, non-blocking and close-on-exec. When nothing
+// listens at the port, the ICMP error the first beat provokes makes a later
+// beat Dropped(NoObserver). The agent does not reconnect by itself by
+// default: its socket reaches an observer restarted on the same port as it
+// is (see "Self-healing").
+//
+// # Secure UDP: sessions, nonces and keys
+//
+// With -tags secureudp, ConnectSecureUDP seals every frame with
+// ChaCha20-Poly1305 under a 32-byte key shared with the observer, in 60-byte
+// frames, and ConnectSecureUDPWithMaster under the key HKDF-SHA256 derives
+// from a master key shared by many agents and the agent's pid (AgentKey), in
+// 64-byte frames that start with the pid in the clear, authenticated as
+// associated data (SPEC section 6). A key that is not 32 bytes is refused
+// with an error matching ErrKeyLength; ParseKeyHex and LoadKeyFile read one
+// from text. LoadKeyFile opens the file without blocking, so a named pipe
+// fails at once instead of waiting for a writer, and reads it into a fixed
+// buffer that it wipes.
+//
+// A session is a 16-byte salt from crypto/rand, from which the 8-byte IV
+// prefixes are derived, and a 4-byte counter. Connect, fork recovery and the
+// exhaustion of every prefix start a new session. A reconnect, explicit or
+// automatic, replaces only the socket and keeps the session, its counters
+// and the key, so it reads no entropy and derives no key, and a reconnect
+// storm (a forged ICMP can provoke one) spends no fresh prefixes (SPEC
+// R6.2). To start a new session deliberately (after restoring a snapshot of
+// the process, say), Close the agent and connect a new one (SECURITY.md).
+//
+// Each beat's AEAD nonce is the current prefix and counter. Every seal
+// consumes it, whatever the send returns (a send reported failed may still
+// have left the host), the prefix changes after 2^32-1 counters, and a
+// session that has used every prefix is replaced by a new one: no nonce is
+// ever sealed twice under a key. A beat reads no entropy and allocates
+// nothing. A terminal frame is sealed, in the layout and with the key of the
+// agent's beats, under a prefix that no beat can use: one derived from the
+// salt, the pid, the timestamp and a terminal counter that the frame claims
+// from the session and consumes whatever the send returns (SPEC R7.3). Once
+// a session has claimed all 2^32 terminal counters, terminal frames are
+// Failed with EOVERFLOW; a new agent starts a new session.
+//
+// The agent keeps its own copy of the key, shared or master, which Close
+// wipes; the caller may wipe its own once the constructor returns. A
+// shared-key agent builds one cipher for its life. A master-key agent
+// derives its key and builds its cipher at connect and again only when a
+// fork recovery finds another pid, so a forked child seals with a key of its
+// own; beats and reconnects never derive keys, and the master key never
+// seals anything. A master-key terminal frame naming another pid than the
+// cipher's (a fork not yet followed) could be opened by nobody, and is
+// Failed with EINVAL. The derived key exists only inside its cipher, and
+// each cipher holds a copy of its key that no API can reach: it is not
+// wiped, only released to the garbage collector (SECURITY.md lists what
+// remains after Close).
+//
+// The observer opens the beats and terminal frames of a shared-key agent
+// with OpenSecureFrame, and those of master-key agents, holding only the
+// master key, with OpenMasterFrame or a MasterOpener. OpenMasterFrame
+// derives the sender's key from the pid in the clear before it can
+// authenticate anything, so a flood of forged frames costs the observer a
+// key derivation per packet; a MasterOpener caches the ciphers of the pids
+// whose frames authenticated, so forged frames cannot push genuine agents
+// out, while each forged frame from an unknown pid still costs one
+// derivation. Both check the pid inside the frame against the pid in the
+// clear only after authentication, so only a holder of the master key can
+// cause ErrPIDMismatch. None of the openers detects a replay (SECURITY.md).
 //
 // # Choosing the observer at run time
 //
@@ -80,21 +347,34 @@
 //	secureudp://HOST:PORT?keyfile=/ABS        ConnectSecureUDP; needs -tags secureudp
 //	secureudp://HOST:PORT?masterkeyfile=/ABS  ConnectSecureUDPWithMaster
 //
-// HOST is a name or IPv4 address (letters, digits, '-', '.', '_'), or an
-// IPv6 address in brackets with an optional zone: [::1], [fe80::1%eth0].
-// PORT is a decimal number in 1..65535. A secureudp target names exactly
-// one key file, by absolute path; the file holds the key as LoadKeyFile
-// reads it. Keys never travel inside the string. Schemes are lower case;
-// relative paths, a missing port, a udp target with parameters, a path
-// after HOST:PORT, both key kinds at once, a key parameter given twice, a
-// relative or empty key file path, an inline key (key=, masterkey=) and any
-// other parameter are refused with an error matching ErrInvalidTarget,
-// before any system call and without repeating parameter values. A valid
-// target for a transport the program was built without fails with an
-// error matching ErrTransportNotBuilt that names the missing tag; the
-// default build links neither the net package nor golang.org/x/crypto for
-// ConnectTo's sake. Everything after parsing is the named constructor's:
-// its checks, its errors, its behaviour.
+// For example, udp://[::1]:9000 is ConnectUDP("::1", 9000), and
+// secureudp://obs:9443?keyfile=/k is ConnectSecureUDP("obs", 9443, key)
+// with the key read from /k.
+//
+// HOST is a host of the grammar in "UDP and hosts", with an IPv6 address in
+// brackets: [::1], [fe80::1%eth0]; a host that breaks it is refused in the
+// words ConnectUDP would use, matching ErrInvalidAddress. PORT is a decimal
+// number in 1..65535. A secureudp target names exactly one key file, by
+// absolute path; the file holds the key as LoadKeyFile reads it. Keys never
+// travel inside the string. Schemes are lower case; relative paths, a
+// missing port, a udp target with parameters, a path after HOST:PORT, both
+// key kinds at once, a key parameter given twice, a relative or empty key
+// file path, an inline key (key=, masterkey=), any other parameter, a
+// host that breaks the host grammar and a path that Connect refuses (NUL,
+// too long; in Connect's words, matching ErrInvalidPath too) are refused
+// with an error matching ErrInvalidTarget, before any system call and
+// without repeating parameter values, so that a key written into the string
+// by mistake never reaches a log. A valid target for a transport the program was built without fails
+// with an error matching ErrTransportNotBuilt that names the missing tag;
+// the default build links neither the net package nor golang.org/x/crypto
+// for ConnectTo's sake. Everything after parsing is the named constructor's:
+// its checks, its errors, its behaviour. For a secureudp target ConnectTo
+// reads the key file with LoadKeyFile first, and wipes the key it read once
+// the agent holds its own copy.
+//
+// ParseTarget checks a target string and takes it apart (a Target) without
+// connecting, in every build: a program that binds an observer reads the
+// strings its agents are given with the same grammar.
 //
 // # Build tags
 //
@@ -102,19 +382,19 @@
 // (Connect) and imports neither the net package nor golang.org/x/crypto.
 // Everything else is opt-in, as with Cargo features. Neither go doc nor
 // pkg.go.dev shows identifiers behind a tag, so here is all that each tag
-// adds; the doc comment of each begins "Only built with -tags ...".
+// adds; the doc comment of each says "Only built with -tags ..." (for a
+// method, its type's does).
 //
 // -tags udp adds plain 32-byte frames over UDP (IPv4 and IPv6). It imports
 // the net package, only to resolve the observer's name once in ConnectUDP.
 //
 //	func ConnectUDP(host string, port int) (*Varta, error)
-//	var ErrInvalidAddress error
 //
 // -tags secureudp adds everything of udp, and ChaCha20-Poly1305 frames
 // with a shared key or a per-pid key derived from a master key, the key
 // helpers, and the observer side that opens such frames. It links
-// golang.org/x/crypto/chacha20poly1305; HKDF-SHA256 and the session salt
-// come from the standard library.
+// golang.org/x/crypto/chacha20poly1305; HKDF-SHA256 is computed over the
+// standard library's SHA-256, and the session salt comes from crypto/rand.
 //
 //	func ConnectSecureUDP(host string, port int, key []byte) (*Varta, error)
 //	func ConnectSecureUDPWithMaster(host string, port int, master []byte) (*Varta, error)
@@ -125,7 +405,9 @@
 //	func OpenMasterFrame(master, wire []byte) (Frame, error)
 //	func NewMasterOpener(master []byte) (*MasterOpener, error)
 //	func (o *MasterOpener) Open(wire []byte) (Frame, error)
-//	func (o *MasterOpener) Close()
+//	func (o *MasterOpener) Close() error
+//	func (o *MasterOpener) String() string
+//	func (o *MasterOpener) GoString() string
 //	type MasterOpener struct{ ... } // caches the ciphers of the pids it has seen
 //	const KeyBytes = 32
 //	const SecureFrameBytes = 60 // shared-key frame: prefix, counter, ciphertext, tag
@@ -147,13 +429,14 @@
 // would be nothing for Connect but an error to return, so the package
 // does not pretend: every file says //go:build unix, and elsewhere go build
 // reports that build constraints exclude all its files. A program that
-// also builds for Windows keeps its use
-// of the agent in a file with a //go:build unix line, the line it would
-// need for x/sys/unix itself. The platform split happens once, at the
-// socket layer: socket_flags.go and socket_noflags.go open sockets with or
-// without SOCK_CLOEXEC|SOCK_NONBLOCK, and sys_linux.go adds what only
-// Linux offers (the wipe-on-fork page, abstract socket names, getsockname
-// without allocating), with sys_others.go as its fallback.
+// also builds for Windows keeps its use of the agent in a file with a
+// //go:build unix line, the line it would need for x/sys/unix itself.
+// Where Unix systems differ, a file named for the capability says so:
+// socket_flags.go and socket_noflags.go open sockets with or without
+// SOCK_CLOEXEC|SOCK_NONBLOCK; forkmark_linux.go makes the wipe-on-fork
+// page and sockname_linux.go reads a socket's address without allocating,
+// with forkmark_others.go and sockname_others.go where Linux's ways are
+// missing; abstract.go says where abstract socket names exist.
 //
 // The protocol and the agent's behaviour are specified requirement by
 // requirement in SPEC.md at the root of the module; references such as R3.2

@@ -7,6 +7,9 @@ package varta
 import (
 	"errors"
 	"net"
+	"os"
+	"runtime"
+	"syscall"
 	"testing"
 )
 
@@ -35,5 +38,26 @@ func TestUDPAddressErrorsReadAsBefore(t *testing.T) {
 	var opErr *net.OpError
 	if !errors.As(badZone, &opErr) {
 		t.Errorf("unknown zone: errors.As finds no *net.OpError in %v", badZone)
+	}
+}
+
+// TestUDPSetupErrorsNameTheFailingCall pins the text of an error of the
+// socket setup, which names the system call that failed: a connect to a
+// broadcast address (the limited broadcast, and loopback's), which Linux
+// refuses (EACCES) to a socket without SO_BROADCAST, and says what to do.
+// Nothing is sent.
+func TestUDPSetupErrorsNameTheFailingCall(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skipf("the refusal of a connect to the broadcast address is Linux's; this is %s", runtime.GOOS)
+	}
+	for _, host := range []string{"255.255.255.255", "127.255.255.255"} {
+		_, err := ConnectUDP(host, 9)
+		checkErrorTexts(t, []errorCase{
+			{host, err, "varta: UDP socket to observer at " + host + ":9: a broadcast address needs SO_BROADCAST, which an agent does not set: name the observer's own address: connect: permission denied", syscall.EACCES},
+		})
+		var sysErr *os.SyscallError
+		if !errors.As(err, &sysErr) || sysErr.Syscall != "connect" {
+			t.Errorf("errors.As finds no *os.SyscallError of connect in %v", err)
+		}
 	}
 }

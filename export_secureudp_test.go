@@ -2,23 +2,23 @@
 
 package varta
 
-// Hooks into the secure UDP transport: reach its socket and session, move
-// a session to the end of its counters, prefixes or terminal counters
+// Hooks into a secure agent's sealing state: reach it and its session,
+// move a session to the end of its counters, prefixes or terminal counters
 // (only forward, as beats would) so tests reach rotation and exhaustion
 // without 2^32 beats, send terminal frames with a chosen timestamp, build
-// a transport on a given socket and salt, and make sends leak.
+// an agent that seals on a given socket and salt, and make sends leak.
 
 import (
 	"testing"
 
-	"golang.org/x/crypto/chacha20poly1305"
+	"golang.org/x/sys/unix"
 )
 
-// secure returns the agent's secure transport.
-func (v *Varta) secure() *secureTransport {
+// secure returns the agent's sealing state.
+func (v *Varta) secure() *sealing {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	return v.tr.(*secureTransport)
+	return v.seal
 }
 
 // setSessionPosition makes (index, counter) the next pair the session
@@ -26,7 +26,7 @@ func (v *Varta) secure() *secureTransport {
 func (v *Varta) setSessionPosition(index, counter uint64) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	s := v.tr.(*secureTransport).s
+	s := v.seal.s
 	if index < s.index || index == s.index && counter < s.counter {
 		panic("setSessionPosition would move the session back")
 	}
@@ -38,83 +38,97 @@ func (v *Varta) setSessionPosition(index, counter uint64) {
 func (v *Varta) setTerminalCounter(c uint64) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	s := v.tr.(*secureTransport).s
+	s := v.seal.s
 	if c < s.terminal {
 		panic("setTerminalCounter would move the session back")
 	}
 	s.terminal = c
 }
 
-// fireTerminal sends a terminal frame with timestamp ts through the secure
-// transport, holding the agent's lock as the agent does for every
-// transport call, so tests choose the timestamp the terminal prefix is
-// derived from.
+// fireTerminal sends a terminal frame with timestamp ts as SendTerminal
+// sends it, holding the agent's lock, so tests choose the timestamp the
+// terminal prefix is derived from.
 func (v *Varta) fireTerminal(ts uint64) BeatOutcome {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	Frame{Status: StatusCritical, PID: v.pid, Timestamp: ts, Nonce: NonceTerminal}.Encode(&v.frame)
-	return v.tr.(*secureTransport).sendTerminal(&v.frame)
+	var frame [FrameBytes]byte
+	Frame{Status: StatusCritical, PID: v.pid, Timestamp: ts, Nonce: NonceTerminal}.Encode(&frame)
+	return v.sealAndSendTerminal(&frame)
 }
 
-// newTestTransport returns a secure transport that sends on fd, sealing
-// with key (in master-key mode, with the key derived from it for pid) in a
-// session whose IV prefixes derive from salt, positioned at prefix 0 and
-// counter 0.
-func newTestTransport(tb testing.TB, fd int, key *[KeyBytes]byte, master bool, pid uint32, salt []byte) *secureTransport {
+// sealAndSend seals frame as the agent's next beat and sends it, as Beat
+// does with the frame it encoded.
+func (v *Varta) sealAndSend(frame *[FrameBytes]byte) BeatOutcome {
+	v.frame = *frame
+	return v.send()
+}
+
+// sealAndSendTerminal seals the terminal frame frame and sends it, as
+// SendTerminal does with the frame it encoded.
+func (v *Varta) sealAndSendTerminal(frame *[FrameBytes]byte) BeatOutcome {
+	v.frame = *frame
+	wire, refused := v.seal.terminal(&v.frame)
+	if refused.IsFailed() {
+		return refused
+	}
+	return v.sendWire(wire)
+}
+
+// testTransport is an agent reduced to what the vector and fuzz tests
+// drive: its sealing state and its socket. send and sendTerminal seal and
+// send the frame they are given with the agent's own code.
+type testTransport struct {
+	*sealing
+	v *Varta
+}
+
+func (t testTransport) send(frame *[FrameBytes]byte) BeatOutcome { return t.v.sealAndSend(frame) }
+
+func (t testTransport) sendTerminal(frame *[FrameBytes]byte) BeatOutcome {
+	return t.v.sealAndSendTerminal(frame)
+}
+
+// newTestTransport returns an agent that sends on fd, sealing with key (in
+// master-key mode, with the key derived from it for pid) in a session
+// whose IV prefixes derive from salt, positioned at prefix 0 and counter
+// 0.
+func newTestTransport(tb testing.TB, fd int, key *[KeyBytes]byte, master bool, pid uint32, salt []byte) testTransport {
 	tb.Helper()
-	s, err := sessionFromSalt(salt)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	t := &secureTransport{link: link{sock: dgramSocket{fd: fd}}, master: master, key: newSecretKey(key[:]), s: s, aeadPID: pid}
+	seal := &sealing{master: master, key: newSecretKey(key[:]), s: sessionFromSalt(salt), aeadPID: pid}
 	if master {
-		t.aead, err = agentCipher(key, pid)
+		seal.aead = agentCipher(key, pid)
 	} else {
-		t.aead, err = chacha20poly1305.New(key[:])
+		seal.aead = newCipher(key)
 	}
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return t
+	return testTransport{seal, &Varta{fd: fd, pid: pid, seal: seal}}
 }
 
-// leakyTransport is a secure transport whose sends leave the host and are
-// still reported failed, as a datagram copied by a netfilter TEE and then
-// dropped is: each beat is sealed as send seals it and sent, and the
-// outcome is Dropped(KernelQueueFull) whatever the kernel said.
-type leakyTransport struct{ *secureTransport }
-
-func (l leakyTransport) send(frame *[FrameBytes]byte) BeatOutcome {
-	if sealed, ok := l.sealBeat(frame); ok {
-		l.sock.send(sealed)
-	}
-	return dropped(KernelQueueFull)
-}
-
-func (l leakyTransport) sendTerminal(frame *[FrameBytes]byte) BeatOutcome {
-	l.secureTransport.sendTerminal(frame)
-	return dropped(KernelQueueFull)
-}
-
-// leakSends makes the agent's sends leak until restore is called.
+// leakSends makes the agent's sends leave the host and still be reported
+// failed, as a datagram copied by a netfilter TEE and then dropped is:
+// each frame is sealed as always and sent, and the outcome is
+// Dropped(KernelQueueFull) whatever the kernel said, until restore is
+// called.
 func (v *Varta) leakSends() (restore func()) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	st := v.tr.(*secureTransport)
-	v.tr = leakyTransport{st}
+	v.sendHook = func(wire []byte) BeatOutcome {
+		unix.Send(v.fd, wire, 0)
+		return dropped(KernelQueueFull)
+	}
 	return func() {
 		v.mu.Lock()
 		defer v.mu.Unlock()
-		v.tr = st
+		v.sendHook = nil
 	}
 }
 
-// restartFor calls the transport's restart for pid under the agent's lock,
-// as fork recovery does, and returns the cipher and session it left.
+// restartFor sets the agent up for pid under its lock, as fork recovery
+// does, and returns the cipher and session it left.
 func (v *Varta) restartFor(pid uint32) (any, *session, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	tr := v.tr.(*secureTransport)
-	err := tr.restart(pid)
-	return tr.aead, tr.s, err
+	if f := v.setUp(pid); f.failed() {
+		return v.seal.aead, v.seal.s, v.ep.describe(f)
+	}
+	return v.seal.aead, v.seal.s, nil
 }

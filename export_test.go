@@ -2,9 +2,10 @@ package varta
 
 // Hooks into the agent's unexported state, for tests only: they replace
 // its sources of pid and time, move its committed nonce, clear or hide the
-// process's fork mark, and reach or replace its socket, so tests can
-// simulate a fork, a clock that goes backwards, a nonce about to wrap and
-// a socket in any state. Fixtures built on the public API live in
+// process's fork mark, reach or replace its socket, and stand in for the
+// kernel's send and connect, so tests can simulate a fork, a clock that
+// goes backwards, a nonce about to wrap, a socket in any state and a
+// kernel that refuses at will. Fixtures built on the public API live in
 // helpers_test.go.
 
 import (
@@ -33,11 +34,12 @@ func clearForkMark() {
 }
 
 // requireForkMark skips the test, saying why, where the process could not
-// make its fork mark.
+// make its fork mark (and fails it where core tests are required: see
+// skipCore).
 func requireForkMark(t *testing.T) {
 	t.Helper()
 	if processForkMark() == nil {
-		t.Skipf("no fork mark in this process: %v", forkMarkErr)
+		skipCore(t, "no fork mark in this process: %v", forkMarkErr)
 	}
 }
 
@@ -63,20 +65,25 @@ func (v *Varta) setCommittedNonce(n uint64) {
 	v.mu.Unlock()
 }
 
-// socket returns the transport's socket.
-func (l *link) socket() *dgramSocket { return &l.sock }
-
 // socketFD returns the agent's socket descriptor.
 func (v *Varta) socketFD() int {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	return v.tr.(interface{ socket() *dgramSocket }).socket().fd
+	return v.fd
 }
 
 // replaceSocket closes the socket of v and hands it fd instead, as a
 // reconnect does. It allocates nothing.
 func (v *Varta) replaceSocket(fd int) {
 	v.mu.Lock()
-	v.tr.(interface{ socket() *dgramSocket }).socket().replace(fd)
+	v.swapSocket(fd)
+	v.mu.Unlock()
+}
+
+// interpose makes the agent send with send and reconnect with dial, in
+// place of the kernel's send and of dialing its observer.
+func (v *Varta) interpose(send func(wire []byte) BeatOutcome, dial func() (int, dialErr)) {
+	v.mu.Lock()
+	v.sendHook, v.dialHook = send, dial
 	v.mu.Unlock()
 }

@@ -8,11 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Hooks for the UDP tests: reach the plain UDP transport's socket, so the
-// socket hooks of export_test.go work on UDP agents too, and hand an agent
-// another socket for a while.
-
-// socket returns the transport's socket.
+// Hooks for the UDP tests: hand an agent another socket for a while.
 
 // useSocket hands fd to the agent in place of its socket; the agent owns
 // fd from then on. The returned restore puts the agent's socket back and
@@ -22,9 +18,8 @@ import (
 func (v *Varta) useSocket(t *testing.T, fd int) (restore func()) {
 	t.Helper()
 	v.mu.Lock()
-	s := v.tr.(interface{ socket() *dgramSocket }).socket()
-	old := s.fd
-	s.fd = fd
+	old := v.fd
+	v.fd = fd
 	v.mu.Unlock()
 	done := false
 	restore = func() {
@@ -34,13 +29,8 @@ func (v *Varta) useSocket(t *testing.T, fd int) (restore func()) {
 		done = true
 		v.mu.Lock()
 		defer v.mu.Unlock()
-		if v.tr == nil {
-			unix.Close(old)
-			return
-		}
-		s := v.tr.(interface{ socket() *dgramSocket }).socket()
-		if s.fd == fd {
-			s.fd = old
+		if v.fd == fd {
+			v.fd = old
 			unix.Close(fd)
 		} else {
 			unix.Close(old)

@@ -23,7 +23,7 @@ import (
 // TestForkCheckIsTheMarkOnLinux: Linux 4.14 and later offer wipe-on-fork
 // memory, so agents check the mark, unless the kernel refused the advice
 // (older kernels: EINVAL; seccomp: EPERM or ENOSYS), in which case they
-// read the pid.
+// read the pid; where core tests are required, the mark must be there.
 func TestForkCheckIsTheMarkOnLinux(t *testing.T) {
 	r := listen(t)
 	if processForkMark() == nil {
@@ -31,7 +31,7 @@ func TestForkCheckIsTheMarkOnLinux(t *testing.T) {
 			t.Fatalf("no fork mark: %v", forkMarkErr)
 		}
 		expectForkCheck(t, connectTo(t, r), ForkCheckPID)
-		t.Skipf("the kernel refused the mark (%v): agents read the pid", forkMarkErr)
+		skipCore(t, "the kernel refused the mark (%v): agents read the pid", forkMarkErr)
 	}
 	expectForkCheck(t, connectTo(t, r), ForkCheckMark)
 	withoutForkMark(t)
@@ -113,11 +113,12 @@ func waitChild(t *testing.T, pid int) int {
 // skipIfMarkKept skips the test when the forked child found the
 // wipe-on-fork page as its parent left it: the system accepted
 // MADV_WIPEONFORK without honouring it, as user-mode emulation (qemu-user)
-// does, so the fork check by mark cannot be tested here.
+// does, so the fork check by mark cannot be tested here. Where core tests
+// are required (skipCore) it fails the test instead.
 func skipIfMarkKept(t *testing.T, code int) {
 	t.Helper()
 	if code == childMarkKept {
-		t.Skip("the forked child found the wipe-on-fork page not wiped: this system accepts MADV_WIPEONFORK without honouring it (user-mode emulation)")
+		skipCore(t, "the forked child found the wipe-on-fork page not wiped: this system accepts MADV_WIPEONFORK without honouring it (user-mode emulation)")
 	}
 }
 
@@ -178,7 +179,8 @@ func TestForkedChildBeatsWithItsOwnPID(t *testing.T) {
 // /proc/sys/kernel/ns_last_pid, which applies to the writer's own pid
 // namespace, and forks again, so the grandchild gets pid. It returns the
 // grandchild's exit code, and skips the test, saying why, where the
-// system refuses a step.
+// system refuses a step (or fails it where core tests are required: see
+// skipCore).
 func forkWithSamePID(t *testing.T, child func() int) int {
 	t.Helper()
 	requireForkMark(t)
@@ -237,7 +239,7 @@ func forkWithSamePID(t *testing.T, child func() int) int {
 	switch errno {
 	case 0:
 	case syscall.EPERM, syscall.EINVAL, syscall.ENOSPC, syscall.EUSERS:
-		t.Skipf("the system refuses a new pid namespace: clone(CLONE_NEWPID): %v", errno)
+		skipCore(t, "the system refuses a new pid namespace: clone(CLONE_NEWPID): %v", errno)
 	default:
 		t.Fatalf("clone(CLONE_NEWPID): %v", errno)
 	}
@@ -248,7 +250,7 @@ func forkWithSamePID(t *testing.T, child func() int) int {
 		}
 		step, errno := msg[0], syscall.Errno(msg[1])
 		if step == 'o' || step == 'w' {
-			t.Skipf("cannot choose the next pid in a new pid namespace: /proc/sys/kernel/ns_last_pid: %v", errno)
+			skipCore(t, "cannot choose the next pid in a new pid namespace: /proc/sys/kernel/ns_last_pid: %v", errno)
 		}
 		t.Fatalf("in the new pid namespace, step %q failed: %v", step, errno)
 	}

@@ -243,6 +243,23 @@ func testBinary(path string, args ...string) *exec.Cmd {
 // inChild returns the child's mode, or "" in the parent test process.
 func inChild() string { return os.Getenv(childEnv) }
 
+// requireCoreEnv, set to 1, makes a test of a core guarantee that cannot
+// run fail instead of skip: the fork mark, forks that keep the pid number,
+// Connect as pid 1 of a new pid namespace. CI sets it for its runs on
+// Linux, where each of these must run; its emulated runs leave it unset
+// and keep their stated skips.
+const requireCoreEnv = "VARTA_REQUIRE_CORE_TESTS"
+
+// skipCore skips a test of a core guarantee that this system cannot run,
+// saying why, or fails it when requireCoreEnv is 1.
+func skipCore(t *testing.T, format string, args ...any) {
+	t.Helper()
+	if os.Getenv(requireCoreEnv) == "1" {
+		t.Fatalf(requireCoreEnv+"=1 requires this test of a core guarantee to run, but: "+format, args...)
+	}
+	t.Skipf(format, args...)
+}
+
 // child is a test binary re-executed by startChild.
 type child struct {
 	t      *testing.T

@@ -57,6 +57,8 @@ func TestSecureCloseLeavesOnlyTheCiphersKeyCopy(t *testing.T) {
 		return
 	}
 	if raceEnabled() {
+		// A plain skip, not skipCore: CI runs the tests again without
+		// the race detector, and this one with them.
 		t.Skip("the race detector maps terabytes of shadow memory, too much to scan")
 	}
 	for _, sc := range keyCopyScenarios {

@@ -3,7 +3,6 @@
 package varta
 
 import (
-	"errors"
 	"strconv"
 	"syscall"
 )
@@ -21,7 +20,7 @@ const (
 	// PeerGone: the observer the socket was connected to went away
 	// (ECONNRESET, ENOTCONN, EPIPE). Over a Unix socket the agent
 	// reconnects by itself when it sees NoObserver or PeerGone (see
-	// SetReconnectAfter).
+	// "Self-healing" in the package documentation).
 	PeerGone
 	// StorageFull: the kernel has no room for the datagram (ENOSPC).
 	StorageFull
@@ -98,85 +97,6 @@ func (o BeatOutcome) String() string {
 	return "no beat"
 }
 
-// failOp records what a Failed beat was doing, for BeatError's message.
-type failOp uint8
-
-const (
-	opSend failOp = iota
-	opStall
-	opClosed
-	opForkReconnect
-	opBadStatus
-	opNoErrno
-	opTerminalSpent
-	opNewSession
-	opBadPID
-	opTerminalForked
-	opTerminalStaleKey
-	opReconnect
-)
-
-// ErrClosed is matched (errors.Is) by the error of any operation on a closed
-// or nil agent.
-var ErrClosed = errors.New("varta: agent is closed")
-
-// BeatError is the error of a Failed beat. Errno is the system error
-// (EBADF for a closed agent, EINVAL for invalid input); errors.Is matches
-// it, and ErrClosed for a closed agent.
-type BeatError struct {
-	Errno syscall.Errno
-	op    failOp
-}
-
-// Error says what failed and, where it can, what to do about it.
-func (e *BeatError) Error() string {
-	switch e.op {
-	case opStall:
-		return "varta: beat refused: StatusStall is observer-only; send ok, degraded or critical"
-	case opClosed:
-		return "varta: beat on a closed agent: Connect a new one"
-	case opForkReconnect:
-		if e.Errno == 0 {
-			return "varta: process changed pid (fork) and setting up the transport for the new process failed; the next beat tries again"
-		}
-		return "varta: process changed pid (fork) and reconnecting failed: " + e.Errno.Error() + "; the next beat tries again"
-	case opBadStatus:
-		return "varta: beat refused: unknown status; send ok, degraded or critical"
-	case opNoErrno:
-		return "varta: send failed with an error that carries no errno"
-	case opNewSession:
-		return "varta: beat not sent: the secure session used every IV prefix and a new one could not be started; the next beat tries again"
-	case opTerminalSpent:
-		return "varta: terminal frame not sent: the secure session has used all 2^32 terminal nonces; Close the agent and connect a new one, which starts a new session"
-	case opBadPID:
-		return "varta: frame not sent: the process's pid is 0, 1 or wider than 32 bits, which no frame can carry"
-	case opTerminalForked:
-		return "varta: terminal frame not sent: the process was forked since the agent's last beat, and a terminal frame never sets up a transport; Beat first, then send it"
-	case opReconnect:
-		return "varta: beat not sent: the observer went away and reconnecting failed: " + e.Errno.Error() +
-			"; waiting for the observer does not fix this (a file descriptor limit, a permission, a file that is not a datagram socket): the next beat that finds the observer gone tries again"
-	case opTerminalStaleKey:
-		return "varta: terminal frame not sent: the pid changed (fork) since the agent derived its key, and no observer could open it; a beat recovers from the fork first"
-	}
-	if e.Errno == errNotPermitted {
-		return "varta: send refused: " + e.Errno.Error() + " (EPERM), not a file permission problem: " +
-			"the observer's socket takes datagrams only from the peer it is connected to, or a firewall or security policy refused the datagram"
-	}
-	return "varta: send failed: " + e.Errno.Error()
-}
-
-// Unwrap returns the errno, so errors.Is(err, syscall.EPERM) works, or nil
-// when the failure carries no errno.
-func (e *BeatError) Unwrap() error {
-	if e.Errno == 0 {
-		return nil
-	}
-	return e.Errno
-}
-
-// Is reports whether target is ErrClosed and the agent was closed.
-func (e *BeatError) Is(target error) bool { return target == ErrClosed && e.op == opClosed }
-
 var (
 	sent          = BeatOutcome{kind: outcomeSent}
 	stallRefused  = BeatOutcome{kind: outcomeFailed, errno: errInvalid, op: opStall}
@@ -188,84 +108,4 @@ func dropped(r DropReason) BeatOutcome { return BeatOutcome{kind: outcomeDropped
 
 func failed(errno syscall.Errno, op failOp) BeatOutcome {
 	return BeatOutcome{kind: outcomeFailed, errno: errno, op: op}
-}
-
-// ClassifySendError maps the error of a datagram send to a BeatOutcome by
-// the table of SPEC section 4: nil is Sent; EAGAIN, EWOULDBLOCK and ENOBUFS
-// are Dropped(KernelQueueFull); ECONNREFUSED and ENOENT Dropped(NoObserver);
-// ECONNRESET, ENOTCONN and EPIPE Dropped(PeerGone); ENOSPC
-// Dropped(StorageFull); any other errno is Failed with that errno. An error
-// that wraps no syscall.Errno is Failed with Errno 0.
-func ClassifySendError(err error) BeatOutcome {
-	if err == nil {
-		return sent
-	}
-	if errno, ok := err.(syscall.Errno); ok {
-		return classifyErrno(errno) // a bare errno needs no errors.As, which allocates
-	}
-	return classifyErrno(wrappedErrno(err))
-}
-
-// wrappedErrno returns the syscall.Errno that err wraps, or 0.
-func wrappedErrno(err error) syscall.Errno {
-	var errno syscall.Errno
-	errors.As(err, &errno)
-	return errno
-}
-
-// classifyErrno is ClassifySendError for the errno of a failed send; it
-// never allocates.
-func classifyErrno(errno syscall.Errno) BeatOutcome {
-	if errno == 0 {
-		return failed(0, opNoErrno)
-	}
-	if r := dropReasonOf(errno); r != 0 {
-		return dropped(r)
-	}
-	return failed(errno, opSend)
-}
-
-// Errnos the agent reports itself (invalid input, a closed agent), and
-// EPERM, whose send error says what it means.
-const (
-	errInvalid      = syscall.EINVAL
-	errBadFD        = syscall.EBADF
-	errNotPermitted = syscall.EPERM
-)
-
-// dropReasonOf returns the DropReason for errno, or 0 if a send that failed
-// with errno is Failed rather than Dropped (SPEC section 4).
-func dropReasonOf(errno syscall.Errno) DropReason {
-	switch errno {
-	case syscall.EAGAIN, syscall.ENOBUFS: // EWOULDBLOCK == EAGAIN on every Unix
-		return KernelQueueFull
-	case syscall.ECONNREFUSED, syscall.ENOENT:
-		return NoObserver
-	case syscall.ECONNRESET, syscall.ENOTCONN, syscall.EPIPE:
-		return PeerGone
-	case syscall.ENOSPC:
-		return StorageFull
-	}
-	return 0
-}
-
-// textError is an error with a text of its own, built by concatenation and
-// strconv rather than fmt (which would add a fifth of a megabyte to every
-// program that links the package), that errors.Is and errors.As see
-// through to the errors it wraps: a sentinel such as ErrInvalidPath, a
-// syscall.Errno, a *net.DNSError.
-type textError struct {
-	msg  string
-	err  error
-	also error // a second error it wraps, or nil
-}
-
-func (e *textError) Error() string { return e.msg }
-
-// Unwrap returns the errors e wraps: err, and also when it is set.
-func (e *textError) Unwrap() []error {
-	if e.also == nil {
-		return []error{e.err}
-	}
-	return []error{e.err, e.also}
 }

@@ -88,7 +88,7 @@ func TestOutcomeAccessorsAreExclusive(t *testing.T) {
 // carries no errno unwraps to nil, not to a non-nil syscall.Errno(0) that
 // reads "errno 0".
 func TestBeatErrorWithoutErrnoUnwrapsToNil(t *testing.T) {
-	for _, out := range []BeatOutcome{ClassifySendError(errors.New("not a system error")), failed(0, opForkReconnect), failed(0, opNewSession)} {
+	for _, out := range []BeatOutcome{ClassifySendError(errors.New("not a system error")), failed(0, opForkReconnect), failed(0, opTerminalForked)} {
 		if got := errors.Unwrap(out.Err()); got != nil {
 			t.Errorf("%v: Unwrap = %#v (%v), want nil", out, got, got)
 		}

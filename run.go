@@ -8,21 +8,13 @@ import (
 	"time"
 )
 
-// Run beats until ctx is done, then returns ctx.Err(). It calls beat and
-// sends the status and payload it returns, at once and then each time
-// interval has passed since the previous beat was sent. A slow beat
-// function or a paused process (SIGSTOP, a debugger, a suspended machine)
-// therefore delays the next beat but never leads to a burst of catch-up
-// beats.
-//
-// Run calls beat and sends from the calling goroutine and starts no other.
-// What became of each beat is counted in Stats; Run keeps beating through
-// Dropped and Failed outcomes, except that it returns ErrClosed when the
-// agent is closed or nil, and Beat's error when beat returns StatusStall
-// or an unknown status, which Beat refuses. Once ctx is done it sends nothing more, not even
-// the result of a beat call that was under way. It returns an error at
-// once, sending nothing, if ctx is nil, interval is not positive or beat
-// is nil.
+// Run beats until ctx is done, then returns ctx.Err(). It sends the status
+// and payload that beat returns at once, and then each time interval has
+// passed since the previous beat was sent, from the calling goroutine (see
+// "Run" in the package documentation). It returns [ErrClosed] when the agent
+// is closed or nil, Beat's error when beat returns a status Beat refuses,
+// and an error at once, sending nothing, if ctx is nil, interval is not
+// positive or beat is nil.
 func (v *Varta) Run(ctx context.Context, interval time.Duration, beat func() (Status, uint32)) error {
 	switch {
 	case ctx == nil:

@@ -1,8 +1,12 @@
 package varta
 
-// Proves that Run beats what its function returns, in order, until its
-// context ends or a status cannot be sent, refuses bad arguments and
-// closed agents, and never bursts after a pause.
+// Proves that Run beats what its function returns, in order and an
+// interval apart, until its context ends or a status cannot be sent,
+// refuses bad arguments and closed agents, and never bursts after a pause.
+// The tests of timing run in a synctest bubble: its clock is fake and
+// moves only when every goroutine of the bubble waits, so a loaded machine
+// cannot reorder what they check. Beats still make real system calls on
+// real sockets, which a bubble allows; a non-blocking send never waits.
 
 import (
 	"context"
@@ -10,11 +14,12 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
 // runGuarded runs Run in a goroutine and fails the test if it has not
-// returned within 10s.
+// returned within 10s (in a synctest bubble, 10s of the bubble's clock).
 func runGuarded(t *testing.T, v *Varta, ctx context.Context, interval time.Duration, beat func() (Status, uint32)) error {
 	t.Helper()
 	ran := make(chan error, 1)
@@ -28,43 +33,72 @@ func runGuarded(t *testing.T, v *Varta, ctx context.Context, interval time.Durat
 	}
 }
 
-// TestRunSendsWhatTheFunctionReturnsUntilCanceled cancels from inside the
-// fifth call: the first four results go out as beats, in order, and the
-// fifth, under way when the context ended, does not.
-func TestRunSendsWhatTheFunctionReturnsUntilCanceled(t *testing.T) {
-	r := listen(t)
-	v := connectTo(t, r)
-	ctx, cancel := context.WithCancel(t.Context())
-	statuses := []Status{StatusOK, StatusDegraded, StatusCritical}
-	calls := 0
-	err := runGuarded(t, v, ctx, time.Millisecond, func() (Status, uint32) {
-		calls++
-		if calls == 5 {
-			cancel()
-		}
-		return statuses[calls%3], uint32(1000 + calls)
-	})
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("Run = %v, want context.Canceled", err)
-	}
+// expectBeatsAt reads one frame per offset from r, each the next frame of
+// the test process's stream, and fails the test unless each frame's
+// timestamp lies that far after the first frame's, exactly: on a bubble's
+// clock, beats come when Run's timer says. Then it expects no more frames,
+// and returns those it read.
+func expectBeatsAt(t *testing.T, r *receiver, offsets ...time.Duration) []observed {
+	t.Helper()
 	s := newStream(t)
-	for i := 1; i <= 4; i++ {
-		o := s.accept(r.recv())
-		if Status(o.status) != statuses[i%3] || o.payload != uint32(1000+i) {
-			t.Fatalf("beat %d carries %v and %d, want %v and %d", i, Status(o.status), o.payload, statuses[i%3], 1000+i)
+	frames := make([]observed, len(offsets))
+	for i, at := range offsets {
+		frames[i] = s.accept(r.recv())
+		if got := time.Duration(frames[i].timestamp - frames[0].timestamp); got != at {
+			t.Errorf("beat %d at %v after the first, want %v", i+1, got, at)
 		}
 	}
 	r.expectNothing()
+	return frames
 }
 
+// TestRunSendsWhatTheFunctionReturnsUntilCanceled cancels from inside the
+// fifth call: the first four results go out as beats, in order and an
+// interval apart, and the fifth, under way when the context ended, does
+// not.
+func TestRunSendsWhatTheFunctionReturnsUntilCanceled(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const interval = time.Millisecond
+		r := listen(t)
+		v := connectTo(t, r)
+		ctx, cancel := context.WithCancel(t.Context())
+		statuses := []Status{StatusOK, StatusDegraded, StatusCritical}
+		calls := 0
+		err := runGuarded(t, v, ctx, interval, func() (Status, uint32) {
+			calls++
+			if calls == 5 {
+				cancel()
+			}
+			return statuses[calls%3], uint32(1000 + calls)
+		})
+		if !errors.Is(err, context.Canceled) || calls != 5 {
+			t.Fatalf("Run = %v after %d calls, want context.Canceled after 5", err, calls)
+		}
+		frames := expectBeatsAt(t, r, 0, interval, 2*interval, 3*interval)
+		for i, o := range frames {
+			if Status(o.status) != statuses[(i+1)%3] || o.payload != uint32(1000+i+1) {
+				t.Errorf("beat %d carries %v and %d, want %v and %d", i+1, Status(o.status), o.payload, statuses[(i+1)%3], 1000+i+1)
+			}
+		}
+	})
+}
+
+// TestRunReturnsTheDeadline: a context that ends three and a half
+// intervals after Run starts lets four beats out, then Run returns its
+// error.
 func TestRunReturnsTheDeadline(t *testing.T) {
-	v := connectTo(t, listen(t))
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
-	defer cancel()
-	err := runGuarded(t, v, ctx, time.Millisecond, func() (Status, uint32) { return StatusOK, 0 })
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Run = %v, want context.DeadlineExceeded", err)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		const interval = 10 * time.Millisecond
+		r := listen(t)
+		v := connectTo(t, r)
+		ctx, cancel := context.WithTimeout(t.Context(), 3*interval+interval/2)
+		defer cancel()
+		err := runGuarded(t, v, ctx, interval, func() (Status, uint32) { return StatusOK, 0 })
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Run = %v, want context.DeadlineExceeded", err)
+		}
+		expectBeatsAt(t, r, 0, interval, 2*interval, 3*interval)
+	})
 }
 
 func TestRunRefusesBadArgumentsAndClosedAgents(t *testing.T) {
@@ -136,48 +170,45 @@ func TestRunStopsOnAStatusBeatRefuses(t *testing.T) {
 	}
 }
 
-// TestRunDoesNotBurstAfterAPause blocks the third call for 20 intervals,
-// as a stopped process or a slow health check would. Each beat after the
-// pause must wait a full interval after the one before, so no more beats
-// can follow the pause than intervals elapse; a loop that caught up would
-// send about 20 at once.
+// TestRunDoesNotBurstAfterAPause blocks the third call for 18 intervals,
+// as a stopped process or a slow health check would. The beat that paused
+// goes out when the call returns, and each later one a full interval after
+// the one before: no catch-up burst. Run is canceled half an interval
+// after the fourth beat that follows the pause.
 func TestRunDoesNotBurstAfterAPause(t *testing.T) {
-	const interval = 5 * time.Millisecond
-	r := listen(t)
-	v := connectTo(t, r)
-	ctx, cancel := context.WithCancel(t.Context())
-	release := make(chan struct{})
-	var resumed time.Time
-	calls := 0
-	ran := make(chan error, 1)
-	go func() {
-		ran <- v.Run(ctx, interval, func() (Status, uint32) {
-			if calls++; calls == 3 {
-				<-release
-				resumed = time.Now()
+	synctest.Test(t, func(t *testing.T) {
+		const interval = 5 * time.Millisecond
+		r := listen(t)
+		v := connectTo(t, r)
+		ctx, cancel := context.WithCancel(t.Context())
+		release := make(chan struct{})
+		calls := 0
+		ran := make(chan error, 1)
+		go func() {
+			ran <- v.Run(ctx, interval, func() (Status, uint32) {
+				if calls++; calls == 3 {
+					<-release
+				}
+				return StatusOK, uint32(calls)
+			})
+		}()
+		time.Sleep(20 * interval) // two beats, then the third call waits
+		close(release)
+		time.Sleep(4*interval + interval/2)
+		cancel()
+		select {
+		case err := <-ran:
+			if !errors.Is(err, context.Canceled) || calls != 7 {
+				t.Fatalf("Run = %v after %d calls, want context.Canceled after 7", err, calls)
 			}
-			r.drain()
-			return StatusOK, 0
-		})
-	}()
-	time.Sleep(20 * interval) // the pause; 2 beats went out before it
-	close(release)
-	time.Sleep(4 * interval) // let Run go on after the pause
-	cancel()
-	select {
-	case err := <-ran:
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("Run = %v", err)
+		case <-time.After(time.Minute):
+			t.Fatal("hung: Run did not return within a minute of the bubble's clock")
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("hung: Run did not return within 10s")
-	}
-	elapsed := time.Since(resumed)
-
-	st := v.Stats()
-	after := int(st.Sent+st.Dropped()) - 3 // the beats after the one that paused
-	if fit := int(elapsed/interval) + 1; after > fit {
-		t.Fatalf("%d beats in the %d intervals after the pause: a catch-up burst", after, fit-1)
-	}
-	t.Logf("%d beats in the %v after a pause of %v", after, elapsed.Round(time.Millisecond), 20*interval)
+		frames := expectBeatsAt(t, r, 0, interval, 20*interval, 21*interval, 22*interval, 23*interval, 24*interval)
+		for i, o := range frames {
+			if o.payload != uint32(i+1) {
+				t.Errorf("beat %d carries payload %d, want %d", i+1, o.payload, i+1)
+			}
+		}
+	})
 }

@@ -9,7 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"strconv"
-	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // KeyBytes is the length of a secure UDP key, shared or master: 32 bytes.
@@ -56,17 +57,12 @@ const maxKeyFileBytes = 4096
 
 // LoadKeyFile reads a key from a file holding 64 hexadecimal characters;
 // whitespace around them (a trailing newline, say) is ignored. Only built
-// with -tags secureudp.
-//
-// The file must be a regular file that only its owner may read or write
-// (mode 0600 or 0400, as observers require of their key files): anything
-// else gives an error matching ErrKeyFile, with the chmod that fixes it. It is
-// opened without blocking, so a named pipe fails at once instead of
-// waiting for a writer. A missing or unreadable file gives an error that
-// errors.Is matches against fs.ErrNotExist or fs.ErrPermission; bad
-// content, or a file larger than 4 KiB, one matching ErrKeyText. The file
-// is read into a fixed buffer that is wiped once parsed. Errors never
-// contain key material.
+// with -tags secureudp. The file must be a regular file that only its owner
+// may read or write (mode 0600 or 0400), or the error matches [ErrKeyFile]
+// and gives the chmod that fixes it. Bad content, or a file over 4 KiB,
+// gives an error matching [ErrKeyText], and a missing or unreadable file one
+// matching fs.ErrNotExist or fs.ErrPermission. Errors never contain key
+// material.
 func LoadKeyFile(path string) ([]byte, error) {
 	f, err := openKeyFile(path)
 	if err != nil {
@@ -136,39 +132,32 @@ func parseKeyHex(text []byte) ([]byte, error) {
 	return key, nil
 }
 
-// hexDigit returns the value of the hexadecimal digit c, and whether c is
-// one.
-func hexDigit(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
+// secretKey holds a key, shared or master. Its bytes sit behind a
+// pointer and it prints redacted (String, GoString), so that a key reaches
+// no printed output: fmt prints a pointer met inside a value as an
+// address, whatever the verb, and printers that follow pointers stop at
+// the methods. (A Format method would also cover the verbs that skip
+// String, such as %d, but it needs package fmt, which this package does
+// not import; the pointer covers them instead.)
+type secretKey struct{ b *[KeyBytes]byte }
+
+// newSecretKey returns a secretKey holding a copy of key.
+func newSecretKey(key []byte) secretKey {
+	k := secretKey{new([KeyBytes]byte)}
+	copy(k.b[:], key)
+	return k
 }
 
-// AgentKey returns the key an agent with the given pid derives from a
-// master key and seals its beats and terminal frames with. Only built
-// with -tags secureudp. The key is HKDF-SHA256 of the master key with an
-// empty salt and info "varta-agent-v1" 0x00 || u32le(pid) (SPEC R6.3).
-// Observers need not call it: OpenMasterFrame and MasterOpener derive it
-// from the pid a frame carries in the clear. The caller owns the returned
-// key and should clear it after use.
-func AgentKey(master []byte, pid uint32) ([]byte, error) {
-	if err := checkKey("master key", master); err != nil {
-		return nil, err
-	}
-	var k [KeyBytes]byte
-	defer clear(k[:])
-	deriveAgentKey((*[KeyBytes]byte)(master), &k, pid)
-	return append(make([]byte, 0, KeyBytes), k[:]...), nil
-}
+// wipe overwrites the key with zeros.
+func (k secretKey) wipe() { clear(k.b[:]) }
+
+// String and GoString return a fixed text, never the key.
+func (k secretKey) String() string { return "varta.key(redacted)" }
+
+func (k secretKey) GoString() string { return k.String() }
 
 // openKeyFile opens a key file for reading without blocking: a named pipe
 // with no writer opens at once, and is then refused for what it is.
 func openKeyFile(path string) (*os.File, error) {
-	return os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+	return os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK|unix.O_NOCTTY, 0)
 }

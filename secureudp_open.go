@@ -8,8 +8,6 @@ import (
 	"errors"
 	"strconv"
 	"sync"
-
-	"golang.org/x/crypto/chacha20poly1305"
 )
 
 // Errors of OpenSecureFrame, OpenMasterFrame and MasterOpener, matched
@@ -24,10 +22,11 @@ var (
 
 // OpenSecureFrame authenticates and decrypts a 60-byte shared-key frame
 // (SPEC R6.3) with key and decodes the VLP frame inside. Only built with
-// -tags secureudp. It is the observer's side of ConnectSecureUDP: it opens
+// -tags secureudp. It is the observer's side of [ConnectSecureUDP]: it opens
 // the beats and terminal frames of a shared-key agent. Errors match
-// ErrKeyLength, ErrSecureFrameLength, ErrAuthentication, or a decoding
-// error of DecodeFrame. It never panics, whatever wire holds.
+// [ErrKeyLength], [ErrSecureFrameLength], [ErrAuthentication], or a decoding
+// error of [DecodeFrame]. It never panics, whatever wire holds, and cannot
+// tell a replayed frame from a fresh one.
 func OpenSecureFrame(key, wire []byte) (Frame, error) {
 	if err := checkKey("key", key); err != nil {
 		return Frame{}, err
@@ -35,27 +34,17 @@ func OpenSecureFrame(key, wire []byte) (Frame, error) {
 	if len(wire) != SecureFrameBytes {
 		return Frame{}, lengthError(len(wire), SecureFrameBytes)
 	}
-	aead, err := chacha20poly1305.New(key)
-	if err != nil {
-		return Frame{}, err
-	}
-	return open(aead, wire[sharedNonce:sharedSeal], wire[sharedSeal:], nil)
+	return open(newCipher((*[KeyBytes]byte)(key)), wire[sharedNonce:sharedSeal], wire[sharedSeal:], nil)
 }
 
 // OpenMasterFrame authenticates and decrypts a 64-byte master-key frame
-// (SPEC R6.3): it derives the sender's key from master and the pid in the
-// clear prefix, opens the frame with that pid as associated data, and
-// decodes the VLP frame inside. Only built with -tags secureudp. It is the
-// observer's side of ConnectSecureUDPWithMaster: it opens the beats and
-// terminal frames of a master-key agent. Errors match ErrKeyLength,
-// ErrSecureFrameLength, ErrAuthentication, a decoding error of
-// DecodeFrame, or ErrPIDMismatch when the frame inside names another pid
-// than the prefix (checked after authentication, so only a holder of
-// the master key can cause it). It never panics, whatever wire holds.
-//
-// Every call derives a key before it can authenticate anything, so a
-// flood of forged frames costs the observer an HKDF per packet: an
-// observer that opens many frames keeps a MasterOpener instead.
+// (SPEC R6.3), the observer's side of [ConnectSecureUDPWithMaster]: it
+// derives the sender's key from master and the pid in the clear, and opens
+// and decodes the frame. Only built with -tags secureudp. Errors match
+// [ErrKeyLength], [ErrSecureFrameLength], [ErrAuthentication], a decoding
+// error of [DecodeFrame], or [ErrPIDMismatch]. It never panics, whatever wire
+// holds, and cannot tell a replayed frame from a fresh one. An observer that
+// opens many frames keeps a [MasterOpener] instead.
 func OpenMasterFrame(master, wire []byte) (Frame, error) {
 	if err := checkKey("master key", master); err != nil {
 		return Frame{}, err
@@ -63,20 +52,7 @@ func OpenMasterFrame(master, wire []byte) (Frame, error) {
 	if len(wire) != MasterFrameBytes {
 		return Frame{}, lengthError(len(wire), MasterFrameBytes)
 	}
-	aead, err := agentCipher((*[KeyBytes]byte)(master), binary.LittleEndian.Uint32(wire[masterPID:]))
-	if err != nil {
-		return Frame{}, err
-	}
-	return openMasterLayout(aead, wire)
-}
-
-// agentCipher returns a cipher keyed with the key of pid derived from
-// master, and wipes the derived key: the cipher keeps its own copy.
-func agentCipher(master *[KeyBytes]byte, pid uint32) (cipher.AEAD, error) {
-	var k [KeyBytes]byte
-	defer clear(k[:])
-	deriveAgentKey(master, &k, pid)
-	return chacha20poly1305.New(k[:])
+	return openMasterLayout(agentCipher((*[KeyBytes]byte)(master), binary.LittleEndian.Uint32(wire[masterPID:])), wire)
 }
 
 // openMasterLayout opens a frame of the master-key layout with the cipher of the
@@ -111,14 +87,11 @@ func lengthError(got, want int) error {
 const openerCacheSize = 64
 
 // MasterOpener opens the 64-byte frames of master-key agents as
-// OpenMasterFrame does, and keeps the ciphers of the 64 pids whose frames
-// it opened most recently, so that a frame from a known pid costs no key
-// derivation. Only built with -tags secureudp. A pid enters the cache only
-// when one of its frames authenticated, so forged frames cannot push
-// genuine agents out; each forged frame from an unknown pid still costs
-// one derivation. It is safe for concurrent use by multiple goroutines.
-// It prints redacted under fmt: its key is never in printed output. Make
-// one with NewMasterOpener; the zero value holds no key and opens nothing.
+// [OpenMasterFrame] does, but keeps the ciphers of the 64 pids whose frames
+// authenticated most recently, so that a frame from a known pid costs no
+// key derivation. Only built with -tags secureudp. It is safe for concurrent
+// use, and prints redacted under fmt. Make one with [NewMasterOpener]; the
+// zero value holds no key and opens nothing.
 type MasterOpener struct {
 	mu      sync.Mutex
 	master  secretKey // holds nothing once closed
@@ -184,8 +157,7 @@ func (o *MasterOpener) cipher(pid uint32) (aead cipher.AEAD, cached bool, err er
 			return e.aead, true, nil
 		}
 	}
-	aead, err = agentCipher(o.master.b, pid)
-	return aead, false, err
+	return agentCipher(o.master.b, pid), false, nil
 }
 
 // remember caches the cipher of pid in place of the least recently used

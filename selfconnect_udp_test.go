@@ -73,12 +73,12 @@ func TestSelfConnectedSocketIsRecognised(t *testing.T) {
 				port = a.Port
 			}
 
-			same := newUDPPeer(udpEndpoint{addr: netip.AddrPortFrom(addr, uint16(port))})
-			if !boundTo(fd, same.addr) {
+			same := udpAddress{addr: netip.AddrPortFrom(addr, uint16(port))}.endpoint()
+			if bound, errno := boundTo(fd, same.addr); !bound || errno != 0 {
 				t.Errorf("a socket connected to itself at %s port %d is not recognised", ip, port)
 			}
-			other := newUDPPeer(udpEndpoint{addr: netip.AddrPortFrom(addr, uint16(port^1))})
-			if boundTo(fd, other.addr) {
+			other := udpAddress{addr: netip.AddrPortFrom(addr, uint16(port^1))}.endpoint()
+			if bound, errno := boundTo(fd, other.addr); bound || errno != 0 {
 				t.Errorf("a socket bound to port %d is taken for one bound to %d", port, port^1)
 			}
 		})

@@ -1,4 +1,4 @@
-//go:build aix || darwin
+//go:build unix && (aix || darwin)
 
 package varta
 

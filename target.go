@@ -3,7 +3,6 @@
 package varta
 
 import (
-	"errors"
 	"os"
 	"strconv"
 	"strings"
@@ -13,58 +12,26 @@ import (
 // observer's target string, as ConnectTo takes it.
 const ObserverEnv = "VARTA_OBSERVER"
 
-// ErrInvalidTarget is matched (errors.Is) by the error ConnectTo and
-// ConnectFromEnv return for a target string that breaks the grammar in the
-// package documentation, and by ConnectFromEnv's error when ObserverEnv is
-// unset or empty. It is returned before any system call.
-var ErrInvalidTarget = errors.New("varta: invalid observer target")
-
-// ErrTransportNotBuilt is matched (errors.Is) by the error ConnectTo and
-// ConnectFromEnv return for a valid target whose transport this program
-// was built without: udp:// needs -tags udp (or secureudp), secureudp://
-// needs -tags secureudp.
-var ErrTransportNotBuilt = errors.New("varta: transport not built into this program")
-
-// ConnectTo returns an agent for the observer that target names, with the
-// transport it names, so that the person who deploys a daemon chooses
-// where its beats go (see "Choosing the observer at run time" in the
-// package documentation for the grammar):
-//
-//	unix:///run/varta/observer.sock     Connect("/run/varta/observer.sock")
-//	/run/varta/observer.sock            the same
-//	unix:@varta                         Connect("@varta"), Linux only
-//	udp://127.0.0.1:9000                ConnectUDP("127.0.0.1", 9000)
-//	udp://[::1]:9000                    ConnectUDP("[::1]", 9000)
-//	secureudp://obs:9443?keyfile=/k     ConnectSecureUDP("obs", 9443, key read from /k)
-//	secureudp://obs:9443?masterkeyfile=/k  ConnectSecureUDPWithMaster(...)
-//
-// A target that breaks the grammar fails with an error matching
-// ErrInvalidTarget before any system call; the error never repeats a
-// parameter's value, so a key written into the string by mistake does not
-// end up in a log. A valid target whose transport the program was built
-// without fails with an error matching ErrTransportNotBuilt that names the
-// missing build tag. Otherwise ConnectTo returns what the constructor
-// above returns, with its checks and errors. For secureudp:// the key file
-// is read with LoadKeyFile first, and ConnectTo wipes the key it read once
-// the agent holds its own copy.
+// ConnectTo returns an agent for the observer that target names, over the
+// transport it names, such as "unix:///run/varta/observer.sock" or
+// "udp://127.0.0.1:9000", so that whoever deploys a daemon chooses where its
+// beats go. A target that breaks the grammar fails with an error matching
+// [ErrInvalidTarget], one whose transport the program was built without with
+// [ErrTransportNotBuilt]; otherwise ConnectTo returns what the constructor
+// the target names returns. See "Choosing the observer at run time" in the
+// package documentation.
 func ConnectTo(target string) (*Varta, error) {
-	t, err := parseTarget(target)
+	t, err := ParseTarget(target)
 	if err != nil {
 		return nil, err
 	}
-	switch t.transport {
-	case targetUDP:
-		if d, ok := any(tagged{}).(udpDialer); ok {
-			return d.dialUDP(t)
-		}
-		return nil, notBuilt("udp://", "udp", "udp (or secureudp, which includes it)")
-	case targetSecureUDP:
-		if d, ok := any(tagged{}).(secureDialer); ok {
-			return d.dialSecure(t)
-		}
-		return nil, notBuilt("secureudp://", "secureudp", "secureudp")
+	switch t.Scheme {
+	case "udp":
+		return connectUDPTarget(t) // udp_tag.go, or udp_notbuilt.go
+	case "secureudp":
+		return connectSecureTarget(t) // secureudp_tag.go, or secureudp_notbuilt.go
 	}
-	return Connect(t.path)
+	return Connect(t.Path)
 }
 
 // ConnectFromEnv is ConnectTo with the target in the environment variable
@@ -77,7 +44,7 @@ func ConnectFromEnv() (*Varta, error) {
 	target := os.Getenv(ObserverEnv)
 	if target == "" {
 		return nil, &textError{
-			msg: "varta: " + ObserverEnv + " is unset or empty: set it to the observer's address, such as " + ObserverEnv + "=unix:///run/varta/observer.sock",
+			msg: "varta: " + ObserverEnv + " is unset or empty: set it to the observer's target, one this build can reach (" + builtForms + "), such as " + ObserverEnv + "=unix:///run/varta/observer.sock",
 			err: ErrInvalidTarget,
 		}
 	}
@@ -88,25 +55,34 @@ func ConnectFromEnv() (*Varta, error) {
 	return v, nil
 }
 
-// targetTransport is the transport a target names.
-type targetTransport uint8
-
-const (
-	targetUnix targetTransport = iota + 1
-	targetUDP
-	targetSecureUDP
-)
-
-// observerTarget is a parsed target: the arguments of the constructor that
-// ConnectTo calls.
-type observerTarget struct {
-	transport targetTransport
-	path      string // unix: an absolute path, or '@' and an abstract name
-	host      string // udp, secureudp: a name, an IPv4 address or a bracketed IPv6 address
-	port      int    // udp, secureudp: 1..65535
-	keyFile   string // secureudp: the absolute path of the key file
-	master    bool   // secureudp: keyFile holds a master key
+// Target is an observer target string taken apart: the transport it
+// names, and the arguments of the constructor ConnectTo calls for it.
+// ParseTarget returns it; programs that bind an observer (a dump tool, a
+// test observer) read the same strings as agents through it.
+type Target struct {
+	// Scheme names the transport: "unix", "udp" or "secureudp". A bare
+	// absolute path has the scheme "unix".
+	Scheme string
+	// Path is the socket of a unix target: an absolute path, or '@' and
+	// an abstract name (Linux).
+	Path string
+	// Host is the observer of a udp or secureudp target as ConnectUDP
+	// takes it: a name, an IPv4 address, or an IPv6 address without its
+	// brackets, with its %zone if it has one.
+	Host string
+	// Port is the observer's port of a udp or secureudp target, in
+	// 1..65535.
+	Port int
+	// KeyFile is the absolute path of a secureudp target's key file, which
+	// holds a shared key, or a master key when Master is set.
+	KeyFile string
+	Master  bool
 }
+
+// builtForms lists the target forms this build reaches, for the errors
+// that say what to give instead: the tagged files supply their parts
+// (udpForms, secureForms), so the compiler keeps it true in every build.
+const builtForms = "unix:///absolute/path" + udpForms + secureForms
 
 // targetForms lists the forms of a target for error messages.
 const targetForms = "unix:///absolute/path, /absolute/path, unix:@name (Linux), udp://host:port or secureudp://host:port?keyfile=/absolute/path"
@@ -117,21 +93,26 @@ func invalidTarget(what string) error {
 	return &textError{msg: "varta: invalid observer target: " + what, err: ErrInvalidTarget}
 }
 
-// parseTarget checks a target string against the grammar of ConnectTo and
-// returns its parts. It makes no system call.
-func parseTarget(s string) (observerTarget, error) {
+// ParseTarget checks a target string against the grammar of ConnectTo (see
+// "Choosing the observer at run time" in the package documentation) and
+// returns its parts, in every build and without connecting: it makes no
+// system call and looks up no name. A string that breaks the grammar gives
+// an error matching [ErrInvalidTarget], and one matching [ErrInvalidAddress]
+// too when its host breaks the host grammar, or [ErrInvalidPath] when its
+// path is one Connect refuses (in Connect's words).
+func ParseTarget(s string) (Target, error) {
 	if s == "" {
-		return observerTarget{}, invalidTarget("the target is empty; write " + targetForms)
+		return Target{}, invalidTarget("the target is empty; write " + targetForms)
 	}
 	if strings.TrimSpace(s) != s {
-		return observerTarget{}, invalidTarget("the target has white space around it; remove it")
+		return Target{}, invalidTarget("the target has white space around it; remove it")
 	}
 	if s[0] == '/' {
-		return observerTarget{transport: targetUnix, path: s}, nil
+		return unixTarget(s)
 	}
 	colon := strings.IndexByte(s, ':')
 	if colon < 0 {
-		return observerTarget{}, invalidTarget("no scheme, and not an absolute path; write " + targetForms)
+		return Target{}, invalidTarget("no scheme, and not an absolute path; write " + targetForms)
 	}
 	scheme, rest := s[:colon], s[colon+1:]
 	switch scheme {
@@ -139,79 +120,87 @@ func parseTarget(s string) (observerTarget, error) {
 		return parseUnixTarget(rest)
 	case "udp", "secureudp":
 		if !strings.HasPrefix(rest, "//") {
-			return observerTarget{}, invalidTarget("write " + scheme + "://host:port")
+			return Target{}, invalidTarget("write " + scheme + "://host:port")
 		}
 		return parseNetTarget(scheme, rest[2:])
 	}
-	return observerTarget{}, invalidTarget("unknown scheme" + quoteName(scheme) + "; the schemes are unix, udp and secureudp (lower case); write " + targetForms)
+	return Target{}, invalidTarget("unknown scheme" + quoteName(scheme) + "; the schemes are unix, udp and secureudp (lower case); write " + targetForms)
 }
 
 // parseUnixTarget parses what follows "unix:".
-func parseUnixTarget(rest string) (observerTarget, error) {
+func parseUnixTarget(rest string) (Target, error) {
 	switch {
 	case strings.HasPrefix(rest, "@"):
 		if rest == "@" {
-			return observerTarget{}, invalidTarget("unix:@ needs a name after the @")
+			return Target{}, invalidTarget("unix:@ needs a name after the @")
 		}
 		if !abstractNames {
-			return observerTarget{}, invalidTarget("abstract sockets (unix:@name) exist only on Linux; name a socket file with unix:///absolute/path")
+			return Target{}, invalidTarget("abstract sockets (unix:@name) exist only on Linux; name a socket file with unix:///absolute/path")
 		}
 		if strings.IndexByte(rest, '?') >= 0 {
-			return observerTarget{}, invalidTarget("a unix: target takes no parameters ('?')")
+			return Target{}, invalidTarget("a unix: target takes no parameters ('?')")
 		}
-		return observerTarget{transport: targetUnix, path: rest}, nil
+		return unixTarget(rest)
 	case strings.HasPrefix(rest, "//"):
 		path := rest[2:]
 		if !strings.HasPrefix(path, "/") {
-			return observerTarget{}, invalidTarget("unix:// is followed by an absolute path, so the target starts with three slashes: unix:///run/varta/observer.sock")
+			return Target{}, invalidTarget("unix:// is followed by an absolute path, so the target starts with three slashes: unix:///run/varta/observer.sock")
 		}
 		if strings.IndexByte(path, '?') >= 0 {
-			return observerTarget{}, invalidTarget("a unix:// target takes no parameters ('?'); a bare absolute path is taken as it is, '?' included")
+			return Target{}, invalidTarget("a unix:// target takes no parameters ('?'); a bare absolute path is taken as it is, '?' included")
 		}
-		return observerTarget{transport: targetUnix, path: path}, nil
+		return unixTarget(path)
 	}
-	return observerTarget{}, invalidTarget("write unix:///absolute/path or unix:@name")
+	return Target{}, invalidTarget("write unix:///absolute/path or unix:@name")
+}
+
+// unixTarget returns the unix target of path, an absolute path or an
+// abstract name, once it passes Connect's checks (socketName, which makes
+// no system call for such a path); otherwise Connect's error, matching
+// ErrInvalidTarget too.
+func unixTarget(path string) (Target, error) {
+	if _, err := socketName(path); err != nil {
+		return Target{}, &textError{msg: err.Error(), err: ErrInvalidTarget, also: err}
+	}
+	return Target{Scheme: "unix", Path: path}, nil
 }
 
 // parseNetTarget parses what follows "udp://" or "secureudp://":
 // host:port, and for secureudp the one key parameter.
-func parseNetTarget(scheme, rest string) (observerTarget, error) {
-	t := observerTarget{transport: targetUDP}
-	if scheme == "secureudp" {
-		t.transport = targetSecureUDP
-	}
+func parseNetTarget(scheme, rest string) (Target, error) {
+	t := Target{Scheme: scheme}
 	hostport, query, hasQuery := strings.Cut(rest, "?")
 	if strings.IndexByte(hostport, '@') >= 0 {
 		// Not repeated: what stands before '@' may be a secret.
-		return observerTarget{}, invalidTarget("a " + scheme + ":// target has no user part ('@'): write " + scheme + "://host:port; keys go in key files")
+		return Target{}, invalidTarget("a " + scheme + ":// target has no user part ('@'): write " + scheme + "://host:port; keys go in key files")
 	}
 	if strings.IndexByte(hostport, '/') >= 0 {
-		return observerTarget{}, invalidTarget("a " + scheme + ":// target has no path after host:port")
+		return Target{}, invalidTarget("a " + scheme + ":// target has no path after host:port")
 	}
 	host, port, err := splitHostPort(scheme, hostport)
 	if err != nil {
-		return observerTarget{}, err
+		return Target{}, err
 	}
-	t.host, t.port = host, port
-	if t.transport == targetUDP {
+	t.Host, t.Port = host, port
+	if scheme == "udp" {
 		if hasQuery {
-			return observerTarget{}, invalidTarget("a udp:// target takes no parameters ('?'); for keys use secureudp://host:port?keyfile=/absolute/path")
+			return Target{}, invalidTarget("a udp:// target takes no parameters ('?'); for keys use secureudp://host:port?keyfile=/absolute/path")
 		}
 		return t, nil
 	}
 	if !hasQuery {
-		return observerTarget{}, invalidTarget("secureudp:// needs a key file: add ?keyfile=/absolute/path (shared key) or ?masterkeyfile=/absolute/path (master key)")
+		return Target{}, invalidTarget("secureudp:// needs a key file: add ?keyfile=/absolute/path (shared key) or ?masterkeyfile=/absolute/path (master key)")
 	}
 	if err := parseKeyParams(&t, query); err != nil {
-		return observerTarget{}, err
+		return Target{}, err
 	}
 	return t, nil
 }
 
-// splitHostPort splits host:port, where host is a name or IPv4 address of
-// letters, digits, '-', '.' and '_', or an IPv6 address in brackets with
-// an optional %zone, and port is a decimal number in 1..65535. Whether the
-// host is a valid address or a name that resolves is for ConnectUDP to say.
+// splitHostPort splits host:port, where host is a host of ConnectUDP's
+// grammar with an IPv6 address in brackets, and port is a decimal number
+// in 1..65535. It returns the host without brackets, as ConnectUDP takes
+// it.
 func splitHostPort(scheme, hostport string) (host string, port int, err error) {
 	var portText string
 	if strings.HasPrefix(hostport, "[") {
@@ -220,8 +209,8 @@ func splitHostPort(scheme, hostport string) (host string, port int, err error) {
 			return "", 0, invalidTarget("the IPv6 address has no closing ']'")
 		}
 		host = hostport[:end+1]
-		if !validBracketedHost(host[1:end]) {
-			return "", 0, invalidTarget("between brackets goes an IPv6 address, with an optional %zone: " + strconv.Quote(host))
+		if err := checkTargetHost(host, scheme); err != nil {
+			return "", 0, err
 		}
 		after := hostport[end+1:]
 		if after == "" {
@@ -230,21 +219,20 @@ func splitHostPort(scheme, hostport string) (host string, port int, err error) {
 		if after[0] != ':' {
 			return "", 0, invalidTarget("']' must be followed by :port")
 		}
-		portText = after[1:]
+		host, portText = host[1:end], after[1:]
 	} else {
 		colon := strings.LastIndexByte(hostport, ':')
 		if colon < 0 {
 			return "", 0, invalidTarget("the port is missing: write " + scheme + "://host:port")
 		}
 		host, portText = hostport[:colon], hostport[colon+1:]
-		if host == "" {
-			return "", 0, invalidTarget("the host is empty: write " + scheme + "://host:port")
+		if ipv6WithoutPort(host, hostport) {
+			// What follows the last ':' is the address's last group.
+			err := needsBrackets(hostport, scheme)
+			return "", 0, &textError{msg: err.Error(), err: ErrInvalidTarget, also: err}
 		}
-		if strings.IndexByte(host, ':') >= 0 {
-			return "", 0, invalidTarget("an IPv6 address goes in brackets: " + scheme + "://[::1]:9000")
-		}
-		if !validHostName(host) {
-			return "", 0, invalidTarget("the host " + strconv.Quote(host) + " has a character other than letters, digits, '-', '.' and '_'")
+		if err := checkTargetHost(host, scheme); err != nil {
+			return "", 0, err
 		}
 	}
 	if portText == "" {
@@ -255,6 +243,26 @@ func splitHostPort(scheme, hostport string) (host string, port int, err error) {
 		return "", 0, invalidTarget("the port must be a decimal number in 1..65535")
 	}
 	return host, port, nil
+}
+
+// ipv6WithoutPort reports whether hostport, with no brackets, is an IPv6
+// address and no port follows it: the whole is an address, and what stands
+// before its last ':' is not ("2001:db8::1", "::1", "fe80::1%eth0"). In
+// "::1:9000", both of which are addresses, 9000 is read as the port.
+func ipv6WithoutPort(host, hostport string) bool {
+	_, whole := parseIPv6(hostport)
+	_, before := parseIPv6(host)
+	return whole && !before
+}
+
+// checkTargetHost checks the HOST of a target against the host grammar:
+// its error matches ErrInvalidTarget and, through the host's own error,
+// ErrInvalidAddress, with the words ConnectUDP would use.
+func checkTargetHost(host, scheme string) error {
+	if _, _, err := parseHost(host, scheme); err != nil {
+		return &textError{msg: err.Error(), err: ErrInvalidTarget, also: err}
+	}
+	return nil
 }
 
 // parsePort reads a decimal port in 1..65535, digits only.
@@ -273,42 +281,10 @@ func parsePort(s string) (int, bool) {
 	return n, n >= 1 && n <= 65535
 }
 
-// validHostName reports whether s is made of the characters of DNS names
-// and IPv4 addresses.
-func validHostName(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_') {
-			return false
-		}
-	}
-	return s != ""
-}
-
-// validBracketedHost reports whether s, the text between brackets, is made
-// of the characters of an IPv6 address (with at least one ':') and an
-// optional non-empty %zone.
-func validBracketedHost(s string) bool {
-	addr, zone, hasZone := strings.Cut(s, "%")
-	if hasZone && !validHostName(zone) {
-		return false
-	}
-	if strings.IndexByte(addr, ':') < 0 {
-		return false
-	}
-	for i := 0; i < len(addr); i++ {
-		c := addr[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' || c == ':' || c == '.') {
-			return false
-		}
-	}
-	return true
-}
-
 // parseKeyParams reads the parameters of a secureudp:// target: exactly
 // one of keyfile and masterkeyfile, with an absolute path. Values never
 // appear in errors: a key pasted into the string must not reach a log.
-func parseKeyParams(t *observerTarget, query string) error {
+func parseKeyParams(t *Target, query string) error {
 	if query == "" {
 		return invalidTarget("nothing after '?': write ?keyfile=/absolute/path or ?masterkeyfile=/absolute/path")
 	}
@@ -325,8 +301,8 @@ func parseKeyParams(t *observerTarget, query string) error {
 		default:
 			return invalidTarget(nth + quoteName(name) + " is unknown; the parameters are keyfile and masterkeyfile")
 		}
-		if t.keyFile != "" {
-			if t.master == (name == "masterkeyfile") {
+		if t.KeyFile != "" {
+			if t.Master == (name == "masterkeyfile") {
 				return invalidTarget(name + " is given twice")
 			}
 			return invalidTarget("keyfile and masterkeyfile are both given: name one key, shared (keyfile) or master (masterkeyfile)")
@@ -339,7 +315,7 @@ func parseKeyParams(t *observerTarget, query string) error {
 		case strings.IndexByte(value, 0) >= 0:
 			return invalidTarget(name + " contains a NUL byte")
 		}
-		t.keyFile, t.master = value, name == "masterkeyfile"
+		t.KeyFile, t.Master = value, name == "masterkeyfile"
 	}
 	return nil
 }
@@ -358,30 +334,4 @@ func quoteName(name string) string {
 		}
 	}
 	return " " + strconv.Quote(name)
-}
-
-// tagged is where the build tags add transports to ConnectTo: udp.go
-// gives it a method dialUDP and secureudp.go a method dialSecure.
-// ConnectTo looks the method up at run time, so that a build without the
-// tag compiles and says which tag it lacks, with no file of its own.
-type tagged struct{}
-
-// udpDialer and secureDialer are the methods udp.go and secureudp.go add
-// to tagged.
-type (
-	udpDialer interface {
-		dialUDP(observerTarget) (*Varta, error)
-	}
-	secureDialer interface {
-		dialSecure(observerTarget) (*Varta, error)
-	}
-)
-
-// notBuilt returns an error matching ErrTransportNotBuilt that names the
-// build tag the program lacks.
-func notBuilt(scheme, tag, tags string) error {
-	return &textError{
-		msg: "varta: the observer target is " + scheme + ", but this program was built without -tags " + tag + ": rebuild it with go build -tags " + tags + ", or name an observer this build can reach (unix:///absolute/path)",
-		err: ErrTransportNotBuilt,
-	}
 }

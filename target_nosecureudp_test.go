@@ -3,7 +3,8 @@
 package varta
 
 // Proves that a build without the secureudp tag refuses secureudp://
-// targets by naming the missing tag, without repeating the key file path.
+// targets by naming the missing tag and offering the transports it has,
+// without repeating the key file path.
 
 import (
 	"errors"
@@ -20,6 +21,7 @@ func TestConnectToSecureUDPWithoutTheTagNamesTheTag(t *testing.T) {
 		if v != nil || !errors.Is(err, ErrTransportNotBuilt) || !strings.Contains(err.Error(), "built without -tags secureudp") {
 			t.Errorf("ConnectTo(%q) = %v, %v; want ErrTransportNotBuilt saying the program was built without -tags secureudp", target, v, err)
 		}
+		checkOffersWhatIsBuilt(t, err)
 		if strings.Contains(err.Error(), "/etc/varta") {
 			t.Errorf("ConnectTo(%q) = %q: repeats the key file path, which it never read", target, err)
 		}

@@ -3,7 +3,7 @@
 package varta
 
 // Proves that a build without the udp tag refuses udp:// targets by naming
-// the missing tag.
+// the missing tag and offering the transports it has.
 
 import (
 	"errors"
@@ -17,5 +17,9 @@ func TestConnectToUDPWithoutTheTagNamesTheTag(t *testing.T) {
 		if v != nil || !errors.Is(err, ErrTransportNotBuilt) || !strings.Contains(err.Error(), "built without -tags udp") {
 			t.Errorf("ConnectTo(%q) = %v, %v; want ErrTransportNotBuilt saying the program was built without -tags udp", target, v, err)
 		}
+		checkOffersWhatIsBuilt(t, err)
 	}
 }
+
+// udpEntryPoint returns nil: this build has no ConnectUDP.
+func udpEntryPoint(*testing.T) func(host string, port int) (*Varta, error) { return nil }

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,24 +18,28 @@ import (
 // formatTarget writes t back as the canonical target string: the fuzz
 // target checks that every accepted string means the same settings once
 // written this way.
-func formatTarget(t observerTarget) string {
-	switch t.transport {
-	case targetUnix:
-		if strings.HasPrefix(t.path, "@") {
-			return "unix:" + t.path
+func formatTarget(t Target) string {
+	host := t.Host
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	switch t.Scheme {
+	case "unix":
+		if strings.HasPrefix(t.Path, "@") {
+			return "unix:" + t.Path
 		}
-		if strings.Contains(t.path, "?") {
-			return t.path // unix:// takes no '?'; a bare path does
+		if strings.Contains(t.Path, "?") {
+			return t.Path // unix:// takes no '?'; a bare path does
 		}
-		return "unix://" + t.path
-	case targetUDP:
-		return "udp://" + t.host + ":" + strconv.Itoa(t.port)
-	case targetSecureUDP:
+		return "unix://" + t.Path
+	case "udp":
+		return "udp://" + host + ":" + strconv.Itoa(t.Port)
+	case "secureudp":
 		param := "keyfile="
-		if t.master {
+		if t.Master {
 			param = "masterkeyfile="
 		}
-		return "secureudp://" + t.host + ":" + strconv.Itoa(t.port) + "?" + param + t.keyFile
+		return "secureudp://" + host + ":" + strconv.Itoa(t.Port) + "?" + param + t.KeyFile
 	}
 	return ""
 }
@@ -43,45 +48,45 @@ func formatTarget(t observerTarget) string {
 // it must parse to.
 var goodTargets = []struct {
 	in   string
-	want observerTarget
+	want Target
 }{
-	{"unix:///run/varta/observer.sock", observerTarget{transport: targetUnix, path: "/run/varta/observer.sock"}},
-	{"/run/varta/observer.sock", observerTarget{transport: targetUnix, path: "/run/varta/observer.sock"}},
-	{"/tmp/odd name?x=1#y", observerTarget{transport: targetUnix, path: "/tmp/odd name?x=1#y"}},
-	{"unix:///", observerTarget{transport: targetUnix, path: "/"}},
-	{"udp://127.0.0.1:9000", observerTarget{transport: targetUDP, host: "127.0.0.1", port: 9000}},
-	{"udp://[::1]:9000", observerTarget{transport: targetUDP, host: "[::1]", port: 9000}},
-	{"udp://[fe80::1%eth0]:1", observerTarget{transport: targetUDP, host: "[fe80::1%eth0]", port: 1}},
-	{"udp://observer.internal:65535", observerTarget{transport: targetUDP, host: "observer.internal", port: 65535}},
-	{"udp://my_host-2:09000", observerTarget{transport: targetUDP, host: "my_host-2", port: 9000}},
-	{"secureudp://observer.internal:9443?keyfile=/etc/varta/agent.key", observerTarget{transport: targetSecureUDP, host: "observer.internal", port: 9443, keyFile: "/etc/varta/agent.key"}},
-	{"secureudp://[::1]:9443?masterkeyfile=/etc/varta/master.key", observerTarget{transport: targetSecureUDP, host: "[::1]", port: 9443, keyFile: "/etc/varta/master.key", master: true}},
-	{"secureudp://10.0.0.7:9443?keyfile=/k=v?w", observerTarget{transport: targetSecureUDP, host: "10.0.0.7", port: 9443, keyFile: "/k=v?w"}},
+	{"unix:///run/varta/observer.sock", Target{Scheme: "unix", Path: "/run/varta/observer.sock"}},
+	{"/run/varta/observer.sock", Target{Scheme: "unix", Path: "/run/varta/observer.sock"}},
+	{"/tmp/odd name?x=1#y", Target{Scheme: "unix", Path: "/tmp/odd name?x=1#y"}},
+	{"unix:///", Target{Scheme: "unix", Path: "/"}},
+	{"udp://127.0.0.1:9000", Target{Scheme: "udp", Host: "127.0.0.1", Port: 9000}},
+	{"udp://[::1]:9000", Target{Scheme: "udp", Host: "::1", Port: 9000}},
+	{"udp://[fe80::1%eth0]:1", Target{Scheme: "udp", Host: "fe80::1%eth0", Port: 1}},
+	{"udp://observer.internal:65535", Target{Scheme: "udp", Host: "observer.internal", Port: 65535}},
+	{"udp://my_host-2:09000", Target{Scheme: "udp", Host: "my_host-2", Port: 9000}},
+	{"secureudp://observer.internal:9443?keyfile=/etc/varta/agent.key", Target{Scheme: "secureudp", Host: "observer.internal", Port: 9443, KeyFile: "/etc/varta/agent.key"}},
+	{"secureudp://[::1]:9443?masterkeyfile=/etc/varta/master.key", Target{Scheme: "secureudp", Host: "::1", Port: 9443, KeyFile: "/etc/varta/master.key", Master: true}},
+	{"secureudp://10.0.0.7:9443?keyfile=/k=v?w", Target{Scheme: "secureudp", Host: "10.0.0.7", Port: 9443, KeyFile: "/k=v?w"}},
 }
 
 func TestParseTargetAcceptsEachForm(t *testing.T) {
 	for _, tc := range goodTargets {
-		got, err := parseTarget(tc.in)
+		got, err := ParseTarget(tc.in)
 		if err != nil {
-			t.Errorf("parseTarget(%q): %v", tc.in, err)
+			t.Errorf("ParseTarget(%q): %v", tc.in, err)
 			continue
 		}
 		if got != tc.want {
-			t.Errorf("parseTarget(%q) = %+v, want %+v", tc.in, got, tc.want)
+			t.Errorf("ParseTarget(%q) = %+v, want %+v", tc.in, got, tc.want)
 		}
 	}
 }
 
 func TestParseTargetAbstractSocketOnlyOnLinux(t *testing.T) {
-	got, err := parseTarget("unix:@varta")
+	got, err := ParseTarget("unix:@varta")
 	if runtime.GOOS == "linux" {
-		if want := (observerTarget{transport: targetUnix, path: "@varta"}); err != nil || got != want {
-			t.Fatalf("parseTarget(unix:@varta) = %+v, %v; want %+v", got, err, want)
+		if want := (Target{Scheme: "unix", Path: "@varta"}); err != nil || got != want {
+			t.Fatalf("ParseTarget(unix:@varta) = %+v, %v; want %+v", got, err, want)
 		}
 		return
 	}
 	if !errors.Is(err, ErrInvalidTarget) || !strings.Contains(err.Error(), "only on Linux") {
-		t.Fatalf("parseTarget(unix:@varta) on %s: %v, want an error saying abstract sockets are Linux only", runtime.GOOS, err)
+		t.Fatalf("ParseTarget(unix:@varta) on %s: %v, want an error saying abstract sockets are Linux only", runtime.GOOS, err)
 	}
 }
 
@@ -112,6 +117,10 @@ func TestParseTargetRefusesBadInputBeforeAnySystemCall(t *testing.T) {
 		{"unix:@", "needs a name"},
 		{"unix:@varta?x=1", "takes no parameters"},
 		{"unix:///run/x.sock?keyfile=/k", "takes no parameters"},
+		{"unix:///tmp/a\x00b", `invalid socket path: "/tmp/a\x00b" contains a NUL byte`},
+		{"/tmp/a\x00b", `invalid socket path: "/tmp/a\x00b" contains a NUL byte`},
+		{"unix:///" + strings.Repeat("x", maxPathLen), "longer than the"},
+		{"/" + strings.Repeat("x", maxPathLen), "longer than the"},
 		// Host and port.
 		{"udp://127.0.0.1", "port is missing"},
 		{"udp://observer.internal", "port is missing"},
@@ -128,14 +137,17 @@ func TestParseTargetRefusesBadInputBeforeAnySystemCall(t *testing.T) {
 		{"udp://127.0.0.1:90 00", "1..65535"},
 		{"udp://127.0.0.1:http", "1..65535"},
 		{"udp://::1:9000", "IPv6 address goes in brackets"},
+		{"udp://::1", "IPv6 address goes in brackets"},
+		{"udp://1:2:x", "a target has one port, after the host"},
+		{"udp://127.0.0.1:9000:9000", "a target has one port, after the host"},
 		{"udp://[::1:9000", "no closing ']'"},
 		{"udp://[::1]9000", "followed by :port"},
-		{"udp://[]:9000", "between brackets"},
-		{"udp://[localhost]:9000", "between brackets"},
-		{"udp://[127.0.0.1]:9000", "between brackets"},
-		{"udp://[fe80::1%]:9000", "between brackets"},
+		{"udp://[]:9000", "the host is empty"},
+		{"udp://[localhost]:9000", "brackets hold only an IPv6 address"},
+		{"udp://[127.0.0.1]:9000", "brackets hold only an IPv6 address"},
+		{"udp://[fe80::1%]:9000", "brackets hold only an IPv6 address"},
 		{"udp://user@observer:9000", "has no user part"},
-		{"udp://obs%eth0:9000", "has a character other than"},
+		{"udp://obs%eth0:9000", "not a valid IP address or DNS name"},
 		{"udp://observer.internal:9000/", "no path"},
 		{"udp://observer.internal:9000/beats", "no path"},
 		{"udp://127.0.0.1:9000?keyfile=/etc/varta/agent.key", "udp:// target takes no parameters"},
@@ -156,24 +168,103 @@ func TestParseTargetRefusesBadInputBeforeAnySystemCall(t *testing.T) {
 		{"secureudp://127.0.0.1:9443?KeyFile=/a", `parameter 1 "KeyFile" is unknown`},
 		{"secureudp://127.0.0.1:9443?keyfile=/a#frag", ""}, // accepted: '#' is part of the path
 	} {
-		_, err := parseTarget(tc.in)
+		_, err := ParseTarget(tc.in)
 		if tc.want == "" {
 			if err != nil {
-				t.Errorf("parseTarget(%q): %v, want it accepted", tc.in, err)
+				t.Errorf("ParseTarget(%q): %v, want it accepted", tc.in, err)
 			}
 			continue
 		}
 		if !errors.Is(err, ErrInvalidTarget) {
-			t.Errorf("parseTarget(%q) = %v, want an error matching ErrInvalidTarget", tc.in, err)
+			t.Errorf("ParseTarget(%q) = %v, want an error matching ErrInvalidTarget", tc.in, err)
 			continue
 		}
 		if !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("parseTarget(%q) = %q, want it to say %q", tc.in, err, tc.want)
+			t.Errorf("ParseTarget(%q) = %q, want it to say %q", tc.in, err, tc.want)
+		}
+		if strings.Contains(err.Error(), "pass the port separately") {
+			t.Errorf("ParseTarget(%q) = %q: ConnectUDP's advice, which a target cannot follow", tc.in, err)
 		}
 		// ConnectTo refuses the same way; a system call would have
 		// made a different error (or an agent).
 		if _, cerr := ConnectTo(tc.in); cerr == nil || cerr.Error() != err.Error() {
 			t.Errorf("ConnectTo(%q) = %v, want %v", tc.in, cerr, err)
+		}
+	}
+}
+
+// checkOffersWhatIsBuilt checks that err, an error that says what to give
+// instead, offers exactly the schemes this build reaches, in its list
+// "this build can reach (FORM, FORM ...)".
+func checkOffersWhatIsBuilt(t *testing.T, err error) {
+	t.Helper()
+	_, list, ok := strings.Cut(err.Error(), "this build can reach (")
+	list, _, closed := strings.Cut(list, ")")
+	if !ok || !closed {
+		t.Fatalf("%q lists no observer this build can reach", err)
+	}
+	var listed []string
+	for form := range strings.SplitSeq(list, ", ") {
+		scheme, _, _ := strings.Cut(form, "://")
+		listed = append(listed, scheme)
+	}
+	var built []string
+	for _, target := range []string{"unix:///nonexistent/varta.sock", "udp://127.0.0.1:9", "secureudp://127.0.0.1:9?keyfile=/nonexistent/varta.key"} {
+		v, err := ConnectTo(target)
+		if v != nil {
+			v.Close()
+		}
+		if !errors.Is(err, ErrTransportNotBuilt) {
+			scheme, _, _ := strings.Cut(target, "://")
+			built = append(built, scheme)
+		}
+	}
+	if !slices.Equal(listed, built) {
+		t.Errorf("%q offers %q, but this build reaches %q", err, listed, built)
+	}
+}
+
+// TestParseTargetChecksPathsAsConnectDoes checks that a unix target whose
+// path Connect would refuse is refused by ParseTarget, before any system
+// call, in Connect's words, matching ErrInvalidPath and ErrInvalidTarget.
+func TestParseTargetChecksPathsAsConnectDoes(t *testing.T) {
+	paths := []string{"/tmp/a\x00b", "/" + strings.Repeat("x", maxPathLen)}
+	if abstractNames {
+		paths = append(paths, "@"+strings.Repeat("x", maxAbstractLen+1))
+	}
+	for _, path := range paths {
+		_, cerr := Connect(path)
+		targets := []string{"unix://" + path, path}
+		if path[0] == '@' {
+			targets = []string{"unix:" + path}
+		}
+		for _, target := range targets {
+			_, err := ParseTarget(target)
+			if err == nil || cerr == nil || err.Error() != cerr.Error() || !errors.Is(err, ErrInvalidPath) || !errors.Is(err, ErrInvalidTarget) {
+				t.Errorf("ParseTarget(%q) = %v\nwant Connect's %v, matching ErrInvalidPath and ErrInvalidTarget", target, err, cerr)
+			}
+		}
+	}
+}
+
+// TestParseTargetAsksForBracketsAroundAnIPv6Address checks the refusal of
+// an IPv6 address written without brackets, with a port or without: it
+// shows the target to write, with the address that was given. In
+// "::1:9000", where both "::1" and "::1:9000" are addresses, what follows
+// the last ':' is read as the port.
+func TestParseTargetAsksForBracketsAroundAnIPv6Address(t *testing.T) {
+	for _, tc := range []struct{ in, fix string }{
+		{"udp://2001:db8::1", "udp://[2001:db8::1]:port"},
+		{"udp://::1", "udp://[::1]:port"},
+		{"udp://fe80::1%eth0", "udp://[fe80::1%eth0]:port"},
+		{"udp://::1:9000", "udp://[::1]:port"},
+		{"udp://2001:db8::1:9000", "udp://[2001:db8::1]:port"},
+		{"secureudp://::1?keyfile=/k", "secureudp://[::1]:port"},
+	} {
+		_, err := ParseTarget(tc.in)
+		want := "varta: invalid observer address: an IPv6 address goes in brackets: " + tc.fix
+		if err == nil || err.Error() != want || !errors.Is(err, ErrInvalidTarget) || !errors.Is(err, ErrInvalidAddress) {
+			t.Errorf("ParseTarget(%q) = %v\nwant %q, matching ErrInvalidTarget and ErrInvalidAddress", tc.in, err, want)
 		}
 	}
 }
@@ -194,9 +285,9 @@ func TestParseTargetNeverRepeatsAKeyGivenInline(t *testing.T) {
 		{testHexKey + ":", "unknown scheme"},
 		{testHexKey + "@127.0.0.1:9443", "unknown scheme;"},
 	} {
-		_, err := parseTarget(tc.in)
+		_, err := ParseTarget(tc.in)
 		if !errors.Is(err, ErrInvalidTarget) || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("parseTarget(key in %q form) = %v, want an ErrInvalidTarget saying %q", strings.ReplaceAll(tc.in, testHexKey, "KEY"), err, tc.want)
+			t.Errorf("ParseTarget(key in %q form) = %v, want an ErrInvalidTarget saying %q", strings.ReplaceAll(tc.in, testHexKey, "KEY"), err, tc.want)
 			continue
 		}
 		for _, part := range []string{testHexKey[:16], testHexKey[16:32], testHexKey[32:48], testHexKey[48:]} {
@@ -217,6 +308,7 @@ func TestConnectFromEnvNamesTheVariableWhenUnsetOrEmpty(t *testing.T) {
 	if !strings.Contains(err.Error(), "VARTA_OBSERVER is unset or empty: set it") {
 		t.Fatalf("error %q does not say which variable to set", err)
 	}
+	checkOffersWhatIsBuilt(t, err)
 }
 
 func TestConnectFromEnvPrefixesTheVariableToConnectToErrors(t *testing.T) {
@@ -243,35 +335,35 @@ func FuzzParseTarget(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got, err := parseTarget(s)
+		got, err := ParseTarget(s)
 		if err != nil {
 			if !errors.Is(err, ErrInvalidTarget) {
-				t.Fatalf("parseTarget(%q) = %v, want an error matching ErrInvalidTarget", s, err)
+				t.Fatalf("ParseTarget(%q) = %v, want an error matching ErrInvalidTarget", s, err)
 			}
 			return
 		}
-		switch got.transport {
-		case targetUnix:
-			if got.path == "" || got.path[0] != '/' && got.path[0] != '@' || got.host != "" || got.port != 0 || got.keyFile != "" || got.master {
-				t.Fatalf("parseTarget(%q) = %+v: not a unix target", s, got)
+		switch got.Scheme {
+		case "unix":
+			if got.Path == "" || got.Path[0] != '/' && got.Path[0] != '@' || got.Host != "" || got.Port != 0 || got.KeyFile != "" || got.Master {
+				t.Fatalf("ParseTarget(%q) = %+v: not a unix target", s, got)
 			}
-		case targetUDP, targetSecureUDP:
-			if got.path != "" || got.host == "" || got.port < 1 || got.port > 65535 {
-				t.Fatalf("parseTarget(%q) = %+v: bad host or port", s, got)
+		case "udp", "secureudp":
+			if got.Path != "" || got.Host == "" || got.Port < 1 || got.Port > 65535 {
+				t.Fatalf("ParseTarget(%q) = %+v: bad host or port", s, got)
 			}
-			if (got.transport == targetSecureUDP) != strings.HasPrefix(got.keyFile, "/") || got.master && got.transport != targetSecureUDP {
-				t.Fatalf("parseTarget(%q) = %+v: bad key file", s, got)
+			if (got.Scheme == "secureudp") != strings.HasPrefix(got.KeyFile, "/") || got.Master && got.Scheme != "secureudp" {
+				t.Fatalf("ParseTarget(%q) = %+v: bad key file", s, got)
 			}
 		default:
-			t.Fatalf("parseTarget(%q) = %+v: no transport", s, got)
+			t.Fatalf("ParseTarget(%q) = %+v: no transport", s, got)
 		}
 		canon := formatTarget(got)
-		again, err := parseTarget(canon)
+		again, err := ParseTarget(canon)
 		if err != nil {
-			t.Fatalf("parseTarget(%q) accepted, but its canonical form %q is refused: %v", s, canon, err)
+			t.Fatalf("ParseTarget(%q) accepted, but its canonical form %q is refused: %v", s, canon, err)
 		}
 		if again != got {
-			t.Fatalf("parseTarget(%q) = %+v, but its canonical form %q parses to %+v", s, got, canon, again)
+			t.Fatalf("ParseTarget(%q) = %+v, but its canonical form %q parses to %+v", s, got, canon, again)
 		}
 		if back := formatTarget(again); back != canon {
 			t.Fatalf("canonical form of %q is %q, then %q", s, canon, back)

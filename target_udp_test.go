@@ -3,10 +3,11 @@
 package varta
 
 // Proves that udp:// targets reach a loopback observer and check the host
-// as ConnectUDP does.
+// as ConnectUDP does, names with '_' included.
 
 import (
 	"errors"
+	"net"
 	"os"
 	"strconv"
 	"testing"
@@ -56,6 +57,32 @@ func TestConnectToUDPChecksTheHostAsConnectUDPDoes(t *testing.T) {
 		}
 		if _, err := ConnectTo(target); !errors.Is(err, ErrInvalidAddress) || err.Error() != want.Error() {
 			t.Errorf("ConnectTo(%q) = %v, want ConnectUDP's %v", target, err, want)
+		}
+	}
+}
+
+// udpEntryPoint returns ConnectUDP, for the host grammar test, with name
+// lookups failing at once for the rest of the test.
+func udpEntryPoint(t *testing.T) func(host string, port int) (*Varta, error) {
+	forbidLookups(t)
+	return ConnectUDP
+}
+
+// TestUnderscoreNamesReachTheResolver shows that names with '_', such as
+// container service names, are hosts: ConnectUDP and ConnectTo hand them
+// to the resolver instead of refusing them.
+func TestUnderscoreNamesReachTheResolver(t *testing.T) {
+	lookups := forbidLookups(t)
+	for _, name := range []string{"my_host", "varta_watch"} {
+		for _, connect := range []func() error{
+			func() error { _, err := ConnectUDP(name, 9000); return err },
+			func() error { _, err := ConnectTo("udp://" + name + ":9000"); return err },
+		} {
+			before := lookups.Load()
+			var dnsErr *net.DNSError
+			if err := connect(); !errors.As(err, &dnsErr) || errors.Is(err, ErrInvalidAddress) || lookups.Load() == before {
+				t.Errorf("%s: %v after %d lookups; want the resolver asked, and its error", name, err, lookups.Load()-before)
+			}
 		}
 	}
 }

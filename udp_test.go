@@ -89,13 +89,13 @@ func TestConnectUDPRejectsBadAddressesBeforeAnyLookup(t *testing.T) {
 		{"observer..invalid", 9, "not a valid IP address or DNS name"},
 		{"-observer.invalid", 9, "not a valid IP address or DNS name"},
 		{"observer-.invalid", 9, "not a valid IP address or DNS name"},
-		{"obs_erver.invalid", 9, "not a valid IP address or DNS name"},
 		{strings.Repeat("a", 64) + ".invalid", 9, "not a valid IP address or DNS name"},
 		{strings.Repeat("a.", 127) + "invalid", 9, "not a valid IP address or DNS name"},
 		{"fe80::1", 9, "link-local IPv6 address, which is ambiguous without a zone"},
 		{"[fe80::1]", 9, "link-local IPv6 address, which is ambiguous without a zone"},
 		{"fe80::1%0", 9, "link-local IPv6 address, which is ambiguous without a zone"},
-		{"ff02::1", 9, "link-local IPv6 address, which is ambiguous without a zone"},
+		{"ff02::1", 9, "link-local multicast IPv6 address, which is ambiguous without a zone"},
+		{"ff01::1", 9, "interface-local multicast IPv6 address, which is ambiguous without a zone"},
 		{"fe80::1%no-such-interface-x", 9, "names no interface"},
 		{"0.0.0.0", 9, "unspecified address"},
 		{"::", 9, "unspecified address"},
@@ -136,7 +136,7 @@ func TestConnectUDPAcceptsTheHostGrammar(t *testing.T) {
 	if n := lookups.Load(); n != 0 {
 		t.Errorf("IP literals asked the resolver %d times, want never", n)
 	}
-	for _, name := range []string{"observer.invalid", "observer.invalid.", "OBS-1.invalid", "x.invalid"} {
+	for _, name := range []string{"observer.invalid", "observer.invalid.", "OBS-1.invalid", "x.invalid", "obs_erver.invalid"} {
 		resolveUDP(name, 9)
 	}
 	if n := lookups.Load(); n == 0 {

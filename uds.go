@@ -3,10 +3,10 @@
 package varta
 
 import (
-	"errors"
 	pathpkg "path"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -15,45 +15,19 @@ import (
 // its terminating NUL: 107 bytes on Linux, 103 on macOS and the BSDs.
 const maxPathLen = len(unix.RawSockaddrUnix{}.Path) - 1
 
-// ErrInvalidPath is matched (errors.Is) by the error Connect returns for a
-// path that is empty, contains NUL, or whose absolute form is too long for
-// a Unix socket address.
-var ErrInvalidPath = errors.New("varta: invalid socket path")
-
-// unixPeer is an observer bound to a Unix datagram socket. Its address is
-// built once, so that dialing again allocates nothing.
-type unixPeer struct {
-	addr unix.SockaddrUnix
-}
-
-var _ peer = (*unixPeer)(nil)
-
 // Connect returns an agent that sends beats to the observer bound to the
-// Unix datagram socket at path (the default transport, SPEC R5.1).
-//
-// A relative path is made absolute once, here, against the working
-// directory, so a later os.Chdir does not change where reconnects go. On
-// Linux a leading '@' names an abstract socket, used as given.
-//
-// The path is checked before any socket is opened: it must be non-empty,
-// contain no NUL byte, and in its absolute form fit the platform's socket
-// address (107 bytes on Linux, 103 on macOS and the BSDs); otherwise the
-// error matches ErrInvalidPath. Connect fails with ErrInitProcess when the
-// process is pid 1. When the observer cannot be reached the error says
-// whether the socket file is missing (errors.Is(err, fs.ErrNotExist)),
-// nobody is listening (syscall.ECONNREFUSED; for an abstract name, nobody
-// is bound to it), permission was denied (fs.ErrPermission), or the socket
-// there is connected to another peer and so refuses this one
-// (syscall.EPERM, which is not a permission problem even though
-// errors.Is(err, fs.ErrPermission) holds for that errno too).
-//
-// Connect starts no goroutine. Close releases the socket.
+// Unix datagram socket at path (the default transport, SPEC R5.1). A
+// relative path is made absolute once, here; on Linux a leading '@' names an
+// abstract socket. A bad path fails with an error matching [ErrInvalidPath]
+// before any socket is opened, and an observer that cannot be reached with
+// an error that says why (see "Unix sockets" in the package documentation).
+// Connect starts no goroutine; Close releases the socket.
 func Connect(path string) (*Varta, error) {
 	name, err := socketName(path)
 	if err != nil {
 		return nil, err
 	}
-	return newAgent(newPlainTransport(&unixPeer{addr: unix.SockaddrUnix{Name: name}}))
+	return newAgent(endpoint{family: unix.AF_UNIX, path: &syscall.SockaddrUnix{Name: name}, name: name}, nil)
 }
 
 // socketName checks path and returns the name to connect to: an abstract
@@ -65,12 +39,8 @@ func socketName(path string) (string, error) {
 	case strings.IndexByte(path, 0) >= 0:
 		return "", invalidPath(strconv.Quote(path) + " contains a NUL byte")
 	case isAbstract(path):
-		if path == "@" {
-			return "", invalidPath("the abstract name after '@' is empty")
-		}
-		if len(path) > maxPathLen {
-			return "", invalidPath("the abstract name is " + strconv.Itoa(len(path)) + " bytes, longer than the " +
-				strconv.Itoa(maxPathLen) + " a Unix socket address holds; use a shorter name")
+		if err := checkAbstractName(path); err != nil {
+			return "", err
 		}
 		return path, nil
 	}
@@ -98,55 +68,35 @@ func invalidPath(why string) error {
 	return &textError{msg: ErrInvalidPath.Error() + ": " + why, err: ErrInvalidPath}
 }
 
-// isAbstract reports whether path names an abstract socket: a leading '@'
-// on Linux. Elsewhere '@' is an ordinary file name character.
-func isAbstract(path string) bool {
-	return abstractNames && path != "" && path[0] == '@'
-}
-
-func (p *unixPeer) dial() (int, error) {
-	return connectSocket(unix.AF_UNIX, nil, &p.addr)
-}
-
-// confirmsObserver is true: connect fails unless an observer's socket is
-// bound at the address, so a frame resent after a reconnect can reach it
-// (R3.7).
-func (p *unixPeer) confirmsObserver() bool { return true }
-
-// describe says what a failed connect means: a missing socket file, a
-// stale one, a file that is not a socket, a permission problem, a socket
-// that takes datagrams from another peer only.
-func (p *unixPeer) describe(err error) error {
-	name := p.addr.Name
-	abstract := isAbstract(name)
-	var hint string
-	switch errno := errnoOf(err); {
+// unixHint says what an errno of connecting to the Unix socket at path
+// means: a missing socket file, a stale one, a file that is not a socket,
+// a permission problem, a socket that takes datagrams from another peer
+// only. It returns "" for an errno that needs no words beyond its own.
+func unixHint(path string, errno syscall.Errno) string {
+	abstract := isAbstract(path)
+	switch {
 	case errno == unix.ENOENT:
-		hint = "no socket file there: start the observer or fix the path"
-	case (errno == unix.ENOTSOCK || errno == unix.ECONNREFUSED) && fileType(name) == unix.S_IFDIR:
-		hint = "the path names a directory, not a socket: name the observer's socket file in it"
-	case errno == unix.ENOTSOCK, errno == unix.ECONNREFUSED && notSocket(name):
-		hint = "the file there is not a socket: fix the path, or remove the file and restart the observer"
+		return "no socket file there: start the observer or fix the path"
+	case (errno == unix.ENOTSOCK || errno == unix.ECONNREFUSED) && fileType(path) == unix.S_IFDIR:
+		return "the path names a directory, not a socket: name the observer's socket file in it"
+	case errno == unix.ENOTSOCK, errno == unix.ECONNREFUSED && notSocket(path):
+		return "the file there is not a socket: fix the path, or remove the file and restart the observer"
 	case errno == unix.ECONNREFUSED && abstract:
-		hint = "nobody is bound to this abstract socket name (abstract names have no file): start the observer or fix the name"
+		return "nobody is bound to this abstract socket name (abstract names have no file): start the observer or fix the name"
 	case errno == unix.ECONNREFUSED:
-		hint = "the socket file exists but nobody is listening on it: the observer has stopped"
+		return "the socket file exists but nobody is listening on it: the observer has stopped"
 	case errno == unix.EACCES && !abstract:
 		// A missing write permission on the socket or search permission
 		// on a directory is EACCES; EPERM never means either.
-		hint = "permission denied: this user needs write permission on the socket and search permission on its directories"
+		return "permission denied: this user needs write permission on the socket and search permission on its directories"
 	case errno == unix.EACCES:
-		hint = "access denied by a security policy (such as SELinux or AppArmor)"
+		return "access denied by a security policy (such as SELinux or AppArmor)"
 	case errno == unix.EPERM:
-		hint = "the socket there refuses this agent, and not for its file permissions: it is connected to another peer and takes datagrams from that peer only (an observer's socket is never connected), or a security policy forbids the connection"
-	case outOfDescriptors(errno):
-		hint = noDescriptorHint
+		return "the socket there refuses this agent, and not for its file permissions: it is connected to another peer and takes datagrams from that peer only (an observer's socket is never connected), or a security policy forbids the connection"
 	case errno == unix.EPROTOTYPE:
-		hint = "the socket there is not a datagram socket"
-	default:
-		return &textError{msg: "varta: connect to observer at " + strconv.Quote(name) + ": " + err.Error(), err: err}
+		return "the socket there is not a datagram socket"
 	}
-	return &textError{msg: "varta: connect to observer at " + strconv.Quote(name) + ": " + hint + ": " + err.Error(), err: err}
+	return ""
 }
 
 // notSocket reports whether path names a file that is not a socket. An

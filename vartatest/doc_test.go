@@ -89,3 +89,55 @@ func hasBuildTag(f *ast.File, tag string) bool {
 	}
 	return false
 }
+
+// TestExamplesReadAsTestBodies checks that every Example reads as the body
+// of the test a user would write: it begins by defining t, on a line whose
+// comment says what t stands for, rather than wrapping its body in a
+// helper that pkg.go.dev does not show; and the package doc says what
+// stands in for the test's *testing.T.
+func TestExamplesReadAsTestBodies(t *testing.T) {
+	files, err := filepath.Glob("example*_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	examples := 0
+	for _, name := range files {
+		f, err := parser.ParseFile(fset, name, nil, parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		comments := map[int]string{} // line -> its comments
+		for _, g := range f.Comments {
+			for _, c := range g.List {
+				comments[fset.Position(c.Pos()).Line] += c.Text
+			}
+		}
+		for _, d := range f.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || !strings.HasPrefix(fn.Name.Name, "Example") {
+				continue
+			}
+			examples++
+			first, ok := fn.Body.List[0].(*ast.AssignStmt)
+			if !ok || len(first.Lhs) != 1 || first.Lhs[0].(*ast.Ident).Name != "t" {
+				t.Errorf("%s: %s does not begin by defining t, as the body of a test has it", name, fn.Name.Name)
+				continue
+			}
+			if line := fset.Position(first.Pos()).Line; !strings.Contains(comments[line], "*testing.T") {
+				t.Errorf("%s: %s defines t without a comment that says it stands for the test's *testing.T", name, fn.Name.Name)
+			}
+		}
+	}
+	if examples == 0 {
+		t.Fatal("found no example")
+	}
+	f, err := parser.ParseFile(fset, "observer.go", nil, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const says = "In the Examples, t stands in for the test's *testing.T"
+	if doc := strings.Join(strings.Fields(f.Doc.Text()), " "); !strings.Contains(doc, says) {
+		t.Errorf("the package doc does not say %q", says)
+	}
+}

@@ -63,6 +63,26 @@ func (r *recorder) expectNoReport(t *testing.T) {
 	}
 }
 
+// connect connects an agent to target with varta.ConnectTo; the test's
+// cleanup closes it.
+func connect(t *testing.T, target string) *varta.Varta {
+	t.Helper()
+	agent, err := varta.ConnectTo(target)
+	if err != nil {
+		t.Fatalf("ConnectTo(%q): %v", target, err)
+	}
+	t.Cleanup(func() { agent.Close() })
+	return agent
+}
+
+// beat sends a beat and fails the test unless it was sent.
+func beat(t *testing.T, agent *varta.Varta, payload uint32) {
+	t.Helper()
+	if out := agent.Beat(varta.StatusOK, payload); !out.IsSent() {
+		t.Fatalf("beat: %v", out)
+	}
+}
+
 // frameBytes encodes f by hand, straight from the layout of SPEC R1.1, with
 // a correct checksum: the tests build frames that varta's encoder would
 // refuse to produce from an agent.
@@ -75,4 +95,44 @@ func frameBytes(f varta.Frame) []byte {
 	binary.LittleEndian.PutUint32(b[24:], f.Payload)
 	binary.LittleEndian.PutUint32(b[28:], varta.Checksum(b[:28]))
 	return b
+}
+
+// newExampleT returns what stands in for a test's *testing.T in the
+// examples, which have none: what the test would report is printed, so
+// that an unexpected report fails the example, and end runs the cleanups
+// as the end of a test does.
+func newExampleT() *exampleT { return &exampleT{} }
+
+// exampleT stands in for a *testing.T in the examples. It has the methods
+// the examples and the observers call; any other would panic.
+type exampleT struct {
+	testing.TB
+	cleanups []func()
+}
+
+// end runs the cleanups, last registered first, as the end of a test does.
+func (t *exampleT) end() {
+	for i := len(t.cleanups) - 1; i >= 0; i-- {
+		t.cleanups[i]()
+	}
+}
+
+func (*exampleT) Helper()            {}
+func (t *exampleT) Cleanup(f func()) { t.cleanups = append(t.cleanups, f) }
+func (*exampleT) Error(args ...any)  { fmt.Println(append([]any{"error:"}, args...)...) }
+
+func (*exampleT) Errorf(format string, args ...any) {
+	fmt.Printf("error: "+format+"\n", args...)
+}
+
+// Fatal prints, and ends the example as t.Fatal ends a test: its deferred
+// calls, end among them, run, and the example fails.
+func (t *exampleT) Fatal(args ...any) {
+	t.Error(args...)
+	runtime.Goexit()
+}
+
+func (t *exampleT) Fatalf(format string, args ...any) {
+	t.Errorf(format, args...)
+	runtime.Goexit()
 }

@@ -1,12 +1,14 @@
-// Package vartatest provides an observer for tests of programs that link
-// the varta agent, in the manner of net/http/httptest: NewObserver binds a
-// socket for the test, the program under test beats to it, and Next returns
-// each frame that arrives.
+// Package vartatest provides observers for tests of programs that link the
+// varta agent, in the manner of net/http/httptest: NewObserver binds a
+// socket for the test, the program under test beats to its Target (or
+// Path), Next returns each frame that arrives, and Close makes the observer
+// vanish mid-test, as a crashed observer does. The test's cleanup closes
+// every observer anyway.
 //
 // The observer is strict. It checks every frame as a careful observer would
-// and reports each rule broken through the test's Errorf, so a daemon that
-// sends bad frames fails its test even if the test looks no further than
-// the status:
+// and Next reports each rule broken through the test's Errorf, so a daemon
+// that sends bad frames fails its test even if the test looks no further
+// than the status:
 //
 //   - the frame must decode (SPEC R1.3: layout, checksum, status, pid,
 //     timestamp), which also rejects StatusStall on the wire; a secure
@@ -20,7 +22,8 @@
 //     terminal frame is no earlier than the sequence's last beat and later
 //     than its previous terminal frame.
 //
-// Terminal frames (IsTerminal) stand outside the nonce sequence.
+// Terminal frames (IsTerminal) stand outside the nonce sequence. vartadump
+// applies the same rules to the frames it prints.
 //
 // A beat with nonce 1 starts a new sequence for its pid, whatever came
 // before, as it does for a real observer: a process may Close its agent and
@@ -34,11 +37,22 @@
 // Within a sequence, a gap, a repeated nonce other than 1 and a timestamp
 // that goes backwards are still reported.
 //
-// A daemon's test, in the daemon's package:
+// Three methods receive. Next returns the next frame and reports a
+// violation. Receive returns it with its violation as the error and
+// reports nothing, for a test that expects a bad frame to be caught:
+// errors.Is(err, vartatest.ErrNonceSequence). NextTerminal reads and checks
+// frames until a terminal frame arrives. None of them reports a wait that
+// ends without a frame (a test may expect silence), and after Close each
+// returns an error matching net.ErrClosed.
+//
+// A daemon's test, in the daemon's package (the daemon connects with
+// varta.ConnectFromEnv and sends a terminal frame on SIGTERM through
+// HandleSignals):
 //
 //	func TestDaemonBeats(t *testing.T) {
 //		obs := vartatest.NewObserver(t)
-//		daemon := exec.Command("./mydaemon", "-observer", obs.Path())
+//		daemon := exec.Command("./mydaemon")
+//		daemon.Env = append(os.Environ(), varta.ObserverEnv+"="+obs.Target())
 //		if err := daemon.Start(); err != nil {
 //			t.Fatal(err)
 //		}
@@ -50,7 +64,17 @@
 //		if f.Status != varta.StatusOK {
 //			t.Errorf("first beat %v, want ok", f.Status)
 //		}
+//		daemon.Process.Signal(syscall.SIGTERM)
+//		if _, err := obs.NextTerminal(5 * time.Second); err != nil {
+//			t.Fatal(err) // the daemon ended without a terminal frame
+//		}
 //	}
+//
+// The Examples are bodies of such tests. In the Examples, t stands in for
+// the test's *testing.T, which an Example does not have: it prints what the
+// test would report, so that a report fails the Example, and t.end runs the
+// cleanups, as the end of a test does. In a test, use the test's own t and
+// leave out the two lines that make and end the stand-in.
 //
 // # API under build tags
 //
@@ -63,12 +87,17 @@
 //	type UDPObserver struct{ ... }
 //	func NewUDPObserver(tb testing.TB) *UDPObserver
 //	func (o *UDPObserver) Port() int
+//	func (o *UDPObserver) Target() string
 //	func (o *UDPObserver) Next(timeout time.Duration) (varta.Frame, error)
+//	func (o *UDPObserver) Receive(timeout time.Duration) (varta.Frame, error)
+//	func (o *UDPObserver) NextTerminal(timeout time.Duration) (varta.Frame, error)
+//	func (o *UDPObserver) Close()
 //
 // NewUDPObserver listens on an ephemeral UDP port of 127.0.0.1 for plain
-// frames (varta.ConnectUDP); Port returns that port. A UDPObserver checks
-// frames as Observer does, except the sender's pid, which UDP does not
-// carry.
+// frames (varta.ConnectUDP); Port returns that port and Target
+// udp://127.0.0.1:port. A UDPObserver checks frames as Observer does,
+// except the sender's pid, which UDP does not carry, and its methods do
+// what Observer's of the same name do.
 //
 // With -tags secureudp only:
 //
@@ -79,35 +108,38 @@
 // (varta.ConnectSecureUDP); NewSecureUDPObserverWithMaster opens 64-byte
 // frames sealed under keys derived from a master key
 // (varta.ConnectSecureUDPWithMaster). A datagram that does not open is a
-// violation.
+// violation. Each writes its key into a file that only this user can read,
+// in a directory only this user can enter, for its Target:
+// secureudp://127.0.0.1:port?keyfile=/path, or ?masterkeyfile=/path with a
+// master key. Close removes the file.
 package vartatest
 
 import (
-	"errors"
-	"fmt"
 	"net"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/varta-go/varta"
+	"github.com/varta-go/varta/internal/sequence"
 )
 
-// The rules of a frame stream that Next checks beyond decoding. A violation
-// matches one of these, or one of varta's decoding and opening errors
-// (varta.ErrBadCRC, varta.ErrStallOnWire, ...), with errors.Is.
+// The rules of a frame stream that Next checks beyond decoding, shared
+// with vartadump. A violation matches one of these, or one of varta's
+// decoding and opening errors (varta.ErrBadCRC, varta.ErrStallOnWire, ...),
+// with errors.Is. Their texts carry no package name; the errors Next
+// returns begin with "vartatest: ".
 var (
 	// ErrSenderPID: the frame's pid is not the pid of the process that sent
 	// it (checked on Linux, over Unix sockets).
-	ErrSenderPID = errors.New("vartatest: frame pid is not the sender's pid")
+	ErrSenderPID = sequence.ErrSenderPID
 	// ErrNonceSequence: a beat's nonce is not the one after the previous beat
 	// of the same pid, nor 1, which starts a new sequence.
-	ErrNonceSequence = errors.New("vartatest: nonce out of sequence")
+	ErrNonceSequence = sequence.ErrNonceSequence
 	// ErrTimestampBackwards: a frame's timestamp is earlier than an earlier
 	// frame's of the same pid and sequence.
-	ErrTimestampBackwards = errors.New("vartatest: timestamp went backwards")
+	ErrTimestampBackwards = sequence.ErrTimestampBackwards
 )
 
 // IsTerminal reports whether f is a terminal frame, the one an agent sends
@@ -119,30 +151,21 @@ func IsTerminal(f varta.Frame) bool {
 // Observer is a test observer bound to a Unix datagram socket.
 type Observer struct {
 	path string
-	c    *checker
+	r    *receiver
 }
 
 // NewObserver binds a Unix datagram socket in a new temporary directory and
-// returns an observer reading it. tb's cleanup closes the socket and removes
-// the directory; a failure to bind fails the test at once (tb.Fatalf).
-//
-// The directory comes from os.MkdirTemp rather than tb.TempDir, whose paths
-// can be longer than the 107 bytes a socket address holds.
+// returns an observer reading it. tb's cleanup closes it, as Close does; a
+// failure to bind fails the test at once (tb.Fatalf).
 func NewObserver(tb testing.TB) *Observer {
 	tb.Helper()
-	dir, err := os.MkdirTemp("", "vartatest")
-	if err != nil {
-		tb.Fatalf("vartatest: %v", err)
-	}
-	tb.Cleanup(func() { os.RemoveAll(dir) })
+	dir := tempDir(tb)
+	release := func() { os.RemoveAll(dir) }
 	path := filepath.Join(dir, "observer.sock")
 	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
 	if err != nil {
+		release()
 		tb.Fatalf("vartatest: bind a Unix datagram socket: %v", err)
-	}
-	tb.Cleanup(func() { conn.Close() })
-	if err := passCredentials(conn); err != nil {
-		tb.Fatalf("vartatest: ask for senders' credentials: %v", err)
 	}
 	oob := make([]byte, credentialsSpace)
 	read := func(b []byte) (int, uint32, error) {
@@ -152,11 +175,20 @@ func NewObserver(tb testing.TB) *Observer {
 		}
 		return n, senderPID(oob[:oobn]), nil
 	}
-	return &Observer{path: path, c: newChecker(tb, conn, read, varta.DecodeFrame)}
+	r := newReceiver(tb, conn, read, varta.DecodeFrame, release)
+	if err := passCredentials(conn); err != nil {
+		tb.Fatalf("vartatest: ask for senders' credentials: %v", err)
+	}
+	return &Observer{path: path, r: r}
 }
 
 // Path returns the path of the observer's socket, for varta.Connect.
 func (o *Observer) Path() string { return o.path }
+
+// Target returns the observer's address as a target string,
+// unix:///path/of/the/socket, for varta.ConnectTo or the VARTA_OBSERVER
+// environment variable (varta.ObserverEnv) of a program under test.
+func (o *Observer) Target() string { return "unix://" + o.path }
 
 // Next waits up to timeout for the next frame and returns it.
 //
@@ -166,111 +198,29 @@ func (o *Observer) Path() string { return o.path }
 // through the test's Errorf and returns it as the error too, along with the
 // frame if it could be decoded (the zero Frame if not). The frame is then
 // taken as the new reference for its pid, so one bad frame is reported once.
+// After Close, Next returns an error matching net.ErrClosed.
 func (o *Observer) Next(timeout time.Duration) (varta.Frame, error) {
-	o.c.tb.Helper()
-	return o.c.next(timeout)
+	o.r.tb.Helper()
+	return o.r.next(timeout, true)
 }
 
-// checker reads datagrams, turns them into frames and checks each pid's
-// sequence of frames.
-type checker struct {
-	tb   testing.TB
-	conn interface{ SetReadDeadline(time.Time) error }
-	// read receives one datagram into b and returns its length and, where
-	// the transport tells, the sender's pid (0 if unknown).
-	read func(b []byte) (n int, sender uint32, err error)
-	// open turns a datagram into a frame: decode, or open and decode.
-	open func([]byte) (varta.Frame, error)
-
-	mu      sync.Mutex
-	buf     [256]byte
-	streams map[uint32]*stream
+// Receive is Next without the report: it checks the frame as Next does and
+// returns a violation as its error, leaving the verdict to the test, which
+// can then expect a violation with errors.Is.
+func (o *Observer) Receive(timeout time.Duration) (varta.Frame, error) {
+	return o.r.next(timeout, false)
 }
 
-// stream is what the checker remembers of one pid.
-type stream struct {
-	beats      bool   // a beat has been seen
-	nonce      uint64 // the last beat's nonce
-	ts         uint64 // the last beat's timestamp
-	terminals  bool   // a terminal frame has been seen
-	terminalTS uint64 // the last terminal frame's timestamp
+// NextTerminal receives frames until a terminal frame arrives and returns
+// it, checking and reporting every frame as Next does. timeout bounds the
+// whole wait; when it passes, the error matches os.ErrDeadlineExceeded and
+// nothing is reported.
+func (o *Observer) NextTerminal(timeout time.Duration) (varta.Frame, error) {
+	o.r.tb.Helper()
+	return o.r.nextTerminal(timeout)
 }
 
-func newChecker(tb testing.TB, conn interface{ SetReadDeadline(time.Time) error },
-	read func([]byte) (int, uint32, error), open func([]byte) (varta.Frame, error)) *checker {
-	return &checker{tb: tb, conn: conn, read: read, open: open, streams: make(map[uint32]*stream)}
-}
-
-func (c *checker) next(timeout time.Duration) (varta.Frame, error) {
-	c.tb.Helper()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if err := c.conn.SetReadDeadline(time.Now().Add(timeout)); err != nil {
-		return varta.Frame{}, fmt.Errorf("vartatest: %w", err)
-	}
-	n, sender, err := c.read(c.buf[:])
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return varta.Frame{}, fmt.Errorf("vartatest: no frame within %v: %w", timeout, err)
-	}
-	if err != nil {
-		return varta.Frame{}, fmt.Errorf("vartatest: receive: %w", err)
-	}
-	f, err := c.open(c.buf[:n])
-	if err != nil {
-		err = fmt.Errorf("vartatest: observer rejects a %d-byte datagram: %w", n, err)
-		c.tb.Errorf("%v", err)
-		return varta.Frame{}, err
-	}
-	if err := c.check(f, sender); err != nil {
-		c.tb.Errorf("%v", err)
-		return f, err
-	}
-	return f, nil
-}
-
-// check applies the stream rules to f, sent by the process sender (0 if
-// unknown), and records f as the pid's latest frame.
-func (c *checker) check(f varta.Frame, sender uint32) error {
-	if sender != 0 && f.PID != sender {
-		return fmt.Errorf("%w: frame says pid %d, sent by pid %d", ErrSenderPID, f.PID, sender)
-	}
-	s := c.streams[f.PID]
-	if s == nil {
-		s = new(stream)
-		c.streams[f.PID] = s
-	}
-	if IsTerminal(f) {
-		var err error
-		switch {
-		case s.beats && f.Timestamp < s.ts:
-			err = fmt.Errorf("%w: pid %d: terminal frame at %d, before the last beat at %d", ErrTimestampBackwards, f.PID, f.Timestamp, s.ts)
-		case s.terminals && f.Timestamp <= s.terminalTS:
-			err = fmt.Errorf("%w: pid %d: terminal frame at %d, not after the previous terminal frame at %d", ErrTimestampBackwards, f.PID, f.Timestamp, s.terminalTS)
-		}
-		s.terminals, s.terminalTS = true, f.Timestamp
-		return err
-	}
-	want := uint64(1)
-	if s.beats {
-		want = s.nonce + 1
-		if want == varta.NonceTerminal { // R3.3: after 2^64-2 comes 0
-			want = 0
-		}
-	}
-	if f.Nonce == 1 && want != 1 {
-		// A new agent of this pid: a new sequence, with a new epoch.
-		*s = stream{}
-		want = 1
-	}
-	var err error
-	switch {
-	case f.Nonce != want && s.beats:
-		err = fmt.Errorf("%w: pid %d: nonce %d after %d, want %d", ErrNonceSequence, f.PID, f.Nonce, s.nonce, want)
-	case f.Nonce != want:
-		err = fmt.Errorf("%w: pid %d: first beat has nonce %d, want 1", ErrNonceSequence, f.PID, f.Nonce)
-	case s.beats && f.Timestamp < s.ts:
-		err = fmt.Errorf("%w: pid %d: beat at %d after a beat at %d", ErrTimestampBackwards, f.PID, f.Timestamp, s.ts)
-	}
-	s.beats, s.nonce, s.ts = true, f.Nonce, f.Timestamp
-	return err
-}
+// Close makes the observer vanish: it closes the socket and removes the
+// socket file and its directory, so that agents find nobody at Target.
+// Calling it again, or the cleanup that calls it, does nothing.
+func (o *Observer) Close() { o.r.close() }

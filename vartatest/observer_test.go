@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -240,33 +241,51 @@ func streamViolations(pid uint32) []violation {
 	}
 }
 
-// checkViolations sends each stream to a fresh observer made by newObserver
-// and checks that the frames before the last pass and the last is reported
-// and returned.
-func checkViolations(t *testing.T, cases []violation, newObserver func(testing.TB) (send func([]byte), next func(time.Duration) (varta.Frame, error))) {
+// observer is what every observer offers to receive frames.
+type observer interface {
+	Next(time.Duration) (varta.Frame, error)
+	Receive(time.Duration) (varta.Frame, error)
+	NextTerminal(time.Duration) (varta.Frame, error)
+}
+
+// checkViolations sends each stream to a fresh observer made by
+// newObserver, once received with Next and once with Receive, and checks
+// that the frames before the last pass and the last is returned, and
+// reported by Next only.
+func checkViolations(t *testing.T, cases []violation, newObserver func(testing.TB) (send func([]byte), obs observer)) {
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			rec := &recorder{TB: t}
-			send, next := newObserver(rec)
-			for i, b := range tc.frames {
-				send(b)
-				f, err := next(wait)
-				if i < len(tc.frames)-1 {
-					if err != nil {
-						t.Fatalf("frame %d: %v", i+1, err)
+		for _, method := range []string{"Next", "Receive"} {
+			t.Run(tc.name+"/"+method, func(t *testing.T) {
+				rec := &recorder{TB: t}
+				send, obs := newObserver(rec)
+				receive := obs.Next
+				if method == "Receive" {
+					receive = obs.Receive
+				}
+				for i, b := range tc.frames {
+					send(b)
+					f, err := receive(wait)
+					if i < len(tc.frames)-1 {
+						if err != nil {
+							t.Fatalf("frame %d: %v", i+1, err)
+						}
+						rec.expectNoReport(t)
+						continue
 					}
-					rec.expectNoReport(t)
-					continue
+					if !errors.Is(err, tc.want) {
+						t.Errorf("got error %v, want one matching %v", err, tc.want)
+					}
+					if method == "Next" {
+						rec.expectReport(t, tc.want.Error())
+					} else {
+						rec.expectNoReport(t)
+					}
+					if got := f != (varta.Frame{}); got != tc.decoded {
+						t.Errorf("returned frame %+v: decoded %v, want %v", f, got, tc.decoded)
+					}
 				}
-				if !errors.Is(err, tc.want) {
-					t.Errorf("got error %v, want one matching %v", err, tc.want)
-				}
-				rec.expectReport(t, tc.want.Error())
-				if got := f != (varta.Frame{}); got != tc.decoded {
-					t.Errorf("returned frame %+v: decoded %v, want %v", f, got, tc.decoded)
-				}
-			}
-		})
+			})
+		}
 	}
 }
 
@@ -277,18 +296,146 @@ func TestObserverReportsEachViolation(t *testing.T) {
 		cases = append(cases, violation{"pid is not the sender's",
 			[][]byte{frameBytes(varta.Frame{PID: pid + 1, Nonce: 1})}, vartatest.ErrSenderPID, true})
 	}
-	checkViolations(t, cases, func(tb testing.TB) (func([]byte), func(time.Duration) (varta.Frame, error)) {
+	checkViolations(t, cases, func(tb testing.TB) (func([]byte), observer) {
 		obs := vartatest.NewObserver(tb)
-		conn, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: obs.Path(), Net: "unixgram"})
-		if err != nil {
+		return unixSender(t, obs.Path()), obs
+	})
+}
+
+// unixSender returns a function that sends datagrams to the Unix socket at
+// path.
+func unixSender(t *testing.T, path string) func([]byte) {
+	conn, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return func(b []byte) {
+		if _, err := conn.Write(b); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { conn.Close() })
-		send := func(b []byte) {
-			if _, err := conn.Write(b); err != nil {
-				t.Fatal(err)
-			}
+	}
+}
+
+func TestObserverTargetReachesItThroughConnectToAndTheEnvironment(t *testing.T) {
+	obs := vartatest.NewObserver(t)
+	if want := "unix://" + obs.Path(); obs.Target() != want {
+		t.Errorf("Target() = %q, want %q", obs.Target(), want)
+	}
+	expectFirstBeat(t, obs, connect(t, obs.Target()))
+	t.Setenv(varta.ObserverEnv, obs.Target())
+	agent, err := varta.ConnectFromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer agent.Close()
+	expectFirstBeat(t, obs, agent)
+}
+
+// expectFirstBeat beats once with agent and checks that obs receives the
+// beat as the agent's first.
+func expectFirstBeat(t *testing.T, obs observer, agent *varta.Varta) {
+	t.Helper()
+	beat(t, agent, 5)
+	if f, err := obs.Next(wait); err != nil || f.Nonce != 1 || f.Payload != 5 {
+		t.Errorf("got %+v, %v, want the agent's first beat", f, err)
+	}
+}
+
+// TestObserverCloseLeavesAnAgentDropping makes the observer vanish under a
+// beating agent, the event the protocol exists to tell.
+func TestObserverCloseLeavesAnAgentDropping(t *testing.T) {
+	rec := &recorder{TB: t}
+	obs := vartatest.NewObserver(rec)
+	agent := connect(t, obs.Target())
+	beat(t, agent, 0)
+	obs.Close()
+	obs.Close() // again: nothing happens, nor at cleanup
+	if _, err := os.Lstat(filepath.Dir(obs.Path())); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("after Close, the observer's directory: %v, want it removed", err)
+	}
+	for i := 1; i <= 3; i++ {
+		if out := agent.Beat(varta.StatusOK, 0); !out.IsDropped() {
+			t.Errorf("beat %d after Close: %v, want dropped", i, out)
 		}
-		return send, obs.Next
-	})
+	}
+	expectClosed(t, obs)
+	rec.expectNoReport(t)
+}
+
+// expectClosed checks that each of obs's receiving methods says that the
+// observer is closed.
+func expectClosed(t *testing.T, obs observer) {
+	t.Helper()
+	for name, receive := range map[string]func(time.Duration) (varta.Frame, error){
+		"Next": obs.Next, "Receive": obs.Receive, "NextTerminal": obs.NextTerminal,
+	} {
+		if _, err := receive(wait); !errors.Is(err, net.ErrClosed) || !strings.Contains(err.Error(), "observer is closed") {
+			t.Errorf("%s after Close: %v, want an error matching net.ErrClosed that says so", name, err)
+		}
+	}
+}
+
+// TestObserverCloseEndsAWaitingNext closes the observer while Next waits
+// for a frame in another goroutine.
+func TestObserverCloseEndsAWaitingNext(t *testing.T) {
+	rec := &recorder{TB: t}
+	obs := vartatest.NewObserver(rec)
+	done := make(chan error)
+	go func() {
+		_, err := obs.Next(wait)
+		done <- err
+	}()
+	obs.Close()
+	if err := <-done; !errors.Is(err, net.ErrClosed) {
+		t.Errorf("Next: %v, want an error matching net.ErrClosed", err)
+	}
+	rec.expectNoReport(t)
+}
+
+func TestObserverNextTerminalChecksTheFramesBeforeIt(t *testing.T) {
+	rec := &recorder{TB: t}
+	obs := vartatest.NewObserver(rec)
+	agent := connect(t, obs.Target())
+	for i := 0; i < 3; i++ {
+		beat(t, agent, 0)
+	}
+	if out := agent.SendTerminal(); !out.IsSent() {
+		t.Fatalf("terminal frame: %v", out)
+	}
+	f, err := obs.NextTerminal(wait)
+	if err != nil || !vartatest.IsTerminal(f) || f.PID != uint32(os.Getpid()) {
+		t.Errorf("got %+v, %v, want this process's terminal frame", f, err)
+	}
+	rec.expectNoReport(t)
+
+	// Hand-made frames: a gap before the terminal frame is reported, and
+	// the wait goes on to the terminal frame.
+	obs = vartatest.NewObserver(rec)
+	send := unixSender(t, obs.Path())
+	pid := uint32(os.Getpid())
+	send(frameBytes(varta.Frame{PID: pid, Nonce: 1, Timestamp: 10}))
+	send(frameBytes(varta.Frame{PID: pid, Nonce: 3, Timestamp: 20}))
+	send(frameBytes(varta.Frame{PID: pid, Nonce: varta.NonceTerminal, Status: varta.StatusCritical, Timestamp: 30}))
+	if f, err := obs.NextTerminal(wait); err != nil || !vartatest.IsTerminal(f) {
+		t.Errorf("got %+v, %v, want the terminal frame", f, err)
+	}
+	rec.expectReport(t, "nonce 3 after 1, want 2")
+}
+
+func TestObserverNextTerminalTimesOutWithoutReporting(t *testing.T) {
+	rec := &recorder{TB: t}
+	obs := vartatest.NewObserver(rec)
+	send := unixSender(t, obs.Path())
+	pid := uint32(os.Getpid())
+	send(frameBytes(varta.Frame{PID: pid, Nonce: 1, Timestamp: 10}))
+	send(frameBytes(varta.Frame{PID: pid, Nonce: 2, Timestamp: 20}))
+	// The two beats are queued before the wait starts, which reads both and
+	// then finds no terminal frame; the second only bounds the test's length.
+	_, err := obs.NextTerminal(time.Second)
+	if !errors.Is(err, os.ErrDeadlineExceeded) || !strings.Contains(err.Error(), "no terminal frame") ||
+		!strings.Contains(err.Error(), "other datagrams received: 2") {
+		t.Errorf("got %v, want an error matching os.ErrDeadlineExceeded that counts the 2 beats", err)
+	}
+	rec.expectNoReport(t)
 }

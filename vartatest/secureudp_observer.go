@@ -3,6 +3,9 @@
 package vartatest
 
 import (
+	"encoding/hex"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/varta-go/varta"
@@ -12,36 +15,65 @@ import (
 // frames sealed under the shared key (varta.ConnectSecureUDP). A datagram
 // that does not open under key is a violation (varta.ErrAuthentication,
 // or varta.ErrSecureFrameLength for one of the wrong size). A key that is
-// not varta.KeyBytes long fails the test at once. The observer keeps its own
-// copy of key and wipes it at cleanup.
+// not varta.KeyBytes long fails the test at once. The observer keeps its
+// own copy of key, and writes it for Target into a key file that only this
+// user can read, in a directory only this user can enter; Close wipes the
+// copy and removes the file.
 //
 // Only built with -tags secureudp.
 func NewSecureUDPObserver(tb testing.TB, key []byte) *UDPObserver {
 	tb.Helper()
-	k := keyCopy(tb, key)
-	return newUDPObserver(tb, func(b []byte) (varta.Frame, error) { return varta.OpenSecureFrame(k, b) })
+	return newSecureUDPObserver(tb, key, "keyfile", varta.OpenSecureFrame)
 }
 
 // NewSecureUDPObserverWithMaster listens on an ephemeral UDP port of
 // 127.0.0.1 for 64-byte frames sealed under keys derived from master
 // (varta.ConnectSecureUDPWithMaster), terminal frames included; it opens
-// them with varta.OpenMasterFrame. Failures are reported as for
-// NewSecureUDPObserver.
+// them with varta.OpenMasterFrame. Failures are reported, and the key
+// kept, as for NewSecureUDPObserver.
 //
 // Only built with -tags secureudp.
 func NewSecureUDPObserverWithMaster(tb testing.TB, master []byte) *UDPObserver {
 	tb.Helper()
-	k := keyCopy(tb, master)
-	return newUDPObserver(tb, func(b []byte) (varta.Frame, error) { return varta.OpenMasterFrame(k, b) })
+	return newSecureUDPObserver(tb, master, "masterkeyfile", varta.OpenMasterFrame)
 }
 
-// keyCopy checks key's length and returns a copy that tb's cleanup wipes.
-func keyCopy(tb testing.TB, key []byte) []byte {
+// newSecureUDPObserver returns an observer that opens frames with open
+// under a copy of key, and whose target names its key file with param.
+func newSecureUDPObserver(tb testing.TB, key []byte, param string, open func(key, b []byte) (varta.Frame, error)) *UDPObserver {
 	tb.Helper()
 	if len(key) != varta.KeyBytes {
 		tb.Fatalf("vartatest: a key is %d bytes, got %d", varta.KeyBytes, len(key))
 	}
 	k := append([]byte(nil), key...)
-	tb.Cleanup(func() { clear(k) })
-	return k
+	dir := tempDir(tb)
+	release := func() {
+		clear(k)
+		os.RemoveAll(dir)
+	}
+	path := filepath.Join(dir, "observer.key")
+	if err := writeKeyFile(path, k); err != nil {
+		release()
+		tb.Fatalf("vartatest: write the key file: %v", err)
+	}
+	return newUDPObserver(tb, "secureudp", "?"+param+"="+path,
+		func(b []byte) (varta.Frame, error) { return open(k, b) }, release)
+}
+
+// writeKeyFile writes key as 64 hexadecimal characters into a new file at
+// path that only its owner may read and write (mode 0600).
+func writeKeyFile(path string, key []byte) error {
+	text := make([]byte, hex.EncodedLen(len(key))+1)
+	defer clear(text)
+	hex.Encode(text, key)
+	text[len(text)-1] = '\n'
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(text); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

@@ -4,9 +4,13 @@ package vartatest_test
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
-	"time"
 
 	"github.com/varta-go/varta"
 	"github.com/varta-go/varta/vartatest"
@@ -65,18 +69,18 @@ func TestSecureUDPObserversReportFramesThatDoNotOpen(t *testing.T) {
 		{"plain frame", [][]byte{plain}, varta.ErrSecureFrameLength, false},
 		{"garbage of the right size", [][]byte{bytes.Repeat([]byte{7}, varta.SecureFrameBytes)}, varta.ErrAuthentication, false},
 	}
-	checkViolations(t, cases, func(tb testing.TB) (func([]byte), func(time.Duration) (varta.Frame, error)) {
+	checkViolations(t, cases, func(tb testing.TB) (func([]byte), observer) {
 		obs := vartatest.NewSecureUDPObserver(tb, testKey(1))
-		return udpSender(t, obs.Port()), obs.Next
+		return udpSender(t, obs.Port()), obs
 	})
 	masterCases := []violation{
 		{"plain frame", [][]byte{plain}, varta.ErrSecureFrameLength, false},
 		{"shared-key layout", [][]byte{bytes.Repeat([]byte{7}, varta.SecureFrameBytes)}, varta.ErrSecureFrameLength, false},
 		{"garbage of the right size", [][]byte{bytes.Repeat([]byte{7}, varta.MasterFrameBytes)}, varta.ErrAuthentication, false},
 	}
-	checkViolations(t, masterCases, func(tb testing.TB) (func([]byte), func(time.Duration) (varta.Frame, error)) {
+	checkViolations(t, masterCases, func(tb testing.TB) (func([]byte), observer) {
 		obs := vartatest.NewSecureUDPObserverWithMaster(tb, testKey(1))
-		return udpSender(t, obs.Port()), obs.Next
+		return udpSender(t, obs.Port()), obs
 	})
 }
 
@@ -120,5 +124,45 @@ func TestSecureUDPObserversRefuseAKeyOfTheWrongLength(t *testing.T) {
 		}()
 		<-done
 		rec.expectReport(t, "a key is 32 bytes, got 16")
+	}
+}
+
+// TestSecureUDPObserversTargetNamesAPrivateKeyFile connects through each
+// secure observer's Target: the key file it names holds the key, only its
+// owner can read it, and Close removes it.
+func TestSecureUDPObserversTargetNamesAPrivateKeyFile(t *testing.T) {
+	for _, tc := range []struct {
+		param       string
+		newObserver func(testing.TB, []byte) *vartatest.UDPObserver
+	}{
+		{"keyfile", vartatest.NewSecureUDPObserver},
+		{"masterkeyfile", vartatest.NewSecureUDPObserverWithMaster},
+	} {
+		t.Run(tc.param, func(t *testing.T) {
+			rec := &recorder{TB: t}
+			obs := tc.newObserver(rec, testKey(3))
+			prefix := "secureudp://127.0.0.1:" + strconv.Itoa(obs.Port()) + "?" + tc.param + "="
+			path, ok := strings.CutPrefix(obs.Target(), prefix)
+			if !ok || !filepath.IsAbs(path) {
+				t.Fatalf("Target() = %q, want %s and an absolute path", obs.Target(), prefix)
+			}
+			for _, f := range []struct {
+				path string
+				mode os.FileMode
+			}{{path, 0o600}, {filepath.Dir(path), os.ModeDir | 0o700}} {
+				if fi, err := os.Lstat(f.path); err != nil || fi.Mode() != f.mode {
+					t.Errorf("%s: %v, %v, want mode %v", f.path, fi.Mode(), err, f.mode)
+				}
+			}
+			if b, err := os.ReadFile(path); err != nil || string(b) != hex.EncodeToString(testKey(3))+"\n" {
+				t.Errorf("key file holds %q, %v, want the key in hex", b, err)
+			}
+			expectFirstBeat(t, obs, connect(t, obs.Target()))
+			rec.expectNoReport(t)
+			obs.Close()
+			if _, err := os.Lstat(filepath.Dir(path)); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("after Close, the key file's directory: %v, want it removed", err)
+			}
+		})
 	}
 }

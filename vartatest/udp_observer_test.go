@@ -4,8 +4,8 @@ package vartatest_test
 
 import (
 	"net"
+	"strconv"
 	"testing"
-	"time"
 
 	"github.com/varta-go/varta"
 	"github.com/varta-go/varta/vartatest"
@@ -56,8 +56,29 @@ func TestUDPObserverReportsEachViolation(t *testing.T) {
 	cases = append(cases, violation{"another pid's gap",
 		[][]byte{frameBytes(varta.Frame{PID: 4242, Nonce: 1}), other, frameBytes(varta.Frame{PID: 4242, Nonce: 3})},
 		vartatest.ErrNonceSequence, true})
-	checkViolations(t, cases, func(tb testing.TB) (func([]byte), func(time.Duration) (varta.Frame, error)) {
+	checkViolations(t, cases, func(tb testing.TB) (func([]byte), observer) {
 		obs := vartatest.NewUDPObserver(tb)
-		return udpSender(t, obs.Port()), obs.Next
+		return udpSender(t, obs.Port()), obs
 	})
+}
+
+func TestUDPObserverTargetReachesItThroughConnectTo(t *testing.T) {
+	rec := &recorder{TB: t}
+	obs := vartatest.NewUDPObserver(rec)
+	if want := "udp://127.0.0.1:" + strconv.Itoa(obs.Port()); obs.Target() != want {
+		t.Errorf("Target() = %q, want %q", obs.Target(), want)
+	}
+	expectFirstBeat(t, obs, connect(t, obs.Target()))
+	rec.expectNoReport(t)
+}
+
+func TestUDPObserverReceivesNothingAfterClose(t *testing.T) {
+	rec := &recorder{TB: t}
+	obs := vartatest.NewUDPObserver(rec)
+	send := udpSender(t, obs.Port())
+	obs.Close()
+	obs.Close()
+	send(frameBytes(varta.Frame{PID: 4242, Nonce: 1}))
+	expectClosed(t, obs)
+	rec.expectNoReport(t)
 }

@@ -4,15 +4,21 @@ package main
 
 import (
 	"flag"
+	"fmt"
 
 	"github.com/varta-go/varta"
 )
 
-// keyUsage tells how to get the key flags this build lacks.
+// secureBuild says how to get a vartadump that opens secure frames.
+const secureBuild = `go install -tags secureudp github.com/varta-go/varta/cmd/vartadump@latest
+  (in a checkout: go run -tags secureudp ./cmd/vartadump)`
+
+// keyUsage says that this build lacks the key flags and secureudp://
+// targets.
 const keyUsage = `
 
--key and -master-key, to open secure UDP frames, need a build with
--tags secureudp: go run -tags secureudp ./cmd/vartadump -h`
+This vartadump opens plain frames only: secureudp:// targets, -key and
+-master-key need one built with -tags secureudp (see Install below).`
 
 // keyExample is empty: this build has no key flags.
 const keyExample = ""
@@ -26,7 +32,7 @@ type keyFlags struct {
 
 // add defines -key and -master-key, which check refuses.
 func (k *keyFlags) add(fs *flag.FlagSet) {
-	const help = " (not in this build: go run -tags secureudp ./cmd/vartadump)"
+	const help = " (needs a build with -tags secureudp, see above)"
 	fs.StringVar(&k.key, "key", "", "open 60-byte secure frames with the shared key in `FILE`"+help)
 	fs.StringVar(&k.master, "master-key", "", "open 64-byte secure frames with keys derived from the master key in `FILE`"+help)
 }
@@ -34,10 +40,17 @@ func (k *keyFlags) add(fs *flag.FlagSet) {
 // check refuses -key and -master-key.
 func (k *keyFlags) check(bool) string {
 	if k.key != "" || k.master != "" {
-		return "-key and -master-key open secure frames, which this build cannot: " +
-			"run go run -tags secureudp ./cmd/vartadump (or build with -tags secureudp)"
+		return "-key and -master-key open secure frames, which this build cannot; build one that can:\n  " + secureBuild
 	}
 	return ""
+}
+
+// fromTarget refuses the secureudp:// target s in the library's words: in
+// a build without secureudp, ConnectTo answers every such target, before
+// any system call, with an error matching varta.ErrTransportNotBuilt.
+func (*keyFlags) fromTarget(s string, _ varta.Target) error {
+	_, err := varta.ConnectTo(s)
+	return fmt.Errorf("%w\nA vartadump that opens secure frames:\n  %s", err, secureBuild)
 }
 
 // opener returns the decoder of plain frames.

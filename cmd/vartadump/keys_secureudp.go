@@ -11,22 +11,25 @@ import (
 
 // keyUsage shows the key flags.
 const keyUsage = `
-  vartadump -udp HOST:PORT -key FILE [-json]
-  vartadump -udp HOST:PORT -master-key FILE [-json]`
+  vartadump [-json] -udp HOST:PORT -key FILE
+  vartadump [-json] -udp HOST:PORT -master-key FILE`
 
-// keyExample shows a secure invocation.
+// keyExample shows secure invocations.
 const keyExample = `
-  go run -tags secureudp ./cmd/vartadump -udp 127.0.0.1:7070 -key observer.key`
+  vartadump 'secureudp://127.0.0.1:9443?keyfile=/etc/varta/observer.key'
+  vartadump -udp 0.0.0.0:9443 -master-key /etc/varta/master.key`
 
-// keyFlags are the key files given on the command line.
+// keyFlags are the key files given on the command line, by flag or in a
+// secureudp:// target.
 type keyFlags struct {
 	key, master string
+	inTarget    bool // named by a target's keyfile= or masterkeyfile=
 }
 
 // add defines -key and -master-key.
 func (k *keyFlags) add(fs *flag.FlagSet) {
-	fs.StringVar(&k.key, "key", "", "open 60-byte secure frames with the shared key in `FILE` (64 hex characters; needs -udp)")
-	fs.StringVar(&k.master, "master-key", "", "open 64-byte secure frames with keys derived from the master key in `FILE` (needs -udp)")
+	fs.StringVar(&k.key, "key", "", "open 60-byte secure frames with the shared key in `FILE` (64 hexadecimal characters; with -udp)")
+	fs.StringVar(&k.master, "master-key", "", "open 64-byte secure frames with keys derived from the master key in `FILE` (with -udp)")
 }
 
 // check returns what is wrong with the key flags, or "".
@@ -35,14 +38,29 @@ func (k *keyFlags) check(udp bool) string {
 	case k.key != "" && k.master != "":
 		return "-key and -master-key exclude each other"
 	case (k.key != "" || k.master != "") && !udp:
-		return "secure frames travel over UDP: -key and -master-key need -udp"
+		return "-key and -master-key go with -udp; a secureudp:// target names its key file itself (?keyfile= or ?masterkeyfile=)"
 	}
 	return ""
+}
+
+// fromTarget takes the key file of the secureudp:// target t.
+func (k *keyFlags) fromTarget(_ string, t varta.Target) error {
+	k.inTarget = true
+	if t.Master {
+		k.master = t.KeyFile
+	} else {
+		k.key = t.KeyFile
+	}
+	return nil
 }
 
 // opener loads the key and returns the function that turns a datagram into
 // a frame, and a name for that mode.
 func (k *keyFlags) opener() (func([]byte) (varta.Frame, error), string, error) {
+	useMaster, useShared, usePlain := "use -master-key", "use -key", "run without a key flag"
+	if k.inTarget {
+		useMaster, useShared, usePlain = "use ?masterkeyfile= in the target", "use ?keyfile= in the target", "give a udp:// target, which names no key"
+	}
 	switch {
 	case k.key != "":
 		key, err := varta.LoadKeyFile(k.key)
@@ -50,22 +68,22 @@ func (k *keyFlags) opener() (func([]byte) (varta.Frame, error), string, error) {
 			return nil, "", err
 		}
 		open := func(b []byte) (varta.Frame, error) { return varta.OpenSecureFrame(key, b) }
-		return withHint(open, varta.MasterFrameBytes, "a master-key frame? use -master-key"), "secure frames (shared key)", nil
+		return withHint(open, varta.MasterFrameBytes, "a master-key frame? "+useMaster, usePlain), "secure frames (shared key)", nil
 	case k.master != "":
 		master, err := varta.LoadKeyFile(k.master)
 		if err != nil {
 			return nil, "", err
 		}
 		open := func(b []byte) (varta.Frame, error) { return varta.OpenMasterFrame(master, b) }
-		return withHint(open, varta.SecureFrameBytes, "a shared-key frame? use -key"), "secure frames (master key)", nil
+		return withHint(open, varta.SecureFrameBytes, "a shared-key frame? "+useShared, usePlain), "secure frames (master key)", nil
 	}
 	return varta.DecodeFrame, "plain frames", nil
 }
 
 // withHint returns open, with hint added to the error of a datagram of n
-// bytes, the size of the frames the other key flag opens. A plain frame gets
-// a hint of its own.
-func withHint(open func([]byte) (varta.Frame, error), n int, hint string) func([]byte) (varta.Frame, error) {
+// bytes, the size of the frames the other kind of key opens, and "a plain
+// frame?" and usePlain to that of a plain frame's size.
+func withHint(open func([]byte) (varta.Frame, error), n int, hint, usePlain string) func([]byte) (varta.Frame, error) {
 	return func(b []byte) (varta.Frame, error) {
 		f, err := open(b)
 		switch {
@@ -73,7 +91,7 @@ func withHint(open func([]byte) (varta.Frame, error), n int, hint string) func([
 		case len(b) == n:
 			err = fmt.Errorf("%w (%s)", err, hint)
 		case len(b) == varta.FrameBytes:
-			err = fmt.Errorf("%w (a plain frame? run without a key flag)", err)
+			err = fmt.Errorf("%w (a plain frame? %s)", err, usePlain)
 		}
 		return f, err
 	}

@@ -3,9 +3,39 @@
 // binds the address itself, so it stands in for the observer: run it instead
 // of the observer to see what a daemon sends.
 //
-//	go run ./cmd/vartadump -uds /tmp/x.sock
-//	go run ./cmd/vartadump -udp 127.0.0.1:7070 -json
-//	go run -tags secureudp ./cmd/vartadump -udp 127.0.0.1:7070 -key observer.key
+// The address is given in one of three ways. A target is the string agents
+// are given (varta.ConnectTo, VARTA_OBSERVER), read with varta.ParseTarget,
+// so the value a daemon has can be pasted as it is:
+//
+//	vartadump unix:///run/varta/observer.sock
+//	vartadump /run/varta/observer.sock
+//	vartadump unix:@varta
+//	vartadump -json udp://127.0.0.1:9000
+//	vartadump 'secureudp://127.0.0.1:9443?keyfile=/etc/varta/observer.key'
+//
+// unix:@name (an abstract socket) exists only on Linux; secureudp://, with
+// ?keyfile= for a shared key or ?masterkeyfile= for a master key, needs a
+// vartadump built with -tags secureudp. The flags -uds PATH and -udp
+// HOST:PORT, with -key FILE or -master-key FILE for secure frames, are the
+// second way. With neither a target nor a flag, vartadump reads the target
+// in VARTA_OBSERVER, so that started beside a daemon, with the daemon's
+// environment, it dumps where the daemon beats; the line that says where it
+// listens names the variable. A target and a flag, two targets, or -uds
+// and -udp together are refused.
+//
+// Hosts, in a target and in -udp, follow the agents' grammar and are
+// refused in its words: what ConnectTo refuses, vartadump refuses (-udp's
+// refusals begin "-udp HOST:PORT:" and show fixes as -udp values). -udp
+// also takes what only a listener asks for: the wildcard host 0.0.0.0
+// (every IPv4 address of the host) or [::] (every address, IPv4 too where
+// the system allows it; an empty host, -udp :9000, means the same), and
+// port 0 (a port the kernel picks). A target
+// names where agents send, which neither can be. A name is resolved as an
+// agent resolves it: vartadump listens on the first address it returns.
+// A flag given an empty value (-udp "$UNSET") is refused, not taken as
+// left out. vartadump joins no multicast group: a multicast address, named
+// or resolved to, is refused, since net.ListenUDP would listen on every
+// address of its family instead.
 //
 // Each line gives the arrival time, pid, status, nonce, payload, timestamp
 // (seconds since the agent's epoch) and whether the frame is a terminal
@@ -23,18 +53,31 @@
 // never the nonce.
 //
 // On SIGINT or SIGTERM it prints a summary per pid on stderr (frames, nonce
-// gaps, first and last seen, whether a terminal frame came) and exits 0. A
-// beat with nonce 1 is a new agent of that pid starting again, not a gap.
-// It exits 1 when it cannot bind or receive, and 2 for bad usage.
+// gaps, first and last seen, whether a terminal frame came) and exits 0.
+// Gaps follow the nonce rule vartatest enforces: a beat with nonce 1 is a
+// new agent of that pid starting again, not a gap, and the first beat seen
+// of a pid is none either, whatever its nonce, since vartadump may start
+// while agents beat.
+// It exits 1 when it cannot read a key file, resolve a name, bind or
+// receive, and 2 for bad usage, a target it refuses among them.
 //
-// -uds binds a Unix datagram socket at PATH. A stale socket there (nobody
-// bound to it) is removed first; a file that is not a socket, or a socket an
-// observer is bound to, is left alone and vartadump exits 1. The socket is
-// removed on exit.
+// A socket file (unix:///PATH, a bare PATH, -uds PATH) is bound at PATH. A
+// stale socket there (nobody bound to it) is removed first; a file that is
+// not a socket, or a socket an observer is bound to, is left alone and
+// vartadump exits 1. The socket is removed on exit.
 //
-// -key FILE and -master-key FILE (64 hexadecimal characters) open secure UDP
-// frames: 60-byte frames under a shared key, or 64-byte frames under keys
-// derived from a master key. They need a build with -tags secureudp.
+// A key file (-key, -master-key, keyfile=, masterkeyfile=) holds 64
+// hexadecimal characters and only its owner may read it, as
+// varta.LoadKeyFile requires. A shared key opens 60-byte frames; a master
+// key opens 64-byte frames under keys derived from it.
+//
+// Install it with
+//
+//	go install github.com/varta-go/varta/cmd/vartadump@latest
+//	go install -tags secureudp github.com/varta-go/varta/cmd/vartadump@latest
+//
+// or, in a checkout, run it with go run ./cmd/vartadump (go run -tags
+// secureudp ./cmd/vartadump for secure frames).
 package main
 
 import (
@@ -52,28 +95,64 @@ import (
 	"time"
 
 	"github.com/varta-go/varta"
+	"github.com/varta-go/varta/internal/sequence"
 )
 
 func main() {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, sig))
+	os.Exit(run(os.Args[1:], os.Getenv(varta.ObserverEnv), os.Stdout, os.Stderr, sig))
 }
 
 // usage is printed by -h and after a usage error.
 const usage = `vartadump prints the Varta Lifeline Protocol frames arriving at an address.
 
 Usage:
-  vartadump -uds PATH [-json]
-  vartadump -udp HOST:PORT [-json]` + keyUsage + `
+  vartadump [-json] TARGET
+  vartadump [-json]                   (the target in VARTA_OBSERVER)
+  vartadump [-json] -uds PATH
+  vartadump [-json] -udp HOST:PORT` + keyUsage + `
+
+TARGET is the observer's address as agents are given it (varta.ConnectTo,
+VARTA_OBSERVER): paste a daemon's value, and vartadump binds it in the
+observer's place.
+  unix:///run/varta/observer.sock     a socket file (a stale one is replaced)
+  /run/varta/observer.sock            the same
+  unix:@varta                         an abstract socket (Linux)
+  udp://127.0.0.1:9000                UDP; IPv6 as udp://[::1]:9000
+  secureudp://127.0.0.1:9443?keyfile=/absolute/path
+  secureudp://127.0.0.1:9443?masterkeyfile=/absolute/path
+                                      secure UDP, with a shared or a master
+                                      key (in a build with -tags secureudp)
+
+Give one of a target, -uds and -udp. With none of them, vartadump reads
+the target in VARTA_OBSERVER: started with a daemon's environment (its
+unit's Environment=, its env file), it dumps where the daemon beats. The
+line on stderr that says where it listens then names the variable.
+
+Hosts follow the agents' grammar: what ConnectTo refuses, vartadump
+refuses, in the same words. Only -udp also takes 0.0.0.0 (every IPv4
+address), [::] or an empty host as in -udp :9000 (every address) and port
+0 (the kernel picks one): a target names where agents send, and no agent
+can send there. vartadump joins no multicast group, and refuses to listen
+on a multicast address.
 
 Examples:
-  go run ./cmd/vartadump -uds /tmp/x.sock -json
-  go run ./cmd/vartadump -udp 127.0.0.1:7070` + keyExample + `
+  vartadump unix:///run/varta/observer.sock
+  vartadump -json udp://127.0.0.1:9000
+  vartadump "$VARTA_OBSERVER"
+  vartadump -udp 0.0.0.0:9000` + keyExample + `
+
+Install:
+  go install github.com/varta-go/varta/cmd/vartadump@latest
+  go install -tags secureudp github.com/varta-go/varta/cmd/vartadump@latest
+(the second opens secure frames too). In a checkout, go run ./cmd/vartadump
+or go run -tags secureudp ./cmd/vartadump.
 
 One line per frame on stdout; on SIGINT or SIGTERM a summary per pid on
-stderr. Exit status: 0 after a signal, 1 when binding or receiving fails,
-2 for bad usage.
+stderr. Exit status: 0 after a signal, 1 when reading a key file,
+resolving a name, binding or receiving fails, 2 for bad usage, a refused
+target included.
 
 -json prints the fields pid, status, nonce, timestamp, payload and
 terminal. Test "terminal" to find terminal frames (jq 'select(.terminal)'):
@@ -83,35 +162,26 @@ loses its last digits there.
 Flags:
 `
 
-// config is what the command line asks for.
-type config struct {
-	uds, udp string
-	json     bool
-	keys     keyFlags
-}
-
-// run is the command: it returns the exit status. It stops at the first
-// value received on stop.
-func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
-	var cfg config
+// run is the command: it returns the exit status. env is the value of
+// VARTA_OBSERVER. It stops at the first value received on stop.
+func run(args []string, env string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
+	var cl commandLine
 	fs := flag.NewFlagSet("vartadump", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&cfg.uds, "uds", "", "bind a Unix datagram socket at `PATH` (a stale socket there is replaced)")
-	fs.StringVar(&cfg.udp, "udp", "", "listen for UDP datagrams on `HOST:PORT`")
-	fs.BoolVar(&cfg.json, "json", false, "print one JSON object per frame")
-	cfg.keys.add(fs)
-	if err := fs.Parse(args); err != nil {
+	cl.define(fs)
+	if err := cl.parse(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
 	}
-	if msg := cfg.check(fs.NArg()); msg != "" {
-		fmt.Fprintln(stderr, "vartadump:", msg)
+	cfg, err := cl.config(env)
+	if err != nil {
+		fmt.Fprintln(stderr, "vartadump:", err)
 		fmt.Fprintln(stderr, "Run vartadump -h for usage.")
 		return 2
 	}
@@ -120,15 +190,18 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 		fmt.Fprintln(stderr, "vartadump:", err)
 		return 1
 	}
-	conn, where, cleanup, err := listen(cfg)
+	conn, where, cleanup, err := listen(cfg.at, cfg.udpFlag)
 	if err != nil {
 		fmt.Fprintln(stderr, "vartadump:", err)
 		return 1
 	}
 	defer cleanup()
+	if cfg.from != "" {
+		where += " (from " + cfg.from + ")"
+	}
 	fmt.Fprintf(stderr, "vartadump: listening on %s for %s; SIGINT or SIGTERM prints a summary\n", where, mode)
 
-	d := &dumper{out: stdout, json: cfg.json, open: open, pids: make(map[uint32]*pidSummary)}
+	d := newDumper(stdout, cfg.json, open)
 	done := make(chan error, 1)
 	go func() { done <- d.loop(conn) }()
 	var status int
@@ -144,94 +217,6 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 	return status
 }
 
-// check returns what is wrong with the command line, or "".
-func (cfg *config) check(nargs int) string {
-	if nargs > 0 {
-		return "unexpected arguments after the flags"
-	}
-	// The key flags first: in a build without them, that they need another
-	// build is the news, whatever else the command line lacks.
-	if msg := cfg.keys.check(cfg.udp != ""); msg != "" {
-		return msg
-	}
-	switch {
-	case cfg.uds == "" && cfg.udp == "":
-		return "say where to listen: -uds PATH or -udp HOST:PORT"
-	case cfg.uds != "" && cfg.udp != "":
-		return "-uds and -udp exclude each other"
-	}
-	return ""
-}
-
-// listen binds the address cfg names. cleanup closes the socket and removes
-// a socket file it created.
-func listen(cfg config) (conn net.PacketConn, where string, cleanup func(), err error) {
-	if cfg.udp != "" {
-		addr, err := net.ResolveUDPAddr("udp", cfg.udp)
-		if err != nil {
-			return nil, "", nil, err
-		}
-		c, err := net.ListenUDP("udp", addr)
-		if err != nil {
-			return nil, "", nil, err
-		}
-		return c, "udp " + c.LocalAddr().String(), func() { c.Close() }, nil
-	}
-	if err := removeStaleSocket(cfg.uds); err != nil {
-		return nil, "", nil, err
-	}
-	c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: cfg.uds, Net: "unixgram"})
-	if err != nil {
-		return nil, "", nil, err
-	}
-	return c, "unixgram " + cfg.uds, func() { c.Close(); os.Remove(cfg.uds) }, nil
-}
-
-// removeStaleSocket removes the socket at path if nobody is bound to it. It
-// refuses to remove anything else.
-func removeStaleSocket(path string) error {
-	fi, err := os.Lstat(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if fi.Mode().Type() != os.ModeSocket {
-		return fmt.Errorf("%s exists and is %s, not a socket; not removing it: choose another path", path, fileType(fi.Mode()))
-	}
-	c, err := net.Dial("unixgram", path)
-	if err == nil {
-		c.Close()
-		return fmt.Errorf("an observer is bound to %s; stop it first or choose another path", path)
-	}
-	if !errors.Is(err, syscall.ECONNREFUSED) {
-		return fmt.Errorf("%s: cannot tell whether the socket is in use: %w", path, err)
-	}
-	return os.Remove(path)
-}
-
-// fileType names the type of a file of mode m in words.
-func fileType(m os.FileMode) string {
-	switch m.Type() {
-	case 0:
-		return "a regular file"
-	case os.ModeDir:
-		return "a directory"
-	case os.ModeSymlink:
-		return "a symbolic link"
-	case os.ModeNamedPipe:
-		return "a named pipe"
-	case os.ModeDevice:
-		return "a block device"
-	case os.ModeDevice | os.ModeCharDevice:
-		return "a character device"
-	case os.ModeSocket:
-		return "a socket"
-	}
-	return "a file of an unusual type (" + m.Type().String() + ")"
-}
-
 // dumper prints frames and keeps the summary.
 type dumper struct {
 	out         io.Writer
@@ -240,6 +225,21 @@ type dumper struct {
 	pids        map[uint32]*pidSummary
 	frames      int
 	undecodable int
+	// log applies the observers' rules to each pid's frames; the summary
+	// counts the beats that break the nonce rule as gaps.
+	log sequence.Log
+}
+
+// newDumper returns a dumper that prints to out, as JSON if json is set,
+// the frames open makes of datagrams.
+func newDumper(out io.Writer, json bool, open func([]byte) (varta.Frame, error)) *dumper {
+	return &dumper{
+		out: out, json: json, open: open,
+		pids: make(map[uint32]*pidSummary),
+		// A dump may start while agents beat: the first beat it sees of a
+		// pid is no gap, whatever its nonce.
+		log: sequence.Log{MidStream: true},
+	}
 }
 
 // pidSummary is what the summary says about one pid.
@@ -248,8 +248,6 @@ type pidSummary struct {
 	frames      int
 	gaps        int
 	first, last time.Time
-	beats       bool   // a beat (not terminal) has been seen
-	nonce       uint64 // the last beat's nonce
 	terminal    bool
 }
 
@@ -312,24 +310,12 @@ func (d *dumper) handle(at time.Time, b []byte) {
 	}
 	s.frames++
 	s.last = at
-	switch {
-	case terminal:
+	if terminal {
 		s.terminal = true
-	case s.beats && f.Nonce != nextNonce(s.nonce) && f.Nonce != 1: // 1: a new agent
+	}
+	if err := d.log.Check(f, 0); errors.Is(err, sequence.ErrNonceSequence) {
 		s.gaps++
-		fallthrough
-	default:
-		s.beats, s.nonce = true, f.Nonce
 	}
-}
-
-// nextNonce returns the nonce of the beat after one with nonce n: after
-// 2^64-2 comes 0 (SPEC R3.3).
-func nextNonce(n uint64) uint64 {
-	if n+1 == varta.NonceTerminal {
-		return 0
-	}
-	return n + 1
 }
 
 func (d *dumper) printJSON(v any) {

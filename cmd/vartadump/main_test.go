@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"flag"
 	"io"
 	"os"
 	"os/exec"
@@ -11,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/varta-go/varta"
 )
 
 // mainEnv makes the test binary run the command's main instead of the
@@ -43,10 +46,16 @@ type dump struct {
 // startDump runs vartadump with args and waits until it listens.
 func startDump(t *testing.T, args ...string) *dump {
 	t.Helper()
+	return startDumpWithEnv(t, "", args...)
+}
+
+// startDumpWithEnv is startDump with VARTA_OBSERVER set to env.
+func startDumpWithEnv(t *testing.T, env string, args ...string) *dump {
+	t.Helper()
 	d := &dump{t: t, lines: make(chan string, 100), exited: make(chan struct{})}
 	d.cmd = exec.Command(os.Args[0], args...)
 	// The race detector's pause of a second at exit would only slow this down.
-	d.cmd.Env = append(os.Environ(), mainEnv+"=1", "GORACE=atexit_sleep_ms=0")
+	d.cmd.Env = append(os.Environ(), mainEnv+"=1", "GORACE=atexit_sleep_ms=0", varta.ObserverEnv+"="+env)
 	stdout, err := d.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -156,18 +165,48 @@ func runDump(t *testing.T, args ...string) (int, string) {
 	return cmd.ProcessState.ExitCode(), stderr.String()
 }
 
+// configOf returns what args ask for, with env as the value of
+// VARTA_OBSERVER, as run reads them, without listening.
+func configOf(args []string, env string) (config, error) {
+	var cl commandLine
+	fs := flag.NewFlagSet("vartadump", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	cl.define(fs)
+	if err := cl.parse(fs, args); err != nil {
+		return config{}, err
+	}
+	return cl.config(env)
+}
+
+// refuses runs vartadump with args, and env as the value of VARTA_OBSERVER,
+// and checks that it exits 2 with stderr beginning with want. It returns
+// stderr. A vartadump that listens instead stops at once, as after SIGINT.
+func refuses(t *testing.T, args []string, env, want string) string {
+	t.Helper()
+	var stderr bytes.Buffer
+	stop := make(chan os.Signal, 1)
+	stop <- syscall.SIGINT
+	if code := run(args, env, io.Discard, &stderr, stop); code != 2 || !strings.HasPrefix(stderr.String(), want) {
+		t.Errorf("%q, VARTA_OBSERVER=%q: exit %d, stderr:\n%s\nwant 2 and %q", args, env, code, stderr.String(), want)
+	}
+	return stderr.String()
+}
+
 func TestDumpRejectsBadUsage(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
-		{nil, "say where to listen"},
-		{[]string{"-uds", "/tmp/a", "-udp", "127.0.0.1:1"}, "exclude each other"},
-		{[]string{"-uds", "/tmp/a", "extra"}, "unexpected arguments"},
+		{nil, "say where to listen: a target such as unix:///run/varta/observer.sock or udp://127.0.0.1:9000, -uds PATH or -udp HOST:PORT; or set VARTA_OBSERVER"},
+		{[]string{"-uds", "/tmp/a", "-udp", "127.0.0.1:1"}, "a target, -uds and -udp exclude each other: give one"},
+		{[]string{"-uds", "/tmp/a", "unix:///tmp/b"}, "a target, -uds and -udp exclude each other: give one"},
+		{[]string{"udp://127.0.0.1:9000", "-udp", "127.0.0.1:9000"}, "a target, -uds and -udp exclude each other: give one"},
+		{[]string{"unix:///tmp/a", "-json", "unix:///tmp/b"}, "one target at a time; got 2"},
 		{[]string{"-nosuchflag"}, "flag provided but not defined"},
+		{[]string{"unix:///tmp/a", "-nosuchflag"}, "flag provided but not defined"},
 	} {
 		var stderr bytes.Buffer
-		if got := run(tc.args, io.Discard, &stderr, nil); got != 2 || !strings.Contains(stderr.String(), tc.want) {
+		if got := run(tc.args, "", io.Discard, &stderr, nil); got != 2 || !strings.Contains(stderr.String(), tc.want) {
 			t.Errorf("%q: exit %d, stderr %q; want 2 and %q", tc.args, got, stderr.String(), tc.want)
 		}
 	}
@@ -175,11 +214,16 @@ func TestDumpRejectsBadUsage(t *testing.T) {
 
 func TestDumpHelpShowsAnExampleAndExitsZero(t *testing.T) {
 	var stderr bytes.Buffer
-	if got := run([]string{"-h"}, io.Discard, &stderr, nil); got != 0 {
+	if got := run([]string{"-h"}, "", io.Discard, &stderr, nil); got != 0 {
 		t.Errorf("exit %d, want 0", got)
 	}
-	for _, want := range []string{"go run ./cmd/vartadump -uds /tmp/x.sock -json", "-tags secureudp", "-uds PATH",
-		`Test "terminal" to find terminal frames`} {
+	for _, want := range []string{
+		"vartadump [-json] TARGET", "vartadump unix:///run/varta/observer.sock", "vartadump -json udp://127.0.0.1:9000",
+		"unix:@varta", "?masterkeyfile=", "(the target in VARTA_OBSERVER)", "-uds PATH", "-udp 0.0.0.0:9000",
+		"go install github.com/varta-go/varta/cmd/vartadump@latest",
+		"go install -tags secureudp github.com/varta-go/varta/cmd/vartadump@latest",
+		"go run -tags secureudp ./cmd/vartadump", `Test "terminal" to find terminal frames`,
+	} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("help does not mention %q:\n%s", want, stderr.String())
 		}
@@ -202,5 +246,27 @@ func TestDumpStopsOnSIGTERMWithSummary(t *testing.T) {
 	code, stderr := d.interrupt(syscall.SIGTERM)
 	if code != 0 || !strings.Contains(stderr, "vartadump: 0 frames from 0 pids, 0 undecodable datagrams") {
 		t.Errorf("exit %d, stderr:\n%s\nwant 0 and an empty summary", code, stderr)
+	}
+}
+
+// TestDumpCountsGapsFromTheFirstBeatItSees feeds frames straight to the
+// dumper: a dump may start while an agent beats, so the first beat it sees
+// of a pid is no gap, whatever its nonce; a terminal frame is none either.
+func TestDumpCountsGapsFromTheFirstBeatItSees(t *testing.T) {
+	d := newDumper(io.Discard, false, varta.DecodeFrame)
+	for _, f := range []varta.Frame{
+		{PID: 7, Nonce: 41, Timestamp: 1},
+		{PID: 7, Nonce: 42, Timestamp: 2},
+		{PID: 7, Nonce: varta.NonceTerminal, Status: varta.StatusCritical, Timestamp: 3},
+		{PID: 7, Nonce: 44, Timestamp: 4}, // a gap
+		{PID: 7, Nonce: 1, Timestamp: 1},  // a new agent
+		{PID: 7, Nonce: 2, Timestamp: 2},
+	} {
+		var b [varta.FrameBytes]byte
+		f.Encode(&b)
+		d.handle(time.Now(), b[:])
+	}
+	if s := d.pids[7]; s == nil || s.frames != 6 || s.gaps != 1 || !s.terminal {
+		t.Errorf("summary %+v, want 6 frames, 1 gap and a terminal frame", s)
 	}
 }

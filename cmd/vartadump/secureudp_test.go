@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/varta-go/varta"
+	"github.com/varta-go/varta/vartatest"
 )
 
 // keyFile writes key in hex to a file and returns its path.
@@ -64,6 +66,37 @@ func TestDumpOpensSecureFrames(t *testing.T) {
 	}
 }
 
+// With the key named in a secureudp:// target, the hints speak of target
+// parameters: the key flags do not go with a target.
+func TestDumpHintsAtTheOtherKeyParameterOfATarget(t *testing.T) {
+	key := bytes.Repeat([]byte{3}, varta.KeyBytes)
+	plain := func(host string, port int, _ []byte) (*varta.Varta, error) { return varta.ConnectUDP(host, port) }
+	for _, tc := range []struct {
+		param   string
+		connect func(host string, port int, key []byte) (*varta.Varta, error)
+		want    string
+	}{
+		{"keyfile", varta.ConnectSecureUDPWithMaster, "got 64 bytes, want 60 (a master-key frame? use ?masterkeyfile= in the target)"},
+		{"masterkeyfile", varta.ConnectSecureUDP, "got 60 bytes, want 64 (a shared-key frame? use ?keyfile= in the target)"},
+		{"keyfile", plain, "(a plain frame? give a udp:// target, which names no key)"},
+		{"masterkeyfile", plain, "(a plain frame? give a udp:// target, which names no key)"},
+	} {
+		t.Run(tc.param+" "+tc.want, func(t *testing.T) {
+			port := freeUDPPort(t)
+			d := startDump(t, "secureudp://127.0.0.1:"+strconv.Itoa(port)+"?"+tc.param+"="+keyFile(t, key))
+			agent, err := tc.connect("127.0.0.1", port, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer agent.Close()
+			beat(t, agent, varta.StatusOK, 0)
+			if l := d.line(); !strings.Contains(l, tc.want) {
+				t.Errorf("printed %q, want %q", l, tc.want)
+			}
+		})
+	}
+}
+
 func TestDumpHintsAtTheOtherKeyFlag(t *testing.T) {
 	key := bytes.Repeat([]byte{3}, varta.KeyBytes)
 	plain := func(host string, port int, _ []byte) (*varta.Varta, error) { return varta.ConnectUDP(host, port) }
@@ -98,13 +131,55 @@ func TestDumpRejectsBadKeyUsage(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"-uds", "/tmp/a", "-key", "k"}, 2, "need -udp"},
+		{[]string{"-uds", "/tmp/a", "-key", "k"}, 2, "-key and -master-key go with -udp; a secureudp:// target names its key file itself"},
+		{[]string{"secureudp://127.0.0.1:9443?keyfile=/k", "-key", "k"}, 2, "-key and -master-key go with -udp; a secureudp:// target names its key file itself"},
+		{[]string{"secureudp://127.0.0.1:9443?keyfile=" + filepath.Join(t.TempDir(), "missing")}, 1, "read key file"},
 		{[]string{"-udp", "127.0.0.1:0", "-key", "k", "-master-key", "k"}, 2, "exclude each other"},
 		{[]string{"-udp", "127.0.0.1:0", "-key", filepath.Join(t.TempDir(), "missing")}, 1, "read key file"},
 	} {
 		var stderr bytes.Buffer
-		if got := run(tc.args, &bytes.Buffer{}, &stderr, nil); got != tc.code || !strings.Contains(stderr.String(), tc.want) {
+		if got := run(tc.args, "", &bytes.Buffer{}, &stderr, nil); got != tc.code || !strings.Contains(stderr.String(), tc.want) {
 			t.Errorf("%q: exit %d, stderr %q; want %d and %q", tc.args, got, stderr.String(), tc.code, tc.want)
+		}
+	}
+}
+
+// The agent and vartadump take the same secureudp:// target; the key file
+// it names is written as an operator keeps one, 0600 in a 0700 directory.
+func TestDumpTakesASecureTarget(t *testing.T) {
+	key := bytes.Repeat([]byte{5}, varta.KeyBytes)
+	for _, tc := range []struct{ param, mode string }{
+		{"keyfile", "secure frames (shared key)"},
+		{"masterkeyfile", "secure frames (master key)"},
+	} {
+		t.Run(tc.param, func(t *testing.T) {
+			target := "secureudp://127.0.0.1:" + strconv.Itoa(freeUDPPort(t)) + "?" + tc.param + "=" + keyFile(t, key)
+			d := startDump(t, "-json", target)
+			if !strings.Contains(d.listenOn, " for "+tc.mode+";") {
+				t.Errorf("listening on %q, want %q", d.listenOn, tc.mode)
+			}
+			beatsArrive(t, d, connectTo(t, target))
+			stopsWithSummary(t, d, "2 frames")
+		})
+	}
+}
+
+func TestDumpTakesTheTargetOfAVartatestSecureObserver(t *testing.T) {
+	key := bytes.Repeat([]byte{6}, varta.KeyBytes)
+	for _, tc := range []struct {
+		obs                 *vartatest.UDPObserver
+		wantKey, wantMaster bool
+	}{
+		{vartatest.NewSecureUDPObserver(t, key), true, false},
+		{vartatest.NewSecureUDPObserverWithMaster(t, key), false, true},
+	} {
+		target := tc.obs.Target()
+		cfg, err := configOf([]string{target}, "")
+		_, file, _ := strings.Cut(target, "=")
+		if err != nil || cfg.at.Scheme != "secureudp" || cfg.at.Host != "127.0.0.1" || cfg.at.Port != tc.obs.Port() ||
+			(cfg.keys.key == file) != tc.wantKey || (cfg.keys.master == file) != tc.wantMaster {
+			t.Errorf("vartadump %s: %+v, keys %+v, %v; want secure UDP on 127.0.0.1:%d with the key in %s",
+				target, cfg.at, cfg.keys, err, tc.obs.Port(), file)
 		}
 	}
 }

@@ -30,10 +30,11 @@ func socketPath(t *testing.T) string {
 	return filepath.Join(dir, "x.sock")
 }
 
-// connect connects an agent to the Unix socket at path.
-func connect(t *testing.T, path string) *varta.Varta {
+// connectTo connects an agent to target, a target string as ConnectTo
+// takes it (a socket's absolute path is one).
+func connectTo(t *testing.T, target string) *varta.Varta {
 	t.Helper()
-	agent, err := varta.Connect(path)
+	agent, err := varta.ConnectTo(target)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +91,7 @@ func checkJSONFrame(t *testing.T, line string, pid int, status string, nonce uin
 func TestDumpPrintsEachFrameFromUDSAsJSON(t *testing.T) {
 	path := socketPath(t)
 	d := startDump(t, "-uds", path, "-json")
-	agent := connect(t, path)
+	agent := connectTo(t, path)
 	pid := os.Getpid()
 
 	beat(t, agent, varta.StatusOK, 10)
@@ -214,7 +215,7 @@ func TestDumpReplacesAStaleSocket(t *testing.T) {
 		t.Fatalf("no stale socket to replace: %v", err)
 	}
 	d := startDump(t, "-uds", path, "-json")
-	beat(t, connect(t, path), varta.StatusOK, 1)
+	beat(t, connectTo(t, path), varta.StatusOK, 1)
 	checkJSONFrame(t, d.line(), os.Getpid(), "ok", 1, 1, false)
 	if code, stderr := d.interrupt(syscall.SIGINT); code != 0 {
 		t.Errorf("exit %d, stderr:\n%s", code, stderr)
