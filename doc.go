@@ -360,7 +360,8 @@
 // missing port, a udp target with parameters, a path after HOST:PORT, both
 // key kinds at once, a key parameter given twice, a relative or empty key
 // file path, an inline key (key=, masterkey=), any other parameter, a
-// host that breaks the host grammar and a path that Connect refuses (NUL,
+// fragment ('#') in HOST:PORT (after ?keyfile= a '#' is part of the path),
+// a host that breaks the host grammar and a path that Connect refuses (NUL,
 // too long; in Connect's words, matching ErrInvalidPath too) are refused
 // with an error matching ErrInvalidTarget, before any system call and
 // without repeating parameter values, so that a key written into the string
