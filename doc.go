@@ -67,8 +67,11 @@
 // it was: an observer that is alive but behind is not reconnected to. After
 // n consecutive counting drops the beat replaces its socket with a fresh one
 // to the same observer; [Varta.SetReconnectAfter] sets n, and 0 turns
-// self-healing off. Sent and Failed beats reset the count, and so does
-// SetReconnectAfter; beats refused for their status leave it alone.
+// self-healing off. Sent and Failed beats reset the count, and so do
+// SetReconnectAfter and a [Varta.Reconnect] that succeeds. A beat refused
+// for its status ([StatusStall], or an unknown one) is Failed but sends
+// nothing and says nothing about the observer, so it leaves the count as
+// it was.
 //
 // Over a Unix socket n is 1 by default. The first beat that finds the
 // observer gone reconnects and, once a restarted observer is bound at the
