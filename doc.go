@@ -10,7 +10,7 @@
 //		return err
 //	}
 //	defer agent.Close()
-//	out := agent.Beat(varta.StatusOK, queueDepth)
+//	out := agent.Beat(varta.StatusOK, uint32(queueDepth()))
 //
 // # What Beat returns
 //
