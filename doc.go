@@ -367,8 +367,8 @@
 // a host that breaks the host grammar and a path that Connect refuses (NUL,
 // too long; in Connect's words, matching ErrInvalidPath too) are refused
 // with an error matching ErrInvalidTarget, before any system call and
-// without repeating parameter values, so that a key written into the string
-// by mistake never reaches a log. A valid target for a transport the program was built without fails
+// without repeating parameter values, so that a key written into a
+// parameter by mistake never reaches a log. A valid target for a transport the program was built without fails
 // with an error matching ErrTransportNotBuilt that names the missing tag;
 // the default build links neither the net package nor golang.org/x/crypto
 // for ConnectTo's sake. Everything after parsing is the named constructor's:
