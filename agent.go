@@ -399,7 +399,8 @@ func (v *Varta) countDrop(r DropReason) {
 // observer, and keeps the old one if any step fails. Nothing else is
 // renewed: the nonce sequence continues, and over secure UDP the session and
 // the key stay as they are (see "Secure UDP: sessions, nonces and keys" in
-// the package documentation).
+// the package documentation). A Reconnect that succeeds starts the count of
+// drops toward an automatic reconnect afresh (see "Self-healing").
 func (v *Varta) Reconnect() error {
 	if !v.lockOpen() {
 		return ErrClosed

@@ -399,6 +399,56 @@ func TestAutoReconnectCountsConsecutiveDrops(t *testing.T) {
 	r.recv()
 }
 
+// TestExplicitReconnectStartsTheRunOfDropsAfresh: with n = 2, one counting
+// drop, then a Reconnect the program asks for, then one more counting drop
+// makes no reconnect by itself; a second one after the Reconnect does.
+func TestExplicitReconnectStartsTheRunOfDropsAfresh(t *testing.T) {
+	tr := countingTransport{refusal: dropped(PeerGone), confirms: true, reconnectOK: true}
+	v := tr.agent(t)
+	v.SetReconnectAfter(2)
+	dials := func(want int, when string) {
+		t.Helper()
+		if tr.reconnects != want {
+			t.Fatalf("%s: %d dials, want %d", when, tr.reconnects, want)
+		}
+	}
+	v.Beat(StatusOK, 0)
+	dials(0, "after one counting drop")
+	if err := v.Reconnect(); err != nil {
+		t.Fatal(err)
+	}
+	dials(1, "after Reconnect")
+	v.Beat(StatusOK, 0)
+	dials(1, "after one counting drop since Reconnect")
+	v.Beat(StatusOK, 0)
+	dials(2, "after two counting drops since Reconnect")
+}
+
+// TestBeatRefusedForItsStatusLeavesTheRunOfDrops: with n = 2, a counting
+// drop, then beats refused for their status (StatusStall, an unknown
+// status), which send nothing, then a second counting drop completes the
+// run and reconnects.
+func TestBeatRefusedForItsStatusLeavesTheRunOfDrops(t *testing.T) {
+	tr := countingTransport{refusal: dropped(PeerGone), confirms: true}
+	v := tr.agent(t)
+	v.SetReconnectAfter(2)
+	v.Beat(StatusOK, 0)
+	for _, status := range []Status{StatusStall, 4} {
+		if out := v.Beat(status, 0); !out.IsFailed() {
+			t.Fatalf("Beat(%v) = %v, want Failed", status, out)
+		}
+	}
+	if tr.sends != 1 || tr.reconnects != 0 {
+		t.Fatalf("%d sends and %d dials before the second counting drop, want 1 and 0", tr.sends, tr.reconnects)
+	}
+	if out := v.Beat(StatusOK, 0); out != dropped(PeerGone) {
+		t.Fatalf("second counting drop: %v, want dropped: peer gone", out)
+	}
+	if tr.reconnects != 1 {
+		t.Fatalf("%d dials after the second counting drop, want 1: the refused beats restarted the run", tr.reconnects)
+	}
+}
+
 // TestBeatNeverBlocksWhenReceiverQueueIsFull beats 10,000 times into an
 // observer that never reads. A blocking send would hang here; the hang
 // guard fails the test instead of waiting forever.

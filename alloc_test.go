@@ -259,7 +259,7 @@ var allocCases = []allocCase{
 	{"terminal-closed-agent", func(t *testing.T) (func(), func(*testing.T)) {
 		v := connectTo(t, listen(t))
 		v.Close()
-		return expectTerminal(v, closedRefused, nil)
+		return expectTerminal(v, terminalClosed, nil)
 	}},
 	{"guard-without-panic", func(t *testing.T) (func(), func(*testing.T)) {
 		r := listen(t)

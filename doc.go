@@ -10,7 +10,7 @@
 //		return err
 //	}
 //	defer agent.Close()
-//	out := agent.Beat(varta.StatusOK, queueDepth)
+//	out := agent.Beat(varta.StatusOK, uint32(queueDepth()))
 //
 // # What Beat returns
 //
@@ -67,8 +67,11 @@
 // it was: an observer that is alive but behind is not reconnected to. After
 // n consecutive counting drops the beat replaces its socket with a fresh one
 // to the same observer; [Varta.SetReconnectAfter] sets n, and 0 turns
-// self-healing off. Sent and Failed beats reset the count, and so does
-// SetReconnectAfter; beats refused for their status leave it alone.
+// self-healing off. Sent and Failed beats reset the count, and so do
+// SetReconnectAfter and a [Varta.Reconnect] that succeeds. A beat refused
+// for its status ([StatusStall], or an unknown one) is Failed but sends
+// nothing and says nothing about the observer, so it leaves the count as
+// it was.
 //
 // Over a Unix socket n is 1 by default. The first beat that finds the
 // observer gone reconnects and, once a restarted observer is bound at the
@@ -360,11 +363,12 @@
 // missing port, a udp target with parameters, a path after HOST:PORT, both
 // key kinds at once, a key parameter given twice, a relative or empty key
 // file path, an inline key (key=, masterkey=), any other parameter, a
-// host that breaks the host grammar and a path that Connect refuses (NUL,
+// fragment ('#') in HOST:PORT (after ?keyfile= a '#' is part of the path),
+// a host that breaks the host grammar and a path that Connect refuses (NUL,
 // too long; in Connect's words, matching ErrInvalidPath too) are refused
 // with an error matching ErrInvalidTarget, before any system call and
-// without repeating parameter values, so that a key written into the string
-// by mistake never reaches a log. A valid target for a transport the program was built without fails
+// without repeating parameter values, so that a key written into a
+// parameter by mistake never reaches a log. A valid target for a transport the program was built without fails
 // with an error matching ErrTransportNotBuilt that names the missing tag;
 // the default build links neither the net package nor golang.org/x/crypto
 // for ConnectTo's sake. Everything after parsing is the named constructor's:

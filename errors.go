@@ -63,6 +63,8 @@ func (e *BeatError) Error() string {
 		return "varta: beat refused: StatusStall is observer-only; send ok, degraded or critical"
 	case opClosed:
 		return "varta: beat on a closed agent: Connect a new one"
+	case opTerminalClosed:
+		return "varta: terminal frame not sent: the agent is closed (or nil); send it before Close"
 	case opForkReconnect:
 		if e.Errno == 0 {
 			return "varta: process changed pid (fork) and setting up the transport for the new process failed; the next beat tries again"
@@ -101,7 +103,9 @@ func (e *BeatError) Unwrap() error {
 }
 
 // Is reports whether target is ErrClosed and the agent was closed.
-func (e *BeatError) Is(target error) bool { return target == ErrClosed && e.op == opClosed }
+func (e *BeatError) Is(target error) bool {
+	return target == ErrClosed && (e.op == opClosed || e.op == opTerminalClosed)
+}
 
 // failOp records what a Failed beat was doing, for BeatError's message.
 type failOp uint8
@@ -118,6 +122,7 @@ const (
 	opTerminalForked
 	opTerminalStaleKey
 	opReconnect
+	opTerminalClosed
 )
 
 // Errnos the agent reports itself (invalid input, a closed agent), and

@@ -137,8 +137,8 @@ type DecodeError struct {
 
 // Error describes the failure and the offending value: checksums as 8
 // hexadecimal digits, the magic and version in hexadecimal as the protocol
-// writes them, a status by name, and lengths, pids and timestamps in
-// decimal.
+// writes them, the status that came with a terminal nonce by name, and
+// lengths, unknown status bytes, pids and timestamps in decimal.
 func (e *DecodeError) Error() string {
 	kind := "<nil>"
 	if e.Kind != nil {

@@ -71,7 +71,7 @@ func checkHostAddr(host string, ip ipAddr, scheme string) error {
 	case ip.zoneScope() != "" && strings.Trim(ip.zone, "0") == "": // no zone, or index 0
 		example := `"fe80::1%eth0"`
 		if scheme != "" {
-			example = "[fe80::1%eth0]" // as it stands before :port, in a target or vartadump's -udp
+			example = scheme + "://[fe80::1%eth0]:port"
 		}
 		return invalidAddress(strconv.Quote(host) + " is " + ip.zoneScope() + " IPv6 address, which is ambiguous without a zone: name the interface, as in " + example)
 	}

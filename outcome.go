@@ -102,6 +102,9 @@ var (
 	stallRefused  = BeatOutcome{kind: outcomeFailed, errno: errInvalid, op: opStall}
 	statusRefused = BeatOutcome{kind: outcomeFailed, errno: errInvalid, op: opBadStatus}
 	closedRefused = BeatOutcome{kind: outcomeFailed, errno: errBadFD, op: opClosed}
+	// terminalClosed is SendTerminal's closedRefused: its error speaks of
+	// a terminal frame.
+	terminalClosed = BeatOutcome{kind: outcomeFailed, errno: errBadFD, op: opTerminalClosed}
 )
 
 func dropped(r DropReason) BeatOutcome { return BeatOutcome{kind: outcomeDropped, reason: r} }

@@ -135,7 +135,7 @@ func parseUnixTarget(rest string) (Target, error) {
 			return Target{}, invalidTarget("unix:@ needs a name after the @")
 		}
 		if !abstractNames {
-			return Target{}, invalidTarget("abstract sockets (unix:@name) exist only on Linux; name a socket file with unix:///absolute/path")
+			return Target{}, invalidTarget(abstractOnlyOnLinux)
 		}
 		if strings.IndexByte(rest, '?') >= 0 {
 			return Target{}, invalidTarget("a unix: target takes no parameters ('?')")
@@ -143,6 +143,12 @@ func parseUnixTarget(rest string) (Target, error) {
 		return unixTarget(rest)
 	case strings.HasPrefix(rest, "//"):
 		path := rest[2:]
+		if strings.HasPrefix(path, "@") {
+			if !abstractNames {
+				return Target{}, invalidTarget(abstractOnlyOnLinux)
+			}
+			return Target{}, invalidTarget("an abstract socket name follows unix: with no slashes: write unix:@name (unix:// is followed by an absolute path, as in unix:///run/varta/observer.sock)")
+		}
 		if !strings.HasPrefix(path, "/") {
 			return Target{}, invalidTarget("unix:// is followed by an absolute path, so the target starts with three slashes: unix:///run/varta/observer.sock")
 		}
@@ -153,6 +159,9 @@ func parseUnixTarget(rest string) (Target, error) {
 	}
 	return Target{}, invalidTarget("write unix:///absolute/path or unix:@name")
 }
+
+// abstractOnlyOnLinux refuses an abstract name where there are none.
+const abstractOnlyOnLinux = "abstract sockets (unix:@name) exist only on Linux; name a socket file with unix:///absolute/path"
 
 // unixTarget returns the unix target of path, an absolute path or an
 // abstract name, once it passes Connect's checks (socketName, which makes
@@ -170,6 +179,13 @@ func unixTarget(path string) (Target, error) {
 func parseNetTarget(scheme, rest string) (Target, error) {
 	t := Target{Scheme: scheme}
 	hostport, query, hasQuery := strings.Cut(rest, "?")
+	if strings.IndexByte(hostport, '#') >= 0 {
+		form := scheme + "://host:port"
+		if scheme == "secureudp" {
+			form += "?keyfile=/absolute/path"
+		}
+		return Target{}, invalidTarget("a " + scheme + ":// target has no fragment ('#'): write " + form)
+	}
 	if strings.IndexByte(hostport, '@') >= 0 {
 		// Not repeated: what stands before '@' may be a secret.
 		return Target{}, invalidTarget("a " + scheme + ":// target has no user part ('@'): write " + scheme + "://host:port; keys go in key files")

@@ -193,6 +193,43 @@ func TestParseTargetRefusesBadInputBeforeAnySystemCall(t *testing.T) {
 	}
 }
 
+// TestParseTargetNamesTheMistakeAndItsFix checks the whole refusal of
+// three mistakes a new user makes: a fragment ('#') after the port, an
+// abstract name written after unix:// as a URL's host, and a link-local
+// host without a zone. Each says what is wrong and shows the target to
+// write, and ConnectTo refuses the same way.
+func TestParseTargetNamesTheMistakeAndItsFix(t *testing.T) {
+	const (
+		udpFragment    = "varta: invalid observer target: a udp:// target has no fragment ('#'): write udp://host:port"
+		secureFragment = "varta: invalid observer target: a secureudp:// target has no fragment ('#'): write secureudp://host:port?keyfile=/absolute/path"
+		zone           = `" is a link-local IPv6 address, which is ambiguous without a zone: name the interface, as in `
+	)
+	unixAt := "varta: invalid observer target: an abstract socket name follows unix: with no slashes: write unix:@name (unix:// is followed by an absolute path, as in unix:///run/varta/observer.sock)"
+	if !abstractNames {
+		unixAt = "varta: invalid observer target: abstract sockets (unix:@name) exist only on Linux; name a socket file with unix:///absolute/path"
+	}
+	for _, tc := range []struct{ in, want string }{
+		{"udp://127.0.0.1:47001#frag", udpFragment},
+		{"udp://127.0.0.1:47001#", udpFragment},
+		{"udp://127.0.0.1#frag:47001", udpFragment},
+		{"udp://[::1]:9000#frag", udpFragment},
+		{"secureudp://127.0.0.1:9443#frag?keyfile=/etc/varta/agent.key", secureFragment},
+		{"unix://@varta", unixAt},
+		{"unix://@", unixAt},
+		{"udp://[fe80::1]:9000", `varta: invalid observer address: "[fe80::1]` + zone + "udp://[fe80::1%eth0]:port"},
+		{"secureudp://[fe80::1]:9443?keyfile=/etc/varta/agent.key", `varta: invalid observer address: "[fe80::1]` + zone + "secureudp://[fe80::1%eth0]:port"},
+	} {
+		_, err := ParseTarget(tc.in)
+		if err == nil || err.Error() != tc.want || !errors.Is(err, ErrInvalidTarget) {
+			t.Errorf("ParseTarget(%q) = %v\nwant %q, matching ErrInvalidTarget", tc.in, err, tc.want)
+			continue
+		}
+		if _, cerr := ConnectTo(tc.in); cerr == nil || cerr.Error() != err.Error() {
+			t.Errorf("ConnectTo(%q) = %v, want %v", tc.in, cerr, err)
+		}
+	}
+}
+
 // checkOffersWhatIsBuilt checks that err, an error that says what to give
 // instead, offers exactly the schemes this build reaches, in its list
 // "this build can reach (FORM, FORM ...)".

@@ -31,7 +31,7 @@ var (
 // documentation.
 func (v *Varta) SendTerminal() BeatOutcome {
 	if !v.lockOpen() {
-		return closedRefused
+		return terminalClosed
 	}
 	defer v.mu.Unlock()
 	if !v.sameProcess() {

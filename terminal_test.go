@@ -129,14 +129,23 @@ func TestTerminalAfterForkSendsNothingUntilABeatFollowsIt(t *testing.T) {
 	})
 }
 
+// TestTerminalOnClosedOrNilAgentFails checks that SendTerminal on a closed
+// or nil agent is Failed, matching ErrClosed and EBADF, with an error that
+// speaks of the terminal frame, not of a beat.
 func TestTerminalOnClosedOrNilAgentFails(t *testing.T) {
 	r := listen(t)
 	v := connectTo(t, r)
 	v.Close()
 	var nilAgent *Varta
+	const want = "varta: terminal frame not sent: the agent is closed (or nil); send it before Close"
 	for name, agent := range map[string]*Varta{"closed": v, "nil": nilAgent} {
-		if out := agent.SendTerminal(); !out.IsFailed() || !errors.Is(out.Err(), ErrClosed) {
-			t.Errorf("%s agent: SendTerminal = %v, want Failed matching ErrClosed", name, out)
+		out := agent.SendTerminal()
+		if !out.IsFailed() || !errors.Is(out.Err(), ErrClosed) || !errors.Is(out.Err(), unix.EBADF) {
+			t.Errorf("%s agent: SendTerminal = %v, want Failed matching ErrClosed and EBADF", name, out)
+			continue
+		}
+		if got := out.Err().Error(); got != want {
+			t.Errorf("%s agent: SendTerminal's error reads\n%q\nwant\n%q", name, got, want)
 		}
 	}
 	r.expectNothing()

@@ -40,6 +40,16 @@
 // process (the daemon's role, the queue it serves), not a pid: each new
 // name starts new series.
 //
+// The name does what wrapping each collector with a label of one's own
+// (prometheus.WrapRegistererWith) did before NewCollector took one: no
+// wrapping is needed. A program that wraps collectors to add labels of its
+// own wraps every one of them, the first one included, with the same label
+// names: a registry refuses a collector whose metrics carry other label
+// names than those registered before it, with an error that says the
+// descriptor "has different label names or a different help string"
+// (MustRegister panics with it). Wrapping with the label agent, which the
+// collector sets itself, is refused too.
+//
 // A collector follows one agent for its whole life. A daemon that closes
 // its agent and connects a new one unregisters the old collector and
 // registers one for the new agent under the same name; its counters start

@@ -2,6 +2,7 @@ package vartaprom
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -97,5 +98,40 @@ func TestRegistryRefusesAMissingOrRepeatedName(t *testing.T) {
 		if err := m.Write(&dto.Metric{}); !errors.Is(err, errEmptyName) {
 			t.Errorf("writing a metric of a collector without a name: %v, want %v", err, errEmptyName)
 		}
+	}
+}
+
+// TestWrappingByHandNeedsEveryCollectorWrappedAlike checks what the package
+// documentation says of a program that wraps collectors with labels of its
+// own: wrapping all of them alike works; wrapping all but the first is
+// refused for different label names; wrapping with the label agent, which
+// the collector sets, is refused.
+func TestWrappingByHandNeedsEveryCollectorWrappedAlike(t *testing.T) {
+	wrap := func(reg prometheus.Registerer, label, value string) prometheus.Registerer {
+		return prometheus.WrapRegistererWith(prometheus.Labels{label: value}, reg)
+	}
+
+	alike := prometheus.NewPedanticRegistry()
+	for i, name := range []string{"queue-worker", "http"} {
+		if err := wrap(alike, "shard", strconv.Itoa(i)).Register(NewCollector(nil, name)); err != nil {
+			t.Fatalf("registering %q wrapped like the others: %v", name, err)
+		}
+	}
+	if _, err := alike.Gather(); err != nil {
+		t.Fatal(err)
+	}
+
+	firstBare := prometheus.NewPedanticRegistry()
+	if err := firstBare.Register(NewCollector(nil, "queue-worker")); err != nil {
+		t.Fatal(err)
+	}
+	err := wrap(firstBare, "shard", "1").Register(NewCollector(nil, "http"))
+	if err == nil || !strings.Contains(err.Error(), "different label names") {
+		t.Errorf("registering a wrapped collector beside a bare one: %v, want an error about different label names", err)
+	}
+
+	err = wrap(prometheus.NewPedanticRegistry(), agentLabel, "web").Register(NewCollector(nil, "web"))
+	if err == nil || !strings.Contains(err.Error(), `already existing label name "agent"`) {
+		t.Errorf("wrapping with the label agent: %v, want it refused", err)
 	}
 }

@@ -156,12 +156,19 @@ type Observer struct {
 
 // NewObserver binds a Unix datagram socket in a new temporary directory and
 // returns an observer reading it. tb's cleanup closes it, as Close does; a
-// failure to bind fails the test at once (tb.Fatalf).
+// failure to bind fails the test at once (tb.Fatalf). The socket's path
+// must fit a socket address (107 bytes on Linux, 103 on macOS and the
+// BSDs): under a longer TMPDIR the test fails with varta's words for that
+// limit and the advice to run it with a shorter TMPDIR.
 func NewObserver(tb testing.TB) *Observer {
 	tb.Helper()
 	dir := tempDir(tb)
 	release := func() { os.RemoveAll(dir) }
 	path := filepath.Join(dir, "observer.sock")
+	if _, err := varta.ParseTarget(path); err != nil { // Connect's checks of a path
+		release()
+		tb.Fatalf("vartatest: no room for the observer's socket in the temporary directory %s: %v; run the test with a shorter TMPDIR, such as TMPDIR=/tmp", filepath.Dir(dir), err)
+	}
 	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
 	if err != nil {
 		release()

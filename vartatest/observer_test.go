@@ -199,6 +199,51 @@ func TestObserverPathFitsASocketAddress(t *testing.T) {
 	}
 }
 
+// TestObserverUnderALongTMPDIRSaysWhatToShorten binds an observer under a
+// TMPDIR too long for a socket address: the test fails with varta's words
+// for the limit (ParseTarget's, which are Connect's) and the advice to
+// shorten TMPDIR, not with bind's "invalid argument", and leaves no
+// directory behind.
+func TestObserverUnderALongTMPDIRSaysWhatToShorten(t *testing.T) {
+	long := filepath.Join(t.TempDir(), strings.Repeat("d", 120))
+	if err := os.Mkdir(long, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TMPDIR", long)
+	rec := &recorder{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		vartatest.NewObserver(rec)
+		t.Error("NewObserver returned under a TMPDIR too long for a socket address")
+	}()
+	<-done
+	reports := rec.reports()
+	if len(reports) != 1 {
+		t.Fatalf("reported %q, want one report", reports)
+	}
+	// varta's words for a path too long, but for its length.
+	_, limit := varta.ParseTarget(long + "/observer.sock")
+	_, words, ok := strings.Cut(limit.Error(), " bytes, longer than the ")
+	if !ok || !errors.Is(limit, varta.ErrInvalidPath) {
+		t.Fatalf("ParseTarget of a path too long: %v", limit)
+	}
+	for _, want := range []string{
+		"vartatest: no room for the observer's socket in the temporary directory " + long + ": varta: invalid socket path: ",
+		" bytes, longer than the " + words + "; run the test with a shorter TMPDIR, such as TMPDIR=/tmp",
+	} {
+		if !strings.Contains(reports[0], want) {
+			t.Errorf("reported %q, which does not say %q", reports[0], want)
+		}
+	}
+	if strings.Contains(reports[0], "invalid argument") {
+		t.Errorf("reported %q: bind's words, not the limit's", reports[0])
+	}
+	if left, _ := os.ReadDir(long); len(left) != 0 {
+		t.Errorf("left %d entries in TMPDIR, want none", len(left))
+	}
+}
+
 // violation is one hand-made stream: every frame but the last is accepted,
 // the last breaks the rule that want (an error kind) names.
 type violation struct {

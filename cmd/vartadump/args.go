@@ -166,10 +166,11 @@ func udpFlag(s string) (varta.Target, error) {
 			return t, udpFlagError("a host has no '@', '/' or '?': give an IP address or a name, such as -udp 127.0.0.1:9000")
 		}
 		// A target with HOST and a port it accepts: the grammar's words
-		// about a host speak of the host alone.
+		// speak of the host, and show a fix (a zone) as the target it
+		// reads, udp://HOST:port, which -udp writes -udp HOST:port.
 		checked, err := varta.ParseTarget("udp://" + host + ":1")
 		if err != nil {
-			return t, udpFlagError(strings.TrimPrefix(err.Error(), "varta: "))
+			return t, udpFlagError(strings.ReplaceAll(strings.TrimPrefix(err.Error(), "varta: "), "udp://", "-udp "))
 		}
 		t.Host = checked.Host
 	}

@@ -173,7 +173,7 @@ func TestDumpReadsHostsAsAgentsDo(t *testing.T) {
 			case udpFlag && strings.Contains(tc.Host, ":") && !strings.HasPrefix(tc.Host, "["):
 				want = "vartadump: -udp HOST:PORT: one ':' stands between HOST and PORT, and an IPv6 address goes in brackets: -udp [::1]:9000, or -udp [::]:9000 for every address\n"
 			case udpFlag:
-				want = "vartadump: -udp HOST:PORT: " + strings.TrimPrefix(tc.Refusal(scheme), "varta: ") + "\n"
+				want = "vartadump: -udp HOST:PORT: " + strings.TrimPrefix(tc.Refusal("-udp"), "varta: ") + "\n"
 			case wildcard:
 				want += "to listen on every address, give -udp 0.0.0.0:PORT (IPv4) or -udp [::]:PORT; a target names where agents send, which no wildcard can be\n"
 			}
@@ -204,7 +204,7 @@ func TestDumpRefusesUDPFlagValuesInItsOwnTerms(t *testing.T) {
 		{"::9000", brackets},
 		{"::1:9000", brackets},
 		{"127.0.0.1:9000:9000", brackets},
-		{"[fe80::1]:9000", `invalid observer address: "[fe80::1]" is a link-local IPv6 address, which is ambiguous without a zone: name the interface, as in [fe80::1%eth0]`},
+		{"[fe80::1]:9000", `invalid observer address: "[fe80::1]" is a link-local IPv6 address, which is ambiguous without a zone: name the interface, as in -udp [fe80::1%eth0]:port`},
 		{"127.0.0.1:9000 ", "the value has white space around it; remove it"},
 		{" 127.0.0.1:9000", "the value has white space around it; remove it"},
 		{"user@127.0.0.1:9000", "a host has no '@', '/' or '?': give an IP address or a name, such as -udp 127.0.0.1:9000"},

@@ -16,12 +16,16 @@ type Case struct{ Host, Want string }
 
 // Refusal returns the whole error text of a refused host written for
 // scheme: "" for ConnectUDP's argument, "udp" or "secureudp" for the HOST
-// of a target (and "udp" for vartadump's -udp HOST:PORT, after its
-// prefix).
+// of a target, and "-udp" for vartadump's -udp HOST:PORT (after its
+// prefix), whose values never have a ':' the {colon} advice is about.
 func (c Case) Refusal(scheme string) string {
 	fix, colon := `"fe80::1%eth0"`, " (pass the port separately)"
-	if scheme != "" {
-		fix = "[fe80::1%eth0]"
+	switch scheme {
+	case "":
+	case "-udp":
+		fix = "-udp [fe80::1%eth0]:port"
+	default:
+		fix = scheme + "://[fe80::1%eth0]:port"
 		colon = ": a target has one port, after the host, and an IPv6 address goes in brackets: " + scheme + "://[::1]:port"
 	}
 	return "varta: invalid observer address: " + strings.NewReplacer("{fix}", fix, "{colon}", colon).Replace(c.Want)
