@@ -71,18 +71,30 @@ func parseKeyHex(text []byte) ([]byte, error) {
 // address, whatever the verb, and printers that follow pointers stop at
 // the methods. (A Format method would also cover the verbs that skip
 // String, such as %d, but it needs package fmt, which this package does
-// not import; the pointer covers them instead.)
+// not import; the pointer covers them instead.) The bytes live in a key
+// slot (newKeySlot): on Linux in memory left out of core dumps.
 type secretKey struct{ b *[KeyBytes]byte }
 
 // newSecretKey returns a secretKey holding a copy of key.
 func newSecretKey(key []byte) secretKey {
-	k := secretKey{new([KeyBytes]byte)}
+	k := secretKey{newKeySlot()}
 	copy(k.b[:], key)
 	return k
 }
 
-// wipe overwrites the key with zeros.
-func (k secretKey) wipe() { clear(k.b[:]) }
+// wipe overwrites the key with zeros and gives its slot back, which a key
+// made later may take: k holds nothing afterwards (b is nil), and whoever
+// shares the key's bytes must stop reading them before wipe, under the
+// lock that orders the two. Wiping a secretKey that holds nothing does
+// nothing.
+func (k *secretKey) wipe() {
+	if k.b == nil {
+		return
+	}
+	clear(k.b[:])
+	releaseKeySlot(k.b)
+	k.b = nil
+}
 
 // String and GoString return a fixed text, never the key.
 func (k secretKey) String() string { return "varta.key(redacted)" }
