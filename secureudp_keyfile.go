@@ -4,7 +4,6 @@ package varta
 
 import (
 	"bytes"
-	"errors"
 	"io/fs"
 	"path/filepath"
 	"strconv"
@@ -212,8 +211,7 @@ func readFull(fd int, buf []byte) (int, error) {
 // *fs.PathError) gives only its cause, which errors.Is matches against
 // fs.ErrNotExist or fs.ErrPermission.
 func readKeyFileError(path string, err error) error {
-	var pathErr *fs.PathError
-	if errors.As(err, &pathErr) {
+	if pathErr, ok := err.(*fs.PathError); ok {
 		err = pathErr.Err
 	}
 	return &textError{msg: "varta: read key file " + redact.Quote(path) + ": " + err.Error(), err: err}

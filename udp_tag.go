@@ -4,7 +4,6 @@ package varta
 
 import (
 	"context"
-	"errors"
 	"net"
 	"net/netip"
 	"strconv"
@@ -71,11 +70,10 @@ func resolveUDP(host string, port int) (udpAddress, error) {
 // or only the reason they give when the words would repeat a host that
 // may hold a key.
 func lookupText(host string, err error) string {
-	var dnsErr *net.DNSError
-	switch {
-	case !redact.MayHoldKey(host):
+	if !redact.MayHoldKey(host) {
 		return err.Error()
-	case errors.As(err, &dnsErr):
+	}
+	if dnsErr, ok := err.(*net.DNSError); ok {
 		return dnsErr.Err
 	}
 	return "the lookup failed"
