@@ -255,7 +255,9 @@
 // Anything else ("[localhost]", "256.1.1.1", " 127.0.0.1", a host with a
 // port) fails with an error matching [ErrInvalidAddress] before any lookup,
 // as do the unspecified addresses 0.0.0.0 and ::, an address of one link or
-// interface without a zone, and a port argument outside 1..65535. A
+// interface without a zone, a port argument outside 1..65535, and a host
+// that is obviously a key: 64 hexadecimal characters, whether or not dots
+// split them into labels short enough for a name. A
 // broadcast address (255.255.255.255, or a subnet's) passes the grammar,
 // which cannot tell it, and the connect refuses it with EACCES: an agent
 // does not set SO_BROADCAST; the error says to name the observer's own
@@ -285,9 +287,7 @@
 // 64-byte frames that start with the pid in the clear, authenticated as
 // associated data (SPEC section 6). A key that is not 32 bytes is refused
 // with an error matching ErrKeyLength; ParseKeyHex and LoadKeyFile read one
-// from text. LoadKeyFile opens the file without blocking, so a named pipe
-// fails at once instead of waiting for a writer, and reads it into a fixed
-// buffer that it wipes.
+// from text (see "Key files" for the files LoadKeyFile trusts).
 //
 // A session is a 16-byte salt from crypto/rand, from which the 8-byte IV
 // prefixes are derived, and a 4-byte counter. Connect, fork recovery and the
@@ -311,7 +311,10 @@
 // Failed with EOVERFLOW; a new agent starts a new session.
 //
 // The agent keeps its own copy of the key, shared or master, which Close
-// wipes; the caller may wipe its own once the constructor returns. A
+// wipes; the caller may wipe its own once the constructor returns. On
+// Linux that copy, and a MasterOpener's copy of the master key, live in
+// pages marked MADV_DONTDUMP, which a core dump leaves out; elsewhere they
+// live on the Go heap. A
 // shared-key agent builds one cipher for its life. A master-key agent
 // derives its key and builds its cipher at connect and again only when a
 // fork recovery finds another pid, so a forked child seals with a key of its
@@ -334,6 +337,35 @@
 // derivation. Both check the pid inside the frame against the pid in the
 // clear only after authentication, so only a holder of the master key can
 // cause ErrPIDMismatch. None of the openers detects a replay (SECURITY.md).
+//
+// # Key files
+//
+// LoadKeyFile, which ConnectTo calls for a secureudp target, reads a key
+// only from a file that nobody but its owner could have written, since
+// whoever could write it chose the key (SPEC R6.10). It follows symlinks,
+// as the secret volumes of containers need, and checks the file they lead
+// to, before opening anything:
+//
+//   - a regular file: naming a directory, a named pipe or a device opens
+//     nothing (opening a watchdog device would arm it);
+//   - owned by this process's effective user or by root;
+//   - not readable or writable by its group or others (0600 or 0400);
+//   - in a directory that its group or others cannot write, unless the
+//     directory has the sticky bit (as /tmp has), which lets only a file's
+//     owner replace it. The symlinks' own directories do not count: a
+//     symlink someone replaced can only lead to another file that passes.
+//
+// It then opens that file for reading without following a symlink and
+// without blocking, and refuses what it opened unless it is the very file
+// it checked (the same device and inode), so a file put in its place
+// meanwhile is not read. Each refusal matches ErrKeyFile, names the file
+// (and what a symlink resolved to) and gives the command that fixes it:
+// chown, chmod 600, chmod o-w,g-w on the directory, or chmod +t on it.
+//
+// No error of the package repeats a value that may be a key: a path, a
+// host, a target or a zone with a run of 32 or more hexadecimal characters
+// is shown as (redacted), so that a key pasted where a value belongs never
+// reaches a log.
 //
 // # Choosing the observer at run time
 //

@@ -54,7 +54,7 @@ func TestKeyAndFrameErrorsReadAsBefore(t *testing.T) {
 		{"long master key", connect(make([]byte, 33), true), "varta: a secure UDP key is exactly 32 bytes; the master key given is 33 bytes", ErrKeyLength},
 		{"short text", parse("abc"), "varta: a key in text form is exactly 64 hexadecimal characters; got 3 characters", ErrKeyText},
 		{"bad digit", parse(strings.Repeat("0", 63) + "g"), "varta: a key in text form is exactly 64 hexadecimal characters; character 64 is not a hexadecimal digit", ErrKeyText},
-		{"missing file", load(missing), "varta: read key file: open " + missing + ": no such file or directory", fs.ErrNotExist},
+		{"missing file", load(missing), "varta: read key file \"" + missing + "\": no such file or directory", fs.ErrNotExist},
 		{"short file", load(short), `varta: a key in text form is exactly 64 hexadecimal characters; got 4 characters (key file "` + short + `")`, ErrKeyText},
 		{"device", load("/dev/zero"), `varta: not a usable key file: "/dev/zero" is a device; write the key to a regular file`, ErrKeyFile},
 		{"short frame", open(make([]byte, 59), false), "varta: secure frame has the wrong length: got 59 bytes, want 60", ErrSecureFrameLength},

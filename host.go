@@ -3,8 +3,9 @@
 package varta
 
 import (
-	"strconv"
 	"strings"
+
+	"github.com/varta-go/varta/internal/redact"
 )
 
 // parseHost checks host against the one host grammar of the package,
@@ -22,22 +23,24 @@ func parseHost(host, scheme string) (ip ipAddr, literal bool, err error) {
 	switch {
 	case host == "" || host == "[]":
 		return ip, false, invalidAddress("the host is empty")
+	case looksLikeKey(host):
+		return ip, false, invalidAddress("the host looks like a key (64 hexadecimal characters), not a name or an address: name the observer's host, and keep keys in key files")
 	case host[0] == '[':
 		if host[len(host)-1] != ']' {
-			return ip, false, invalidAddress(strconv.Quote(host) + " has an unclosed bracket, or text after it: write an IPv6 address as \"[::1]\" or \"::1\", without a port")
+			return ip, false, invalidAddress(redact.Quote(host) + " has an unclosed bracket, or text after it: write an IPv6 address as \"[::1]\" or \"::1\", without a port")
 		}
 		ip, ok := parseIPv6(host[1 : len(host)-1])
 		if !ok {
-			return ip, false, invalidAddress(strconv.Quote(host) + ": brackets hold only an IPv6 address, with an optional %zone: write an IPv4 address or a name without them")
+			return ip, false, invalidAddress(redact.Quote(host) + ": brackets hold only an IPv6 address, with an optional %zone: write an IPv4 address or a name without them")
 		}
 		return ip, true, checkHostAddr(host, ip, scheme)
 	case strings.IndexByte(host, ':') >= 0: // only an IPv6 address has colons
 		ip, ok := parseIPv6(host)
 		switch {
 		case !ok && scheme == "":
-			return ip, false, invalidAddress(strconv.Quote(host) + " is not a valid IP address (pass the port separately)")
+			return ip, false, invalidAddress(redact.Quote(host) + " is not a valid IP address (pass the port separately)")
 		case !ok:
-			return ip, false, invalidAddress(strconv.Quote(host) + " is not a valid IP address: a target has one port, after the host, and an IPv6 address goes in brackets: " + scheme + "://[::1]:port")
+			return ip, false, invalidAddress(redact.Quote(host) + " is not a valid IP address: a target has one port, after the host, and an IPv6 address goes in brackets: " + scheme + "://[::1]:port")
 		case scheme != "":
 			return ip, false, needsBrackets(host, scheme)
 		}
@@ -45,20 +48,38 @@ func parseHost(host, scheme string) (ip ipAddr, literal bool, err error) {
 	case isDottedDecimal(host):
 		v4, ok := parseIPv4(host)
 		if !ok {
-			return ip, false, invalidAddress(strconv.Quote(host) + " is not a valid IPv4 address: four numbers 0..255 separated by dots")
+			return ip, false, invalidAddress(redact.Quote(host) + " is not a valid IPv4 address: four numbers 0..255 separated by dots")
 		}
 		ip = ipv4Mapped(v4)
 		return ip, true, checkHostAddr(host, ip, scheme)
 	case !isDNSName(host):
-		return ip, false, invalidAddress(strconv.Quote(host) + " is not a valid IP address or DNS name (letters, digits, hyphens and underscores in dot-separated labels of 1 to 63 characters)")
+		return ip, false, invalidAddress(redact.Quote(host) + " is not a valid IP address or DNS name (letters, digits, hyphens and underscores in dot-separated labels of 1 to 63 characters)")
 	}
 	return ip, false, nil
+}
+
+// looksLikeKey reports whether host is obviously a key, not a host: the
+// 64 hexadecimal characters of a key in text form, and nothing else but
+// dots, which may split it into labels short enough for a name (a
+// two-label "host" of 32 and 32 characters would otherwise go out as a
+// DNS query).
+func looksLikeKey(host string) bool {
+	digits := 0
+	for i := range len(host) {
+		switch _, ok := hexDigit(host[i]); {
+		case ok:
+			digits++
+		case host[i] != '.':
+			return false
+		}
+	}
+	return digits == 64
 }
 
 // needsBrackets refuses the IPv6 address host, written without brackets in
 // a target of scheme.
 func needsBrackets(host, scheme string) error {
-	return invalidAddress("an IPv6 address goes in brackets: " + scheme + "://[" + host + "]:port")
+	return invalidAddress("an IPv6 address goes in brackets: " + scheme + "://[" + redact.Value(host) + "]:port")
 }
 
 // checkHostAddr refuses ip, the address host names (written, or resolved
@@ -67,13 +88,13 @@ func needsBrackets(host, scheme string) error {
 func checkHostAddr(host string, ip ipAddr, scheme string) error {
 	switch {
 	case ip.isUnspecified():
-		return invalidAddress(strconv.Quote(host) + " is the unspecified address, not a host: name the observer's host (127.0.0.1 or ::1 for this one)")
+		return invalidAddress(redact.Quote(host) + " is the unspecified address, not a host: name the observer's host (127.0.0.1 or ::1 for this one)")
 	case ip.zoneScope() != "" && strings.Trim(ip.zone, "0") == "": // no zone, or index 0
 		example := `"fe80::1%eth0"`
 		if scheme != "" {
 			example = scheme + "://[fe80::1%eth0]:port"
 		}
-		return invalidAddress(strconv.Quote(host) + " is " + ip.zoneScope() + " IPv6 address, which is ambiguous without a zone: name the interface, as in " + example)
+		return invalidAddress(redact.Quote(host) + " is " + ip.zoneScope() + " IPv6 address, which is ambiguous without a zone: name the interface, as in " + example)
 	}
 	return nil
 }

@@ -3,14 +3,8 @@
 package varta
 
 import (
-	"bytes"
 	"errors"
-	"io"
-	"io/fs"
-	"os"
 	"strconv"
-
-	"golang.org/x/sys/unix"
 )
 
 // KeyBytes is the length of a secure UDP key, shared or master: 32 bytes.
@@ -28,8 +22,9 @@ var ErrKeyText = errors.New("varta: a key in text form is exactly 64 hexadecimal
 
 // ErrKeyFile is matched (errors.Is) by the error LoadKeyFile returns for a
 // path that it refuses to read a key from: one that names no regular file
-// (a directory, a named pipe, a device), or a file that its group or other
-// users may read or write. Only built with -tags secureudp.
+// (a directory, a named pipe, a device), or a file that someone other than
+// its owner could have written or may read (see "Key files" in the package
+// documentation). Only built with -tags secureudp.
 var ErrKeyFile = errors.New("varta: not a usable key file")
 
 // checkKey returns an error naming the expected length if key is not a
@@ -49,68 +44,6 @@ func ParseKeyHex(text string) ([]byte, error) {
 	b := []byte(text)
 	defer clear(b)
 	return parseKeyHex(b)
-}
-
-// maxKeyFileBytes bounds what LoadKeyFile reads, so that a wrong path (a
-// log file, say) fails at once instead of filling memory.
-const maxKeyFileBytes = 4096
-
-// LoadKeyFile reads a key from a file holding 64 hexadecimal characters;
-// whitespace around them (a trailing newline, say) is ignored. Only built
-// with -tags secureudp. The file must be a regular file that only its owner
-// may read or write (mode 0600 or 0400), or the error matches [ErrKeyFile]
-// and gives the chmod that fixes it. Bad content, or a file over 4 KiB,
-// gives an error matching [ErrKeyText], and a missing or unreadable file one
-// matching fs.ErrNotExist or fs.ErrPermission. Errors never contain key
-// material.
-func LoadKeyFile(path string) ([]byte, error) {
-	f, err := openKeyFile(path)
-	if err != nil {
-		return nil, &textError{msg: "varta: read key file: " + err.Error(), err: err}
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, &textError{msg: "varta: read key file: " + err.Error(), err: err}
-	}
-	if err := checkKeyFileMode(path, info.Mode()); err != nil {
-		return nil, err
-	}
-	var buf [maxKeyFileBytes + 1]byte
-	defer clear(buf[:])
-	n, err := io.ReadFull(f, buf[:])
-	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-		return nil, &textError{msg: "varta: read key file: " + err.Error(), err: err}
-	}
-	if n > maxKeyFileBytes {
-		return nil, &textError{msg: ErrKeyText.Error() + "; key file " + strconv.Quote(path) + " is larger than " + strconv.Itoa(maxKeyFileBytes) + " bytes", err: ErrKeyText}
-	}
-	key, err := parseKeyHex(bytes.TrimSpace(buf[:n]))
-	if err != nil {
-		return nil, &textError{msg: err.Error() + " (key file " + strconv.Quote(path) + ")", err: err}
-	}
-	return key, nil
-}
-
-// checkKeyFileMode refuses a key file that is not a regular file, or whose
-// group or others have any access when the system has Unix permissions.
-func checkKeyFileMode(path string, mode fs.FileMode) error {
-	refuse := func(why string) error {
-		return &textError{msg: ErrKeyFile.Error() + ": " + strconv.Quote(path) + " " + why, err: ErrKeyFile}
-	}
-	switch {
-	case mode.IsDir():
-		return refuse("is a directory; give the path of the key file in it")
-	case mode&fs.ModeNamedPipe != 0:
-		return refuse("is a named pipe (FIFO); write the key to a regular file")
-	case mode&fs.ModeDevice != 0:
-		return refuse("is a device; write the key to a regular file")
-	case !mode.IsRegular():
-		return refuse("is not a regular file (" + mode.String() + "); write the key to a regular file")
-	case mode.Perm()&0o077 != 0:
-		return refuse("is open to its group or others (mode " + mode.Perm().String() + "): chmod 600 " + path)
-	}
-	return nil
 }
 
 func parseKeyHex(text []byte) ([]byte, error) {
@@ -138,26 +71,32 @@ func parseKeyHex(text []byte) ([]byte, error) {
 // address, whatever the verb, and printers that follow pointers stop at
 // the methods. (A Format method would also cover the verbs that skip
 // String, such as %d, but it needs package fmt, which this package does
-// not import; the pointer covers them instead.)
+// not import; the pointer covers them instead.) The bytes live in a key
+// slot (newKeySlot): on Linux in memory left out of core dumps.
 type secretKey struct{ b *[KeyBytes]byte }
 
 // newSecretKey returns a secretKey holding a copy of key.
 func newSecretKey(key []byte) secretKey {
-	k := secretKey{new([KeyBytes]byte)}
+	k := secretKey{newKeySlot()}
 	copy(k.b[:], key)
 	return k
 }
 
-// wipe overwrites the key with zeros.
-func (k secretKey) wipe() { clear(k.b[:]) }
+// wipe overwrites the key with zeros and gives its slot back, which a key
+// made later may take: k holds nothing afterwards (b is nil), and whoever
+// shares the key's bytes must stop reading them before wipe, under the
+// lock that orders the two. Wiping a secretKey that holds nothing does
+// nothing.
+func (k *secretKey) wipe() {
+	if k.b == nil {
+		return
+	}
+	clear(k.b[:])
+	releaseKeySlot(k.b)
+	k.b = nil
+}
 
 // String and GoString return a fixed text, never the key.
 func (k secretKey) String() string { return "varta.key(redacted)" }
 
 func (k secretKey) GoString() string { return k.String() }
-
-// openKeyFile opens a key file for reading without blocking: a named pipe
-// with no writer opens at once, and is then refused for what it is.
-func openKeyFile(path string) (*os.File, error) {
-	return os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK|unix.O_NOCTTY, 0)
-}

@@ -414,13 +414,14 @@ func TestSecureCloseWipesTheKey(t *testing.T) {
 			v.Beat(StatusOK, 0)
 			r.recv()
 			tr := v.secure()
-			if *tr.key.b == ([KeyBytes]byte{}) || tr.wire == ([MasterFrameBytes]byte{}) {
+			key := tr.key.b
+			if *key == ([KeyBytes]byte{}) || tr.wire == ([MasterFrameBytes]byte{}) {
 				t.Fatal("the transport holds no key or sealed frame before Close")
 			}
 			if err := v.Close(); err != nil {
 				t.Fatal(err)
 			}
-			if *tr.key.b != ([KeyBytes]byte{}) || tr.nonce != ([chacha20poly1305.NonceSize]byte{}) || tr.wire != ([MasterFrameBytes]byte{}) || tr.s != nil || tr.aead != nil {
+			if tr.key.b != nil || *key != ([KeyBytes]byte{}) || tr.nonce != ([chacha20poly1305.NonceSize]byte{}) || tr.wire != ([MasterFrameBytes]byte{}) || tr.s != nil || tr.aead != nil {
 				t.Fatal("Close left key material, a nonce, a sealed frame or the session behind")
 			}
 		})

@@ -5,9 +5,9 @@ package varta
 import (
 	"errors"
 	"os"
-	"strconv"
 	"syscall"
 
+	"github.com/varta-go/varta/internal/redact"
 	"golang.org/x/sys/unix"
 )
 
@@ -118,7 +118,7 @@ func (e *endpoint) confirmsObserver() bool { return e.family == unix.AF_UNIX }
 func (e *endpoint) describe(f dialErr) error {
 	prefix := "varta: UDP socket to observer at " + e.name + ": "
 	if e.family == unix.AF_UNIX {
-		prefix = "varta: connect to observer at " + strconv.Quote(e.name) + ": "
+		prefix = "varta: connect to observer at " + redact.Quote(e.name) + ": "
 	}
 	if f.self {
 		return &textError{msg: prefix + errSelfConnected.Error(), err: errSelfConnected}

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/varta-go/varta/internal/redact"
 )
 
 // ObserverEnv is the environment variable ConnectFromEnv reads: the
@@ -230,7 +232,7 @@ func splitHostPort(scheme, hostport string) (host string, port int, err error) {
 		}
 		after := hostport[end+1:]
 		if after == "" {
-			return "", 0, invalidTarget("the port is missing: write " + scheme + "://" + host + ":port")
+			return "", 0, invalidTarget("the port is missing: write " + scheme + "://" + redact.Value(host) + ":port")
 		}
 		if after[0] != ':' {
 			return "", 0, invalidTarget("']' must be followed by :port")

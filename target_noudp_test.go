@@ -23,3 +23,6 @@ func TestConnectToUDPWithoutTheTagNamesTheTag(t *testing.T) {
 
 // udpEntryPoint returns nil: this build has no ConnectUDP.
 func udpEntryPoint(*testing.T) func(host string, port int) (*Varta, error) { return nil }
+
+// udpEchoCases returns no calls: this build has no ConnectUDP.
+func udpEchoCases(*testing.T) []echoCase { return nil }

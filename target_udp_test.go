@@ -11,6 +11,8 @@ import (
 	"os"
 	"strconv"
 	"testing"
+
+	"github.com/varta-go/varta/internal/hostcases"
 )
 
 func TestConnectToUDPBeatsReachALoopbackObserver(t *testing.T) {
@@ -84,5 +86,24 @@ func TestUnderscoreNamesReachTheResolver(t *testing.T) {
 				t.Errorf("%s: %v after %d lookups; want the resolver asked, and its error", name, err, lookups.Load()-before)
 			}
 		}
+	}
+}
+
+// udpEchoCases are the calls of TestNoErrorRepeatsAKey that this build
+// adds: ConnectUDP given a key as its host, in labels, as a zone, and as
+// half of a name it looks up (the lookup fails at once).
+func udpEchoCases(t *testing.T) []echoCase {
+	forbidLookups(t)
+	key := hostcases.Key
+	connect := func(host string) func() error {
+		return func() error { return closeAgent(ConnectUDP(host, 9)) }
+	}
+	return []echoCase{
+		{"ConnectUDP host", connect(key), "the host looks like a key"},
+		{"ConnectUDP host in labels", connect(key[:32] + "." + key[32:]), "the host looks like a key"},
+		{"ConnectUDP host in a name", connect("x" + key), "(redacted) is not a valid IP address or DNS name"},
+		{"ConnectUDP half a key in a name", connect(key[:32] + ".example"), "resolve observer host (redacted): "},
+		{"ConnectUDP zone", connect("fe80::1%" + key), "(redacted): zone (redacted) names no interface"},
+		{"ConnectTo zone", func() error { return closeAgent(ConnectTo("udp://[fe80::1%" + key + "]:9")) }, "zone (redacted) names no interface"},
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strconv"
 
+	"github.com/varta-go/varta/internal/redact"
 	"golang.org/x/sys/unix"
 )
 
@@ -48,10 +49,10 @@ func resolveUDP(host string, port int) (udpAddress, error) {
 	if !literal {
 		addrs, err := net.DefaultResolver.LookupNetIP(context.Background(), "ip", host)
 		if err != nil {
-			return udpAddress{}, &textError{msg: "varta: resolve observer host " + strconv.Quote(host) + ": " + err.Error(), err: err}
+			return udpAddress{}, &textError{msg: "varta: resolve observer host " + redact.Quote(host) + ": " + lookupText(host, err), err: err}
 		}
 		if len(addrs) == 0 {
-			return udpAddress{}, &textError{msg: "varta: resolve observer host " + strconv.Quote(host) + ": no addresses", err: &net.DNSError{Err: "no addresses", Name: host, IsNotFound: true}}
+			return udpAddress{}, &textError{msg: "varta: resolve observer host " + redact.Quote(host) + ": no addresses", err: &net.DNSError{Err: "no addresses", Name: host, IsNotFound: true}}
 		}
 		addr = addrs[0]
 		if err := checkHostAddr(host, ipAddr{b: addr.As16(), zone: addr.Zone()}, ""); err != nil {
@@ -60,9 +61,22 @@ func resolveUDP(host string, port int) (udpAddress, error) {
 	}
 	zone, err := zoneIndex(addr.Zone())
 	if err != nil {
-		return udpAddress{}, &textError{msg: ErrInvalidAddress.Error() + ": " + strconv.Quote(host) + ": " + err.Error(), err: ErrInvalidAddress, also: err}
+		return udpAddress{}, &textError{msg: ErrInvalidAddress.Error() + ": " + redact.Quote(host) + ": " + err.Error(), err: ErrInvalidAddress, also: err}
 	}
 	return udpAddress{addr: netip.AddrPortFrom(addr.Unmap().WithZone(""), uint16(port)), zone: zone}, nil
+}
+
+// lookupText is what a failed lookup of host says: the resolver's words,
+// or only the reason they give when the words would repeat a host that
+// may hold a key.
+func lookupText(host string, err error) string {
+	if !redact.MayHoldKey(host) {
+		return err.Error()
+	}
+	if dnsErr, ok := err.(*net.DNSError); ok {
+		return dnsErr.Err
+	}
+	return "the lookup failed"
 }
 
 // zoneIndex returns the interface index an IPv6 zone names: a number, or
@@ -76,7 +90,7 @@ func zoneIndex(zone string) (uint32, error) {
 	}
 	ifi, err := net.InterfaceByName(zone)
 	if err != nil {
-		return 0, &textError{msg: "zone " + strconv.Quote(zone) + " names no interface: " + err.Error(), err: err}
+		return 0, &textError{msg: "zone " + redact.Quote(zone) + " names no interface: " + err.Error(), err: err}
 	}
 	return uint32(ifi.Index), nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/varta-go/varta/internal/redact"
 	"golang.org/x/sys/unix"
 )
 
@@ -37,7 +38,7 @@ func socketName(path string) (string, error) {
 	case path == "":
 		return "", invalidPath("the path is empty")
 	case strings.IndexByte(path, 0) >= 0:
-		return "", invalidPath(strconv.Quote(path) + " contains a NUL byte")
+		return "", invalidPath(redact.Quote(path) + " contains a NUL byte")
 	case isAbstract(path):
 		if err := checkAbstractName(path); err != nil {
 			return "", err
@@ -48,14 +49,14 @@ func socketName(path string) (string, error) {
 	if path[0] != '/' {
 		wd, err := unix.Getwd()
 		if err != nil {
-			return "", &textError{msg: "varta: socket path " + strconv.Quote(path) + " is relative and the working directory cannot be read to make it absolute: " + err.Error(), err: err}
+			return "", &textError{msg: "varta: socket path " + redact.Quote(path) + " is relative and the working directory cannot be read to make it absolute: " + err.Error(), err: err}
 		}
 		name = pathpkg.Join(wd, path)
 	}
 	if len(name) > maxPathLen {
 		what := strconv.Itoa(len(name)) + " bytes"
 		if name != path {
-			what = "the absolute path " + strconv.Quote(name) + " is " + what // a relative path does not shorten the address
+			what = "the absolute path " + redact.Quote(name) + " is " + what // a relative path does not shorten the address
 		}
 		return "", invalidPath(what + ", longer than the " + strconv.Itoa(maxPathLen) +
 			" a Unix socket address holds here; bind the observer in a directory with a shorter path, or reach the socket through a symlink with a short absolute path")

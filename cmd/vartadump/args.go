@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/varta-go/varta"
+	"github.com/varta-go/varta/internal/redact"
 )
 
 // commandLine is the command line as given, before it is checked.
@@ -175,7 +176,8 @@ func udpFlag(s string) (varta.Target, error) {
 		t.Host = checked.Host
 	}
 	if !hasPort || port == "" {
-		return t, udpFlagError("the port is missing: write -udp " + host + ":9000, or -udp " + host + ":0 for a port the kernel picks")
+		shown := redact.Value(host)
+		return t, udpFlagError("the port is missing: write -udp " + shown + ":9000, or -udp " + shown + ":0 for a port the kernel picks")
 	}
 	if t.Port, err = strconv.Atoi(port); err != nil || len(port) > 5 || strings.Trim(port, "0123456789") != "" || t.Port > 65535 {
 		return t, udpFlagError("the port must be a decimal number in 0..65535 (0: the kernel picks one)")

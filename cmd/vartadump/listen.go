@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/netip"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/varta-go/varta"
+	"github.com/varta-go/varta/internal/redact"
 )
 
 // listen binds the address at names; udpFlag says whether -udp named it.
@@ -31,7 +33,7 @@ func listen(at varta.Target, udpFlag bool) (conn net.PacketConn, where string, c
 		}
 		c, err := net.ListenUDP(network, addr)
 		if err != nil {
-			return nil, "", nil, err
+			return nil, "", nil, withoutKey(err, addr.String())
 		}
 		return c, "udp " + c.LocalAddr().String(), func() { c.Close() }, nil
 	}
@@ -39,18 +41,18 @@ func listen(at varta.Target, udpFlag bool) (conn net.PacketConn, where string, c
 	if isAbstract(path) {
 		c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
 		if err != nil {
-			return nil, "", nil, err
+			return nil, "", nil, withoutKey(err, path)
 		}
-		return c, "unixgram " + path + " (abstract)", func() { c.Close() }, nil
+		return c, "unixgram " + redact.Value(path) + " (abstract)", func() { c.Close() }, nil
 	}
 	if err := removeStaleSocket(path); err != nil {
 		return nil, "", nil, err
 	}
 	c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
 	if err != nil {
-		return nil, "", nil, err
+		return nil, "", nil, withoutKey(err, path)
 	}
-	return c, "unixgram " + path, func() { c.Close(); os.Remove(path) }, nil
+	return c, "unixgram " + redact.Value(path), func() { c.Close(); os.Remove(path) }, nil
 }
 
 // isAbstract reports whether path names an abstract socket, as the net
@@ -72,7 +74,7 @@ func udpAddr(t varta.Target, udpFlag bool) (*net.UDPAddr, error) {
 			err = errors.New("no addresses")
 		}
 		if err != nil {
-			return nil, fmt.Errorf("resolve %s: %w", strconv.Quote(t.Host), err)
+			return nil, fmt.Errorf("resolve %s: %w", redact.Quote(t.Host), withoutKey(err, t.Host))
 		}
 		ip = ips[0].Unmap()
 		if ip.IsMulticast() {
@@ -91,7 +93,7 @@ func udpAddr(t varta.Target, udpFlag bool) (*net.UDPAddr, error) {
 func multicastRefusal(host string, ip netip.Addr, port int, udpFlag bool) error {
 	what := ip.String() + " is a multicast address"
 	if host != ip.String() {
-		what = host + " resolves to " + ip.String() + ", a multicast address"
+		what = redact.Value(host) + " resolves to " + ip.String() + ", a multicast address"
 	}
 	what += ", and vartadump joins no multicast group (it would listen on every address instead): "
 	own, every, p := "127.0.0.1", "0.0.0.0", ":"+strconv.Itoa(port)
@@ -112,20 +114,42 @@ func removeStaleSocket(path string) error {
 		return nil
 	}
 	if err != nil {
-		return err
+		return withoutKey(err, path)
 	}
 	if fi.Mode().Type() != os.ModeSocket {
-		return fmt.Errorf("%s exists and is %s, not a socket; not removing it: choose another path", path, fileType(fi.Mode()))
+		return fmt.Errorf("%s exists and is %s, not a socket; not removing it: choose another path", redact.Value(path), fileType(fi.Mode()))
 	}
 	c, err := net.Dial("unixgram", path)
 	if err == nil {
 		c.Close()
-		return fmt.Errorf("an observer is bound to %s; stop it first or choose another path", path)
+		return fmt.Errorf("an observer is bound to %s; stop it first or choose another path", redact.Value(path))
 	}
 	if !errors.Is(err, syscall.ECONNREFUSED) {
-		return fmt.Errorf("%s: cannot tell whether the socket is in use: %w", path, err)
+		return fmt.Errorf("%s: cannot tell whether the socket is in use: %w", redact.Value(path), withoutKey(err, path))
 	}
-	return os.Remove(path)
+	return withoutKey(os.Remove(path), path)
+}
+
+// withoutKey returns err, an error of the os or net package about value
+// (a path, an address, a host), or nil; when value may hold a key, an
+// error that says the same with value shown as redact.Redacted, and that
+// wraps the system error under err where there is one.
+func withoutKey(err error, value string) error {
+	if err == nil || !redact.MayHoldKey(value) {
+		return err
+	}
+	var pathErr *fs.PathError
+	var opErr *net.OpError
+	var dnsErr *net.DNSError
+	switch {
+	case errors.As(err, &pathErr):
+		return fmt.Errorf("%s %s: %w", pathErr.Op, redact.Redacted, pathErr.Err)
+	case errors.As(err, &opErr):
+		return fmt.Errorf("%s %s %s: %w", opErr.Op, opErr.Net, redact.Redacted, opErr.Err)
+	case errors.As(err, &dnsErr):
+		return errors.New(dnsErr.Err)
+	}
+	return errors.New(strings.ReplaceAll(err.Error(), value, redact.Redacted))
 }
 
 // fileType names the type of a file of mode m in words.

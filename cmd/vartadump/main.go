@@ -210,7 +210,7 @@ func run(args []string, env string, stdout, stderr io.Writer, stop <-chan os.Sig
 		conn.Close()
 		<-done
 	case err := <-done:
-		fmt.Fprintln(stderr, "vartadump: receive:", err)
+		fmt.Fprintln(stderr, "vartadump: receive:", withoutKey(err, cfg.at.Path))
 		status = 1
 	}
 	d.summary(stderr)

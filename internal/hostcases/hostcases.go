@@ -31,6 +31,13 @@ func (c Case) Refusal(scheme string) string {
 	return "varta: invalid observer address: " + strings.NewReplacer("{fix}", fix, "{colon}", colon).Replace(c.Want)
 }
 
+// Key is a key in text form, 64 hexadecimal characters, that the tests
+// give where a value belongs, to check that no error repeats it.
+const Key = "8f3a9c1e5b7d2f4a6c8e0b1d3f5a7c9e2b4d6f8a1c3e5b7d9f0a2c4e6b8d1f3a"
+
+// keyRefusal is the refusal of a host that is a key.
+const keyRefusal = "the host looks like a key (64 hexadecimal characters), not a name or an address: name the observer's host, and keep keys in key files"
+
 // Cases is the list.
 var Cases = []Case{
 	// Accepted.
@@ -65,7 +72,7 @@ var Cases = []Case{
 	{"127.0.0.1%lo", `"127.0.0.1%lo" is not a valid IP address or DNS name (letters, digits, hyphens and underscores in dot-separated labels of 1 to 63 characters)`},
 
 	// Names.
-	{strings.Repeat("a", 64) + ".example", `"` + strings.Repeat("a", 64) + `.example" is not a valid IP address or DNS name (letters, digits, hyphens and underscores in dot-separated labels of 1 to 63 characters)`},
+	{strings.Repeat("a", 64) + ".example", `(redacted) is not a valid IP address or DNS name (letters, digits, hyphens and underscores in dot-separated labels of 1 to 63 characters)`},
 	{strings.Repeat("a.", 127) + "a", `"` + strings.Repeat("a.", 127) + `a" is not a valid IP address or DNS name (letters, digits, hyphens and underscores in dot-separated labels of 1 to 63 characters)`},
 	{"observer..internal", `"observer..internal" is not a valid IP address or DNS name (letters, digits, hyphens and underscores in dot-separated labels of 1 to 63 characters)`},
 	{"-observer.internal", `"-observer.internal" is not a valid IP address or DNS name (letters, digits, hyphens and underscores in dot-separated labels of 1 to 63 characters)`},
@@ -91,6 +98,18 @@ var Cases = []Case{
 	{"[ff02::1]", `"[ff02::1]" is a link-local multicast IPv6 address, which is ambiguous without a zone: name the interface, as in {fix}`},
 	{"[ff12::1]", `"[ff12::1]" is a link-local multicast IPv6 address, which is ambiguous without a zone: name the interface, as in {fix}`},
 	{"[ff01::1]", `"[ff01::1]" is an interface-local multicast IPv6 address, which is ambiguous without a zone: name the interface, as in {fix}`},
+
+	// A key where the host goes: refused before any lookup, never repeated.
+	{Key, keyRefusal},
+	{strings.ToUpper(Key), keyRefusal},
+	{Key + ".", keyRefusal},
+	{Key[:32] + "." + Key[32:], keyRefusal},
+	{Key[:16] + "." + Key[16:32] + "." + Key[32:48] + "." + Key[48:], keyRefusal},
+	{Key[:32] + ".example", ""}, // a name, which may hold half a key: looked up, and redacted in errors
+	{"[" + Key + "]", `(redacted): brackets hold only an IPv6 address, with an optional %zone: write an IPv4 address or a name without them`},
+	{Key + ".example", `(redacted) is not a valid IP address or DNS name (letters, digits, hyphens and underscores in dot-separated labels of 1 to 63 characters)`},
+	{"obs " + Key[:32], `(redacted) is not a valid IP address or DNS name (letters, digits, hyphens and underscores in dot-separated labels of 1 to 63 characters)`},
+	{"[fe80::1%" + Key + "]", ""}, // a zone the grammar takes: no interface has that name, and the error says so without repeating it
 
 	// A port where the host goes.
 	{"127.0.0.1:9000", `"127.0.0.1:9000" is not a valid IP address{colon}`},
