@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 
@@ -54,9 +55,12 @@ func (k *keyFlags) fromTarget(_ string, t varta.Target) error {
 	return nil
 }
 
-// opener loads the key and returns the function that turns a datagram into
-// a frame, and a name for that mode.
-func (k *keyFlags) opener() (func([]byte) (varta.Frame, error), string, error) {
+// opener loads the key and returns the opener of the frames it opens:
+// one varta.SecureOpener or varta.MasterOpener for the life of the
+// command, which refuses replays, with the key file's copy of the key
+// wiped once the opener holds its own. Without a key flag it decodes plain
+// frames.
+func (k *keyFlags) opener() (frameOpener, error) {
 	useMaster, useShared, usePlain := "use -master-key", "use -key", "run without a key flag"
 	if k.inTarget {
 		useMaster, useShared, usePlain = "use ?masterkeyfile= in the target", "use ?keyfile= in the target", "give a udp:// target, which names no key"
@@ -65,20 +69,41 @@ func (k *keyFlags) opener() (func([]byte) (varta.Frame, error), string, error) {
 	case k.key != "":
 		key, err := varta.LoadKeyFile(k.key)
 		if err != nil {
-			return nil, "", err
+			return frameOpener{}, err
 		}
-		open := func(b []byte) (varta.Frame, error) { return varta.OpenSecureFrame(key, b) }
-		return withHint(open, varta.MasterFrameBytes, "a master-key frame? "+useMaster, usePlain), "secure frames (shared key)", nil
+		o, err := varta.NewSecureOpener(key)
+		clear(key)
+		if err != nil {
+			return frameOpener{}, err
+		}
+		return frameOpener{
+			open:   withHint(o.Open, varta.MasterFrameBytes, "a master-key frame? "+useMaster, usePlain),
+			mode:   "secure frames (shared key)",
+			secure: true,
+			close:  func() { o.Close() },
+		}, nil
 	case k.master != "":
 		master, err := varta.LoadKeyFile(k.master)
 		if err != nil {
-			return nil, "", err
+			return frameOpener{}, err
 		}
-		open := func(b []byte) (varta.Frame, error) { return varta.OpenMasterFrame(master, b) }
-		return withHint(open, varta.SecureFrameBytes, "a shared-key frame? "+useShared, usePlain), "secure frames (master key)", nil
+		o, err := varta.NewMasterOpener(master)
+		clear(master)
+		if err != nil {
+			return frameOpener{}, err
+		}
+		return frameOpener{
+			open:   withHint(o.Open, varta.SecureFrameBytes, "a shared-key frame? "+useShared, usePlain),
+			mode:   "secure frames (master key)",
+			secure: true,
+			close:  func() { o.Close() },
+		}, nil
 	}
-	return varta.DecodeFrame, "plain frames", nil
+	return plainOpener, nil
 }
+
+// isReplay reports whether err is an opener's refusal of a replayed frame.
+func isReplay(err error) bool { return errors.Is(err, varta.ErrReplay) }
 
 // withHint returns open, with hint added to the error of a datagram of n
 // bytes, the size of the frames the other kind of key opens, and "a plain
