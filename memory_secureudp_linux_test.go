@@ -133,14 +133,7 @@ func TestSecureCloseLeavesOnlyTheCiphersKeyCopy(t *testing.T) {
 // garbage and prints how many copies of the key and of the derived key
 // the process's writable memory holds.
 func countKeyCopiesInChild(t *testing.T, name string) {
-	masked, err := hex.DecodeString(os.Getenv(keyMaskedEnv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mask, err := hex.DecodeString(os.Getenv(keyMaskEnv))
-	if err != nil {
-		t.Fatal(err)
-	}
+	masked, mask := maskedKeyFromEnv(t)
 	for _, sc := range keyCopyScenarios {
 		if sc.name != name {
 			continue
@@ -316,14 +309,7 @@ func TestOpenerCloseLeavesOnlyTheCiphersKeyCopies(t *testing.T) {
 // how many copies of the key and of each other needle the process's
 // writable memory holds, while the opener was open and after Close.
 func countOpenerKeyCopiesInChild(t *testing.T, master bool) {
-	masked, err := hex.DecodeString(os.Getenv(keyMaskedEnv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mask, err := hex.DecodeString(os.Getenv(keyMaskEnv))
-	if err != nil {
-		t.Fatal(err)
-	}
+	masked, mask := maskedKeyFromEnv(t)
 	needles := [][]byte{masked}
 	for _, n := range strings.Split(os.Getenv(needlesEnv), ",") {
 		if n != "" {
@@ -375,6 +361,20 @@ func countOpenerKeyCopiesInChild(t *testing.T, master bool) {
 	closed := scanMemory(t, needles, mask)
 	fmt.Println("open", strings.Trim(fmt.Sprint(live), "[]"))
 	fmt.Println("closed", strings.Trim(fmt.Sprint(closed), "[]"))
+}
+
+// maskedKeyFromEnv returns, in a child, the masked key and the mask its
+// parent gave it.
+func maskedKeyFromEnv(t *testing.T) (masked, mask []byte) {
+	masked, err := hex.DecodeString(os.Getenv(keyMaskedEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mask, err = hex.DecodeString(os.Getenv(keyMaskEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return masked, mask
 }
 
 // scanMemory counts the occurrences of each masked needle (needle XOR
