@@ -132,3 +132,29 @@ func (v *Varta) restartFor(pid uint32) (any, *session, error) {
 	}
 	return v.seal.aead, v.seal.s, nil
 }
+
+// skipTo moves the session forward to counter under its current IV
+// prefix, as beats would, so that tests reach the rotation to the next
+// prefix without 2^32 beats.
+func (s *session) skipTo(counter uint64) {
+	if counter < s.counter || counter > lastCounter {
+		panic("skipTo would move the session back or past its last counter")
+	}
+	s.counter = counter
+}
+
+// snapshot returns what the replay memory holds, pid by pid from the one
+// with the most recently accepted frame, with the links left out, so
+// that tests can compare it before and after a frame.
+func (m *replayMemory) snapshot() []pidState {
+	var s []pidState
+	for e := m.newest; e != nil; e = e.older {
+		c := *e
+		c.newer, c.older = nil, nil
+		s = append(s, c)
+	}
+	if len(s) != len(m.pids) {
+		panic("the list and the map of the replay memory disagree")
+	}
+	return s
+}

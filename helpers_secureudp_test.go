@@ -159,6 +159,17 @@ func hkdfBytes(tb testing.TB, ikm, info []byte, n int) []byte {
 	return b
 }
 
+// hkdfExtract is HKDF-Extract with SHA-256 and an empty salt: the
+// pseudorandom key from which HKDF-Expand derives.
+func hkdfExtract(tb testing.TB, ikm []byte) []byte {
+	tb.Helper()
+	b, err := hkdf.Extract(sha256.New, ikm, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
 // secureVector is one entry of secure_frame_vectors in
 // testdata/vlp-test-vectors.json. Its HKDF vectors use an empty HKDF salt,
 // whatever the description of kdf-iv-prefix says (SPEC section 8).

@@ -3,7 +3,8 @@
 package varta
 
 // Proves, by scanning a child's memory on Linux, that a closed secure
-// agent leaves no copy of its key but the cipher's own.
+// agent, and a closed opener of the observer side, leave no copy of a key
+// but the ciphers' own.
 
 import (
 	"bufio"
@@ -12,6 +13,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -131,14 +133,7 @@ func TestSecureCloseLeavesOnlyTheCiphersKeyCopy(t *testing.T) {
 // garbage and prints how many copies of the key and of the derived key
 // the process's writable memory holds.
 func countKeyCopiesInChild(t *testing.T, name string) {
-	masked, err := hex.DecodeString(os.Getenv(keyMaskedEnv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mask, err := hex.DecodeString(os.Getenv(keyMaskEnv))
-	if err != nil {
-		t.Fatal(err)
-	}
+	masked, mask := maskedKeyFromEnv(t)
 	for _, sc := range keyCopyScenarios {
 		if sc.name != name {
 			continue
@@ -195,6 +190,191 @@ func countKeyCopiesInChild(t *testing.T, name string) {
 		return
 	}
 	t.Fatalf("unknown scenario %q", name)
+}
+
+// needlesEnv names, for the child that counts an opener's key copies,
+// the keys to count besides the key itself, each XOR the mask, in hex,
+// comma-separated; framesEnv names a file of the frames it opens, one in
+// hex a line.
+const (
+	needlesEnv = "VARTA_TEST_NEEDLES"
+	framesEnv  = "VARTA_TEST_FRAMES"
+)
+
+// The openers' scenarios open this many frames, from this many pids.
+const (
+	openedFrames = 200
+	openedPIDs   = 4
+)
+
+// TestOpenerCloseLeavesOnlyTheCiphersKeyCopies counts, in a child
+// process, the copies of key material left in the process's writable
+// memory after an opener opened 200 frames from 4 pids, was closed and
+// the garbage collector ran (R6.7). A shared-key opener keeps one cipher
+// for its life: one copy of the key, inside it, may remain, as x/crypto
+// keeps it and no API reaches it. A master-key opener keeps HKDF-Extract of
+// the master key, which Close wipes, and a cipher per pid: no copy of the
+// master key or of its extract may remain, and one of each pid's derived
+// key, its cipher's. The frames are sealed here, by the agent's sealing
+// code, so that the child holds the keys only through its opener.
+func TestOpenerCloseLeavesOnlyTheCiphersKeyCopies(t *testing.T) {
+	if mode := inChild(); strings.HasPrefix(mode, "openercopies:") {
+		countOpenerKeyCopiesInChild(t, strings.TrimPrefix(mode, "openercopies:") == "master")
+		return
+	}
+	if raceEnabled() {
+		t.Skip("the race detector maps terabytes of shadow memory, too much to scan")
+	}
+	for _, m := range secureModes {
+		t.Run(m.name, func(t *testing.T) {
+			var key, mask [KeyBytes]byte
+			rand.Read(key[:])
+			randomMask(&mask)
+			type needle struct {
+				name     string
+				masked   []byte
+				maxAfter int
+			}
+			needles := []needle{{"the key", xor(key, mask), 1}}
+			if m.master {
+				prk := [KeyBytes]byte(hkdfExtract(t, key[:]))
+				needles = []needle{{"the master key", xor(key, mask), 0}, {"its HKDF-Extract", xor(prk, mask), 0}}
+			}
+			var agents []*replayAgent
+			for i := range openedPIDs {
+				pid := uint32(1000 + i)
+				agents = append(agents, newReplayAgent(key[:], m.master, pid))
+				if m.master {
+					d, err := AgentKey(key[:], pid)
+					if err != nil {
+						t.Fatal(err)
+					}
+					needles = append(needles, needle{"the key of pid " + strconv.Itoa(int(pid)), xor([KeyBytes]byte(d), mask), 1})
+				}
+			}
+			var frames []string
+			for i := range openedFrames {
+				frames = append(frames, hex.EncodeToString(agents[i%openedPIDs].beat().wire))
+			}
+			path := filepath.Join(t.TempDir(), "frames")
+			if err := os.WriteFile(path, []byte(strings.Join(frames, "\n")), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var others []string
+			for _, n := range needles[1:] {
+				others = append(others, hex.EncodeToString(n.masked))
+			}
+			cmd := testBinary(os.Args[0], "-test.run=^TestOpenerCloseLeavesOnlyTheCiphersKeyCopies$", "-test.count=1")
+			cmd.Env = append(os.Environ(),
+				childEnv+"=openercopies:"+m.name,
+				keyMaskedEnv+"="+hex.EncodeToString(needles[0].masked),
+				keyMaskEnv+"="+hex.EncodeToString(mask[:]),
+				needlesEnv+"="+strings.Join(others, ","),
+				framesEnv+"="+path)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("child: %v\n%s%s", err, out, stderr.String())
+			}
+			var open, closed []string
+			for _, line := range strings.Split(string(out), "\n") {
+				switch f := strings.Fields(line); {
+				case len(f) > 0 && f[0] == "open":
+					open = f
+				case len(f) > 0 && f[0] == "closed":
+					closed = f
+				}
+			}
+			if len(open) != 1+len(needles) || len(closed) != 1+len(needles) {
+				t.Fatalf("child said %q\n%s", out, stderr.String())
+			}
+			seen := false
+			for i, n := range needles {
+				t.Logf("copies of %s: %s while open, %s after Close", n.name, open[1+i], closed[1+i])
+				seen = seen || open[1+i] != "0"
+				if got, _ := strconv.Atoi(closed[1+i]); got > n.maxAfter {
+					t.Errorf("after Close: %d copies of %s, want at most %d", got, n.name, n.maxAfter)
+				}
+			}
+			if !seen {
+				t.Fatal("the scan found no key in a live opener: it cannot see what it looks for")
+			}
+		})
+	}
+}
+
+// countOpenerKeyCopiesInChild opens the frames with an opener of the key
+// (a master key if master is set), closes it, collects garbage and prints
+// how many copies of the key and of each other needle the process's
+// writable memory holds, while the opener was open and after Close.
+func countOpenerKeyCopiesInChild(t *testing.T, master bool) {
+	masked, mask := maskedKeyFromEnv(t)
+	needles := [][]byte{masked}
+	for _, n := range strings.Split(os.Getenv(needlesEnv), ",") {
+		if n != "" {
+			b, err := hex.DecodeString(n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			needles = append(needles, b)
+		}
+	}
+	text, err := os.ReadFile(os.Getenv(framesEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var frames [][]byte
+	for _, line := range strings.Split(string(text), "\n") {
+		w, err := hex.DecodeString(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		frames = append(frames, w)
+	}
+	key := make([]byte, KeyBytes)
+	for i := range key {
+		key[i] = masked[i] ^ mask[i]
+	}
+	var o opener
+	if master {
+		o, err = NewMasterOpener(key)
+	} else {
+		o, err = NewSecureOpener(key)
+	}
+	clear(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range frames {
+		if _, err := o.Open(w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	live := scanMemory(t, needles, mask)
+	if err := o.Close(); err != nil {
+		t.Fatal(err)
+	}
+	o = nil
+	runtime.GC()
+	runtime.GC()
+	closed := scanMemory(t, needles, mask)
+	fmt.Println("open", strings.Trim(fmt.Sprint(live), "[]"))
+	fmt.Println("closed", strings.Trim(fmt.Sprint(closed), "[]"))
+}
+
+// maskedKeyFromEnv returns, in a child, the masked key and the mask its
+// parent gave it.
+func maskedKeyFromEnv(t *testing.T) (masked, mask []byte) {
+	masked, err := hex.DecodeString(os.Getenv(keyMaskedEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mask, err = hex.DecodeString(os.Getenv(keyMaskEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return masked, mask
 }
 
 // scanMemory counts the occurrences of each masked needle (needle XOR

@@ -62,6 +62,19 @@ func agentCipher(master *[KeyBytes]byte, pid uint32) cipher.AEAD {
 	return newCipher(&k)
 }
 
+// expandedCipher is agentCipher for a holder of the master key's
+// pseudorandom key (masterPRK) instead of the master key: half the
+// hashing, which is what a MasterOpener spends on a frame from a pid it
+// does not know.
+func expandedCipher(prk *[KeyBytes]byte, pid uint32) cipher.AEAD {
+	var k [KeyBytes]byte
+	defer clear(k[:])
+	var m keyMAC
+	defer m.wipe()
+	m.expandAgentKey(prk, &k, pid)
+	return newCipher(&k)
+}
+
 // newCipher returns the ChaCha20-Poly1305 cipher of key.
 // chacha20poly1305.New refuses only a key of another length than
 // KeyBytes, which an array cannot have.
@@ -79,16 +92,30 @@ func newCipher(key *[KeyBytes]byte) cipher.AEAD {
 // and what the SHA-256 state buffered. Only the temporaries SHA-256 keeps
 // on the stack remain, until the stack is reused.
 func deriveAgentKey(master, out *[KeyBytes]byte, pid uint32) {
-	var info [len(agentKeyLabel) + 4 + 1]byte
-	copy(info[:], agentKeyLabel)
-	binary.LittleEndian.PutUint32(info[len(agentKeyLabel):], pid)
-	info[len(info)-1] = 1 // the block counter of HKDF-Expand
-
 	var m keyMAC
 	defer m.wipe()
 	var prk [sha256.Size]byte
 	defer clear(prk[:])
 	m.sum(nil, master[:], prk[:])
+	m.expandAgentKey(&prk, out, pid)
+}
+
+// masterPRK sets prk to HKDF-Extract(salt = empty, ikm = master), the
+// pseudorandom key from which the key of every pid is expanded, and wipes
+// what it hashed with.
+func masterPRK(master, prk *[KeyBytes]byte) {
+	var m keyMAC
+	defer m.wipe()
+	m.sum(nil, master[:], prk[:])
+}
+
+// expandAgentKey sets out to HKDF-Expand(prk, "varta-agent-v1" 0x00 ||
+// u32le(pid), 32 bytes): one block, HMAC(PRK, info || 0x01).
+func (m *keyMAC) expandAgentKey(prk *[sha256.Size]byte, out *[KeyBytes]byte, pid uint32) {
+	var info [len(agentKeyLabel) + 4 + 1]byte
+	copy(info[:], agentKeyLabel)
+	binary.LittleEndian.PutUint32(info[len(agentKeyLabel):], pid)
+	info[len(info)-1] = 1 // the block counter of HKDF-Expand
 	m.sum(prk[:], info[:], out[:])
 }
 

@@ -17,7 +17,7 @@ import (
 // TestKeyPagesAreLeftOutOfCoreDumps finds, in /proc/self/smaps, the
 // mapping that holds each live key copy of the package: a shared-key
 // agent's key, a master-key agent's master key and a MasterOpener's
-// master key. Its VmFlags carry dd (MADV_DONTDUMP: not in a core dump).
+// HKDF-Extract of its master key. Its VmFlags carry dd (MADV_DONTDUMP: not in a core dump).
 // Close wipes each copy and gives its slot back.
 func TestKeyPagesAreLeftOutOfCoreDumps(t *testing.T) {
 	r, port := listenUDP(t, "127.0.0.1")
@@ -34,7 +34,7 @@ func TestKeyPagesAreLeftOutOfCoreDumps(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer o.Close()
-	copies = append(copies, &o.master)
+	copies = append(copies, &o.prk)
 	for _, k := range copies {
 		flags := vmFlags(t, uintptr(unsafe.Pointer(k.b)))
 		t.Logf("the page of a key at %p: VmFlags: %s", k.b, strings.Join(flags, " "))

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"unsafe"
 
@@ -76,49 +75,48 @@ func TestOpenMasterFrameChecksTheInnerPIDAfterAuthentication(t *testing.T) {
 }
 
 // TestMasterOpenerOpensWhatOpenMasterFrameOpens checks the opener against
-// OpenMasterFrame on frames of more pids than it caches, opened in
-// several rounds, on forged frames, on frames of other lengths, and after
-// Close; and that only pids whose frames authenticated enter its cache.
+// OpenMasterFrame on frames of many pids, on forged frames and on frames
+// of other lengths: the first delivery of each gives what OpenMasterFrame
+// gives, a second one of a genuine frame is a replay, and only pids whose
+// frames authenticated are remembered. After Close, nothing is left.
 func TestMasterOpenerOpensWhatOpenMasterFrameOpens(t *testing.T) {
 	master := testKey(t)
 	o, err := NewMasterOpener(master)
 	if err != nil {
 		t.Fatal(err)
 	}
-	clear(master) // the opener keeps its own copy
+	clear(master) // the opener keeps its own form of the key
 	master = testKey(t)
 
 	var frames [][]byte
-	for pid := uint32(2); pid < 2+2*openerCacheSize; pid++ {
+	for pid := uint32(2); pid < 130; pid++ {
 		frames = append(frames, sealMaster(t, master, pid, pid, byte(pid), Frame{Status: StatusOK, PID: pid, Timestamp: 1, Nonce: uint64(pid)}))
 	}
 	forged := append([]byte(nil), frames[0]...)
 	binary.LittleEndian.PutUint32(forged, 99_999)
 	inputs := append(append([][]byte(nil), frames...), forged, frames[1][:MasterFrameBytes-1], nil, append(frames[2], 0))
-	for round := range 3 {
+	for round := range 2 {
 		for i, w := range inputs {
 			want, wantErr := OpenMasterFrame(master, w)
 			got, err := o.Open(w)
-			if got != want || (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
-				t.Fatalf("round %d, input %d: opener gives %+v, %v; OpenMasterFrame %+v, %v", round, i, got, err, want, wantErr)
+			if round == 1 && wantErr == nil {
+				want, wantErr = Frame{}, ErrReplay
+			}
+			if got != want || (err == nil) != (wantErr == nil) || err != nil && !errors.Is(err, wantErr) && err.Error() != wantErr.Error() {
+				t.Fatalf("round %d, input %d: opener gives %+v, %v; want %+v, %v", round, i, got, err, want, wantErr)
 			}
 		}
 	}
-	cached := map[uint32]bool{}
-	for _, e := range o.ciphers {
-		if e.aead != nil {
-			cached[e.pid] = true
-		}
-	}
-	if len(cached) != openerCacheSize || cached[99_999] {
-		t.Fatalf("cache holds %d pids (forged pid 99999 among them: %v), want %d genuine ones", len(cached), cached[99_999], openerCacheSize)
+	if len(o.seen.pids) != len(frames) || o.seen.pids[99_999] != nil {
+		t.Fatalf("the opener remembers %d pids (forged pid 99999 among them: %v), want the %d genuine ones",
+			len(o.seen.pids), o.seen.pids[99_999] != nil, len(frames))
 	}
 
 	if err := o.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if o.master.b != nil || o.ciphers != ([openerCacheSize]pidCipher{}) {
-		t.Fatal("Close left the master key or ciphers behind")
+	if o.prk.b != nil || o.seen.pids != nil || o.seen.newest != nil {
+		t.Fatal("Close left the key, ciphers or the replay memory behind")
 	}
 	if _, err := o.Open(frames[0]); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Open after Close: %v, want ErrClosed", err)
@@ -135,45 +133,57 @@ func TestMasterOpenerOpensWhatOpenMasterFrameOpens(t *testing.T) {
 	}
 }
 
-// TestMasterOpenerIsSafeForConcurrentUse has goroutines open frames of
-// more pids than the opener caches, forged ones among them, while one
-// closes it: every result is the frame, ErrAuthentication for a forged
-// one, or ErrClosed once closed (run with -race).
-func TestMasterOpenerIsSafeForConcurrentUse(t *testing.T) {
-	master := testKey(t)
-	o, err := NewMasterOpener(master)
+// TestSecureOpenerOpensWhatOpenSecureFrameOpens is the same check for the
+// shared-key opener, whose memory is keyed by the pid inside each frame.
+func TestSecureOpenerOpensWhatOpenSecureFrameOpens(t *testing.T) {
+	key := testKey(t)
+	o, err := NewSecureOpener(key)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var frames [][]byte
-	for pid := uint32(2); pid < 2+openerCacheSize+8; pid++ {
-		frames = append(frames, sealMaster(t, master, pid, pid, 1, Frame{Status: StatusOK, PID: pid, Timestamp: 1, Nonce: 1}))
+	for pid := uint32(2); pid < 130; pid++ {
+		frames = append(frames, newReplayAgent(key, false, pid).beat().wire)
 	}
-	var wg sync.WaitGroup
-	for g := range 4 {
-		wg.Go(func() {
-			for i := range 400 {
-				w := frames[(i*7+g)%len(frames)]
-				forged := i%5 == 0
-				if forged {
-					w = append([]byte(nil), w...)
-					w[len(w)-1] ^= 1
-				}
-				f, err := o.Open(w)
-				switch {
-				case errors.Is(err, ErrClosed):
-				case forged && !errors.Is(err, ErrAuthentication):
-					t.Errorf("forged frame: %+v, %v", f, err)
-					return
-				case !forged && (err != nil || f.PID != binary.LittleEndian.Uint32(w)):
-					t.Errorf("frame of pid %d: %+v, %v", binary.LittleEndian.Uint32(w), f, err)
-					return
-				}
+	clear(key) // the opener's cipher keeps its own copy
+	key = testKey(t)
+	forged := bytes.Clone(frames[0])
+	forged[20] ^= 1
+	inputs := append(append([][]byte(nil), frames...), forged, frames[1][:SecureFrameBytes-1], nil, append(frames[2], 0))
+	for round := range 2 {
+		for i, w := range inputs {
+			want, wantErr := OpenSecureFrame(key, w)
+			got, err := o.Open(w)
+			if round == 1 && wantErr == nil {
+				want, wantErr = Frame{}, ErrReplay
 			}
-		})
+			if got != want || (err == nil) != (wantErr == nil) || err != nil && !errors.Is(err, wantErr) && err.Error() != wantErr.Error() {
+				t.Fatalf("round %d, input %d: opener gives %+v, %v; want %+v, %v", round, i, got, err, want, wantErr)
+			}
+		}
 	}
-	wg.Go(func() { o.Close() })
-	wg.Wait()
+	if len(o.seen.pids) != len(frames) {
+		t.Fatalf("the opener remembers %d pids, want %d", len(o.seen.pids), len(frames))
+	}
+	if err := o.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if o.aead != nil || o.seen.pids != nil {
+		t.Fatal("Close left the cipher or the replay memory behind")
+	}
+	if _, err := o.Open(frames[0]); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Open after Close: %v, want ErrClosed", err)
+	}
+	if err := o.Close(); !errors.Is(err, ErrClosed) {
+		t.Fatalf("second Close: %v, want ErrClosed", err)
+	}
+	var zero SecureOpener
+	if _, err := zero.Open(frames[0]); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Open on the zero opener: %v, want ErrClosed", err)
+	}
+	if o, err := NewSecureOpener(key[:31]); o != nil || !errors.Is(err, ErrKeyLength) {
+		t.Fatalf("31-byte key: %v, %v; want ErrKeyLength", o, err)
+	}
 }
 
 // TestMasterTerminalFrameForAnotherPIDIsNotSent gives a master-key
@@ -203,7 +213,7 @@ func TestMasterTerminalFrameForAnotherPIDIsNotSent(t *testing.T) {
 }
 
 // TestKeyHoldersPrintRedacted prints the secure agent and every type that
-// holds a key with each fmt verb, and walks them as a deep printer does,
+// holds a key, the openers included, with each fmt verb, and walks them as a deep printer does,
 // following pointers, interfaces and unexported fields but honouring
 // String and GoString methods: neither the key, nor the derived key, nor
 // their hexadecimal or decimal forms may appear. The same walk ignoring
@@ -224,6 +234,14 @@ func TestKeyHoldersPrintRedacted(t *testing.T) {
 			if _, err := opener.Open(sealMaster(t, key, 77, 77, 1, Frame{Status: StatusOK, PID: 77, Timestamp: 1, Nonce: 1})); err != nil {
 				t.Fatal(err)
 			}
+			sharedOpener, err := NewSecureOpener(key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sharedOpener.Close()
+			if _, err := sharedOpener.Open(newReplayAgent(key, false, 77).beat().wire); err != nil {
+				t.Fatal(err)
+			}
 			tr := v.secure()
 			derived, _ := AgentKey(key, 77)
 			secrets := [][]byte{key, derived}
@@ -232,7 +250,7 @@ func TestKeyHoldersPrintRedacted(t *testing.T) {
 				secrets = append(secrets, own)
 			}
 
-			holders := map[string]any{"agent": v, "transport": tr, "session": tr.s, "key": tr.key, "opener": opener}
+			holders := map[string]any{"agent": v, "transport": tr, "session": tr.s, "key": tr.key, "opener": opener, "shared-opener": sharedOpener}
 			for name, h := range holders {
 				for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x", "%X", "%d", "%q"} {
 					out := fmt.Sprintf(verb, h)
@@ -249,6 +267,9 @@ func TestKeyHoldersPrintRedacted(t *testing.T) {
 			}
 			if !leaked(deepPrint(reflect.ValueOf(opener), false), secrets[1:2]) {
 				t.Fatal("the deep walk ignoring methods finds no derived key in the opener")
+			}
+			if !leaked(deepPrint(reflect.ValueOf(sharedOpener), false), secrets[:1]) {
+				t.Fatal("the deep walk ignoring methods finds no key in the shared-key opener")
 			}
 		})
 	}

@@ -46,7 +46,7 @@ const (
 
 // ConnectSecureUDP returns an agent that sends beats over UDP sealed with
 // ChaCha20-Poly1305 under a 32-byte key shared with the observer, as
-// 60-byte frames that OpenSecureFrame opens (SPEC section 6). Only built
+// 60-byte frames that a [SecureOpener] opens (SPEC section 6). Only built
 // with -tags secureudp. host and port are as for [ConnectUDP]; a key that is
 // not [KeyBytes] long fails with an error matching [ErrKeyLength]. The agent
 // keeps its own copy of the key, which Close wipes; the caller may wipe key
@@ -59,7 +59,7 @@ func ConnectSecureUDP(host string, port int, key []byte) (*Varta, error) {
 // ConnectSecureUDPWithMaster is [ConnectSecureUDP] with a master key shared
 // by many agents: each agent seals with the key derived from the master key
 // and its pid ([AgentKey]), in 64-byte frames that start with the pid in
-// the clear, which [OpenMasterFrame] and a [MasterOpener] open. Only built
+// the clear, which a [MasterOpener] opens. Only built
 // with -tags secureudp. See "Secure UDP: sessions, nonces and keys" in the
 // package documentation for when the key is derived and what Close wipes.
 func ConnectSecureUDPWithMaster(host string, port int, master []byte) (*Varta, error) {

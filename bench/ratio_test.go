@@ -23,6 +23,12 @@ type side struct {
 	// queue of the receiver the operation sends to. It must not allocate:
 	// allocations are counted over whole chunks.
 	settle func()
+	// prepare, if set, runs untimed before every chunk, e.g. to set up
+	// the load the side runs under.
+	prepare func()
+	// clock, if set, reads the time that is measured, in place of the
+	// wall clock: threadCPU, for one.
+	clock func() time.Duration
 }
 
 const (
@@ -128,20 +134,27 @@ func calibrate(s side) float64 {
 }
 
 // measure runs s n times and returns what it cost, leaving out the time
-// spent in s.settle.
+// spent in s.prepare and s.settle.
 func measure(s side, n int) measured {
 	batch := n
 	if s.batch > 0 {
 		batch = s.batch
+	}
+	clock := s.clock
+	if clock == nil {
+		clock = wallClock
+	}
+	if s.prepare != nil {
+		s.prepare()
 	}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	var d time.Duration
 	for done := 0; done < n; {
 		k := min(batch, n-done)
-		start := time.Now()
+		start := clock()
 		s.run(k)
-		d += time.Since(start)
+		d += clock() - start
 		done += k
 		if s.settle != nil {
 			s.settle()
@@ -155,6 +168,12 @@ func measure(s side, n int) measured {
 		bytes:  after.TotalAlloc - before.TotalAlloc,
 	}
 }
+
+// wallStart is where wallClock counts from.
+var wallStart = time.Now()
+
+// wallClock reads the monotonic wall clock.
+func wallClock() time.Duration { return time.Since(wallStart) }
 
 // median returns the middle value of xs (the mean of the two middle values
 // when their number is even). It sorts xs.

@@ -12,7 +12,9 @@
 //
 //   - the frame must decode (SPEC R1.3: layout, checksum, status, pid,
 //     timestamp), which also rejects StatusStall on the wire; a secure
-//     observer also rejects a frame that does not open under its key;
+//     observer also rejects a frame that does not open under its key, and
+//     a replay: a frame it opened before, or one that arrives after a
+//     later frame of its session (varta.ErrReplay, SPEC R6.9);
 //   - on Linux, the pid in a frame sent to a Unix socket must be the pid of
 //     the process that sent it (the kernel's credentials, SO_PASSCRED);
 //   - the beats of each pid carry consecutive nonces, starting at 1: an
@@ -107,11 +109,14 @@
 // NewSecureUDPObserver opens frames sealed under a shared key
 // (varta.ConnectSecureUDP); NewSecureUDPObserverWithMaster opens 64-byte
 // frames sealed under keys derived from a master key
-// (varta.ConnectSecureUDPWithMaster). A datagram that does not open is a
-// violation. Each writes its key into a file that only this user can read,
-// in a directory only this user can enter, for its Target:
+// (varta.ConnectSecureUDPWithMaster). Each opens frames with one
+// varta.SecureOpener or varta.MasterOpener for its life, and keeps no
+// other copy of the key. A datagram that does not open is a violation, and
+// so is a replayed frame: Next reports it and Receive returns an error
+// matching varta.ErrReplay. Each writes its key into a file that only this
+// user can read, in a directory only this user can enter, for its Target:
 // secureudp://127.0.0.1:port?keyfile=/path, or ?masterkeyfile=/path with a
-// master key. Close removes the file.
+// master key. Close closes the opener and removes the file.
 package vartatest
 
 import (

@@ -6,11 +6,13 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/varta-go/varta"
 	"github.com/varta-go/varta/vartatest"
@@ -163,6 +165,78 @@ func TestSecureUDPObserversTargetNamesAPrivateKeyFile(t *testing.T) {
 			if _, err := os.Lstat(filepath.Dir(path)); !errors.Is(err, os.ErrNotExist) {
 				t.Errorf("after Close, the key file's directory: %v, want it removed", err)
 			}
+		})
+	}
+}
+
+// recordBeats returns the datagrams of n beats that connect's agent,
+// keyed with key, sends to a UDP socket of this test: a recorded session.
+func recordBeats(t *testing.T, connect func(string, int, []byte) (*varta.Varta, error), key []byte, n int) [][]byte {
+	t.Helper()
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	agent, err := connect("127.0.0.1", conn.LocalAddr().(*net.UDPAddr).Port, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer agent.Close()
+	var session [][]byte
+	buf := make([]byte, 256)
+	for range n {
+		beat(t, agent, 1)
+		conn.SetReadDeadline(time.Now().Add(wait))
+		k, err := conn.Read(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		session = append(session, bytes.Clone(buf[:k]))
+	}
+	return session
+}
+
+// TestSecureUDPObserversRefuseAReplayedSession delivers a recorded session
+// of 5 secure beats to each secure observer: once, every beat is accepted;
+// sent again, from another socket, every one is a violation matching
+// varta.ErrReplay, which Next reports and Receive returns.
+func TestSecureUDPObserversRefuseAReplayedSession(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		newObserver func(testing.TB, []byte) *vartatest.UDPObserver
+		connect     func(string, int, []byte) (*varta.Varta, error)
+	}{
+		{"shared", vartatest.NewSecureUDPObserver, varta.ConnectSecureUDP},
+		{"master", vartatest.NewSecureUDPObserverWithMaster, varta.ConnectSecureUDPWithMaster},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			session := recordBeats(t, tc.connect, testKey(7), 5)
+			rec := &recorder{TB: t}
+			obs := tc.newObserver(rec, testKey(7))
+			send := udpSender(t, obs.Port())
+			for i, w := range session {
+				send(w)
+				if f, err := obs.Next(wait); err != nil || f.Nonce != uint64(i+1) {
+					t.Fatalf("beat %d delivered once: %+v, %v", i+1, f, err)
+				}
+			}
+			rec.expectNoReport(t)
+			replay := udpSender(t, obs.Port())
+			for i, w := range session {
+				replay(w)
+				var err error
+				if i == 0 {
+					_, err = obs.Next(wait)
+					rec.expectReport(t, varta.ErrReplay.Error())
+				} else {
+					_, err = obs.Receive(wait)
+				}
+				if !errors.Is(err, varta.ErrReplay) {
+					t.Errorf("replayed beat %d: %v, want an error matching varta.ErrReplay", i+1, err)
+				}
+			}
+			rec.expectNoReport(t)
 		})
 	}
 }

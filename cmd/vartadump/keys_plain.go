@@ -54,6 +54,7 @@ func (*keyFlags) fromTarget(s string, _ varta.Target) error {
 }
 
 // opener returns the decoder of plain frames.
-func (*keyFlags) opener() (func([]byte) (varta.Frame, error), string, error) {
-	return varta.DecodeFrame, "plain frames", nil
-}
+func (*keyFlags) opener() (frameOpener, error) { return plainOpener, nil }
+
+// isReplay reports false: plain frames carry nothing that tells a replay.
+func isReplay(error) bool { return false }

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 
@@ -54,31 +55,52 @@ func (k *keyFlags) fromTarget(_ string, t varta.Target) error {
 	return nil
 }
 
-// opener loads the key and returns the function that turns a datagram into
-// a frame, and a name for that mode.
-func (k *keyFlags) opener() (func([]byte) (varta.Frame, error), string, error) {
+// opener loads the key and returns the opener of the frames it opens:
+// one varta.SecureOpener or varta.MasterOpener for the life of the
+// command, which refuses replays, with the key read from the file wiped
+// once the opener holds its own. Without a key flag it decodes plain
+// frames.
+func (k *keyFlags) opener() (frameOpener, error) {
 	useMaster, useShared, usePlain := "use -master-key", "use -key", "run without a key flag"
 	if k.inTarget {
 		useMaster, useShared, usePlain = "use ?masterkeyfile= in the target", "use ?keyfile= in the target", "give a udp:// target, which names no key"
 	}
+	// The size of the frames the other kind of key opens, and the hint
+	// for a datagram of that size.
+	var otherSize int
+	var path, mode, hint string
+	var newOpener func([]byte) (secureOpener, error)
 	switch {
 	case k.key != "":
-		key, err := varta.LoadKeyFile(k.key)
-		if err != nil {
-			return nil, "", err
-		}
-		open := func(b []byte) (varta.Frame, error) { return varta.OpenSecureFrame(key, b) }
-		return withHint(open, varta.MasterFrameBytes, "a master-key frame? "+useMaster, usePlain), "secure frames (shared key)", nil
+		path, mode, otherSize, hint = k.key, "secure frames (shared key)", varta.MasterFrameBytes, "a master-key frame? "+useMaster
+		newOpener = func(key []byte) (secureOpener, error) { return varta.NewSecureOpener(key) }
 	case k.master != "":
-		master, err := varta.LoadKeyFile(k.master)
-		if err != nil {
-			return nil, "", err
-		}
-		open := func(b []byte) (varta.Frame, error) { return varta.OpenMasterFrame(master, b) }
-		return withHint(open, varta.SecureFrameBytes, "a shared-key frame? "+useShared, usePlain), "secure frames (master key)", nil
+		path, mode, otherSize, hint = k.master, "secure frames (master key)", varta.SecureFrameBytes, "a shared-key frame? "+useShared
+		newOpener = func(key []byte) (secureOpener, error) { return varta.NewMasterOpener(key) }
+	default:
+		return plainOpener, nil
 	}
-	return varta.DecodeFrame, "plain frames", nil
+	key, err := varta.LoadKeyFile(path)
+	if err != nil {
+		return frameOpener{}, err
+	}
+	o, err := newOpener(key)
+	clear(key)
+	if err != nil {
+		return frameOpener{}, err
+	}
+	return frameOpener{open: withHint(o.Open, otherSize, hint, usePlain), mode: mode, secure: true, close: func() { o.Close() }}, nil
 }
+
+// secureOpener is what varta.SecureOpener and varta.MasterOpener have in
+// common.
+type secureOpener interface {
+	Open(wire []byte) (varta.Frame, error)
+	Close() error
+}
+
+// isReplay reports whether err is an opener's refusal of a replayed frame.
+func isReplay(err error) bool { return errors.Is(err, varta.ErrReplay) }
 
 // withHint returns open, with hint added to the error of a datagram of n
 // bytes, the size of the frames the other kind of key opens, and "a plain

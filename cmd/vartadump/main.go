@@ -33,7 +33,8 @@
 // names where agents send, which neither can be. A name is resolved as an
 // agent resolves it: vartadump listens on the first address it returns.
 // A flag given an empty value (-udp "$UNSET") is refused, not taken as
-// left out. vartadump joins no multicast group: a multicast address, named
+// left out: -key "$UNSET" never makes vartadump listen for plain frames
+// in place of secure ones. vartadump joins no multicast group: a multicast address, named
 // or resolved to, is refused, since net.ListenUDP would listen on every
 // address of its family instead.
 //
@@ -44,7 +45,13 @@
 // (nanoseconds), payload and terminal (true or false), and no arrival time.
 // A datagram that does not decode (or, with a key, does not open) is
 // printed as such with the reason and its length; as JSON,
-// {"error": reason, "length": n}.
+// {"error": reason, "length": n, "replay": false}. With a key, one
+// varta.SecureOpener or varta.MasterOpener opens every datagram for the
+// life of the command, and refuses replays (SPEC R6.9): a frame it opened
+// before, or one that arrives after a later frame of its session, is
+// printed as a replay with the reason; as JSON, {"error": reason,
+// "length": n, "replay": true}. Test "replay" to find them (jq
+// 'select(.replay)').
 //
 // The nonce is printed as the exact unsigned 64-bit number. Tools that read
 // JSON numbers as doubles, jq among them, round large nonces: a terminal
@@ -52,8 +59,10 @@
 // find terminal frames, test the terminal field (jq 'select(.terminal)'),
 // never the nonce.
 //
-// On SIGINT or SIGTERM it prints a summary per pid on stderr (frames, nonce
-// gaps, first and last seen, whether a terminal frame came) and exits 0.
+// On SIGINT or SIGTERM it prints a summary on stderr, frames, pids,
+// undecodable datagrams and, with a key, replayed frames refused, then a
+// line per pid (frames, nonce gaps, first and last seen, whether a
+// terminal frame came), and exits 0.
 // Gaps follow the nonce rule vartatest enforces: a beat with nonce 1 is a
 // new agent of that pid starting again, not a gap, and the first beat seen
 // of a pid is none either, whatever its nonce, since vartadump may start
@@ -157,7 +166,10 @@ target included.
 -json prints the fields pid, status, nonce, timestamp, payload and
 terminal. Test "terminal" to find terminal frames (jq 'select(.terminal)'):
 jq reads numbers as doubles, so the terminal nonce 18446744073709551615
-loses its last digits there.
+loses its last digits there. A datagram that is not a frame prints error,
+length and replay: with a key, a secure frame seen before, or one that
+arrives after a later frame of its session, is refused as a replay
+(replay true; jq 'select(.replay)') and counted in the summary.
 
 Flags:
 `
@@ -185,11 +197,12 @@ func run(args []string, env string, stdout, stderr io.Writer, stop <-chan os.Sig
 		fmt.Fprintln(stderr, "Run vartadump -h for usage.")
 		return 2
 	}
-	open, mode, err := cfg.keys.opener()
+	opener, err := cfg.keys.opener()
 	if err != nil {
 		fmt.Fprintln(stderr, "vartadump:", err)
 		return 1
 	}
+	defer opener.close()
 	conn, where, cleanup, err := listen(cfg.at, cfg.udpFlag)
 	if err != nil {
 		fmt.Fprintln(stderr, "vartadump:", err)
@@ -199,9 +212,9 @@ func run(args []string, env string, stdout, stderr io.Writer, stop <-chan os.Sig
 	if cfg.from != "" {
 		where += " (from " + cfg.from + ")"
 	}
-	fmt.Fprintf(stderr, "vartadump: listening on %s for %s; SIGINT or SIGTERM prints a summary\n", where, mode)
+	fmt.Fprintf(stderr, "vartadump: listening on %s for %s; SIGINT or SIGTERM prints a summary\n", where, opener.mode)
 
-	d := newDumper(stdout, cfg.json, open)
+	d := newDumper(stdout, cfg.json, opener)
 	done := make(chan error, 1)
 	go func() { done <- d.loop(conn) }()
 	var status int
@@ -217,24 +230,40 @@ func run(args []string, env string, stdout, stderr io.Writer, stop <-chan os.Sig
 	return status
 }
 
+// frameOpener turns the datagrams vartadump receives into frames.
+type frameOpener struct {
+	open func([]byte) (varta.Frame, error)
+	// mode says what it opens, in the line that says where vartadump
+	// listens.
+	mode string
+	// secure is set for secure frames, whose opener refuses replays.
+	secure bool
+	// close releases the opener's key.
+	close func()
+}
+
+// plainOpener decodes plain frames.
+var plainOpener = frameOpener{open: varta.DecodeFrame, mode: "plain frames", close: func() {}}
+
 // dumper prints frames and keeps the summary.
 type dumper struct {
 	out         io.Writer
 	json        bool
-	open        func([]byte) (varta.Frame, error)
+	opener      frameOpener
 	pids        map[uint32]*pidSummary
 	frames      int
 	undecodable int
+	replays     int
 	// log applies the observers' rules to each pid's frames; the summary
 	// counts the beats that break the nonce rule as gaps.
 	log sequence.Log
 }
 
 // newDumper returns a dumper that prints to out, as JSON if json is set,
-// the frames open makes of datagrams.
-func newDumper(out io.Writer, json bool, open func([]byte) (varta.Frame, error)) *dumper {
+// the frames opener makes of datagrams.
+func newDumper(out io.Writer, json bool, opener frameOpener) *dumper {
 	return &dumper{
-		out: out, json: json, open: open,
+		out: out, json: json, opener: opener,
 		pids: make(map[uint32]*pidSummary),
 		// A dump may start while agents beat: the first beat it sees of a
 		// pid is no gap, whatever its nonce.
@@ -261,10 +290,12 @@ type jsonFrame struct {
 	Terminal  bool   `json:"terminal"`
 }
 
-// jsonError is a datagram that is not a frame, as -json prints it.
+// jsonError is a datagram that is not a frame, or a replayed frame, as
+// -json prints it.
 type jsonError struct {
 	Error  string `json:"error"`
 	Length int    `json:"length"`
+	Replay bool   `json:"replay"`
 }
 
 // loop receives until conn is closed. It returns nil once conn is closed,
@@ -285,13 +316,19 @@ func (d *dumper) loop(conn net.PacketConn) error {
 
 // handle prints one datagram and counts it.
 func (d *dumper) handle(at time.Time, b []byte) {
-	f, err := d.open(b)
+	f, err := d.opener.open(b)
 	if err != nil {
-		d.undecodable++
-		if d.json {
-			d.printJSON(jsonError{Error: err.Error(), Length: len(b)})
+		replay, what := isReplay(err), "undecodable"
+		if replay {
+			d.replays++
+			what = "replay"
 		} else {
-			fmt.Fprintf(d.out, "%s undecodable length=%d: %v\n", clock(at), len(b), err)
+			d.undecodable++
+		}
+		if d.json {
+			d.printJSON(jsonError{Error: err.Error(), Length: len(b), Replay: replay})
+		} else {
+			fmt.Fprintf(d.out, "%s %s length=%d: %v\n", clock(at), what, len(b), err)
 		}
 		return
 	}
@@ -330,8 +367,12 @@ func (d *dumper) summary(w io.Writer) {
 		pids = append(pids, s)
 	}
 	sort.Slice(pids, func(i, j int) bool { return pids[i].first.Before(pids[j].first) })
-	fmt.Fprintf(w, "vartadump: %s from %s, %s\n",
-		count(d.frames, "frame"), count(len(pids), "pid"), count(d.undecodable, "undecodable datagram"))
+	replays := ""
+	if d.opener.secure {
+		replays = ", " + count(d.replays, "replayed frame") + " refused"
+	}
+	fmt.Fprintf(w, "vartadump: %s from %s, %s%s\n",
+		count(d.frames, "frame"), count(len(pids), "pid"), count(d.undecodable, "undecodable datagram"), replays)
 	for _, s := range pids {
 		fmt.Fprintf(w, "pid %d: %s, %s, first seen %s, last seen %s, terminal frame: %s\n",
 			s.pid, count(s.frames, "frame"), count(s.gaps, "nonce gap"), clock(s.first), clock(s.last), yesNo(s.terminal))

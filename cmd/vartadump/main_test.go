@@ -253,7 +253,7 @@ func TestDumpStopsOnSIGTERMWithSummary(t *testing.T) {
 // dumper: a dump may start while an agent beats, so the first beat it sees
 // of a pid is no gap, whatever its nonce; a terminal frame is none either.
 func TestDumpCountsGapsFromTheFirstBeatItSees(t *testing.T) {
-	d := newDumper(io.Discard, false, varta.DecodeFrame)
+	d := newDumper(io.Discard, false, plainOpener)
 	for _, f := range []varta.Frame{
 		{PID: 7, Nonce: 41, Timestamp: 1},
 		{PID: 7, Nonce: 42, Timestamp: 2},

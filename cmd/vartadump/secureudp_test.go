@@ -5,13 +5,16 @@ package main
 import (
 	"bytes"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/varta-go/varta"
 	"github.com/varta-go/varta/vartatest"
@@ -181,5 +184,106 @@ func TestDumpTakesTheTargetOfAVartatestSecureObserver(t *testing.T) {
 			t.Errorf("vartadump %s: %+v, keys %+v, %v; want secure UDP on 127.0.0.1:%d with the key in %s",
 				target, cfg.at, cfg.keys, err, tc.obs.Port(), file)
 		}
+	}
+}
+
+// recordBeats returns the datagrams of n beats that connect's agent,
+// keyed with key, sends to a UDP socket of this test: a recorded session.
+func recordBeats(t *testing.T, connect func(string, int, []byte) (*varta.Varta, error), key []byte, n int) [][]byte {
+	t.Helper()
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	agent, err := connect("127.0.0.1", conn.LocalAddr().(*net.UDPAddr).Port, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer agent.Close()
+	var session [][]byte
+	buf := make([]byte, 256)
+	for i := range n {
+		beat(t, agent, varta.StatusOK, uint32(i))
+		conn.SetReadDeadline(time.Now().Add(wait))
+		k, err := conn.Read(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		session = append(session, bytes.Clone(buf[:k]))
+	}
+	return session
+}
+
+// sendUDP sends each datagram to port on 127.0.0.1 from a new socket.
+func sendUDP(t *testing.T, port int, datagrams [][]byte) {
+	t.Helper()
+	conn, err := net.DialUDP("udp4", nil, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, b := range datagrams {
+		if _, err := conn.Write(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestDumpRefusesAReplayedSession delivers a recorded session of 5 secure
+// beats to vartadump: once, each is printed as a frame; sent again, from
+// another socket, each is printed as a replay, in text and in JSON, and
+// the summary counts them apart from the frames.
+func TestDumpRefusesAReplayedSession(t *testing.T) {
+	key := bytes.Repeat([]byte{8}, varta.KeyBytes)
+	for _, tc := range []struct {
+		flag    string
+		connect func(host string, port int, key []byte) (*varta.Varta, error)
+		json    bool
+	}{
+		{"-key", varta.ConnectSecureUDP, true},
+		{"-master-key", varta.ConnectSecureUDPWithMaster, false},
+	} {
+		t.Run(tc.flag, func(t *testing.T) {
+			session := recordBeats(t, tc.connect, key, 5)
+			args := []string{"-udp", "127.0.0.1:0", tc.flag, keyFile(t, key)}
+			if tc.json {
+				args = append(args, "-json")
+			}
+			d := startDump(t, args...)
+			sendUDP(t, udpPort(t, d), session)
+			for i := range session {
+				if l := d.line(); tc.json {
+					checkJSONFrame(t, l, os.Getpid(), "ok", uint64(i+1), uint32(i), false)
+				} else if want := fmt.Sprintf(" pid=%d status=ok nonce=%d ", os.Getpid(), i+1); !strings.Contains(l, want) {
+					t.Errorf("beat %d delivered once printed as %q, want %q", i+1, l, want)
+				}
+			}
+			sendUDP(t, udpPort(t, d), session)
+			wantText := fmt.Sprintf(" replay length=%d: varta: secure frame refused as a replay: pid %d: ", len(session[0]), os.Getpid())
+			for i := range session {
+				l := d.line()
+				if !tc.json {
+					if !strings.Contains(l, wantText) {
+						t.Errorf("replayed beat %d printed as %q, want %q", i+1, l, wantText)
+					}
+					continue
+				}
+				var got map[string]any
+				if err := json.Unmarshal([]byte(l), &got); err != nil || got["replay"] != true ||
+					got["length"] != float64(len(session[0])) || !strings.HasPrefix(fmt.Sprint(got["error"]), "varta: secure frame refused as a replay: ") || len(got) != 3 {
+					t.Errorf("replayed beat %d printed as %q (%v), want an error line with \"replay\": true", i+1, l, err)
+				}
+			}
+			code, stderr := d.interrupt(syscall.SIGINT)
+			for _, want := range []string{
+				"vartadump: 5 frames from 1 pid, 0 undecodable datagrams, 5 replayed frames refused\n",
+				fmt.Sprintf("pid %d: 5 frames, 0 nonce gaps, ", os.Getpid()),
+			} {
+				if code != 0 || !strings.Contains(stderr, want) {
+					t.Errorf("exit %d, stderr:\n%s\nwant 0 and %q", code, stderr, want)
+				}
+			}
+		})
 	}
 }

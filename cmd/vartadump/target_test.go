@@ -237,6 +237,9 @@ func TestDumpRefusesAnEmptyFlag(t *testing.T) {
 		{[]string{"-udp", ""}, "vartadump: -udp is empty (an unset shell variable?): give -udp HOST:PORT, or leave the flag out\n"},
 		{[]string{"-uds", ""}, "vartadump: -uds is empty (an unset shell variable?): give -uds PATH, or leave the flag out\n"},
 		{[]string{"-uds=", "-json"}, "vartadump: -uds is empty (an unset shell variable?): give -uds PATH, or leave the flag out\n"},
+		// An empty key flag would otherwise listen for plain frames.
+		{[]string{"-udp", "127.0.0.1:0", "-key", ""}, "vartadump: -key is empty (an unset shell variable?): give -key FILE, or leave the flag out\n"},
+		{[]string{"-master-key=", "-udp", "127.0.0.1:0"}, "vartadump: -master-key is empty (an unset shell variable?): give -master-key FILE, or leave the flag out\n"},
 	} {
 		refuses(t, tc.args, "unix:///tmp/varta-env.sock", tc.want)
 	}
