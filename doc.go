@@ -312,10 +312,10 @@
 //
 // The agent keeps its own copy of the key, shared or master, which Close
 // wipes; the caller may wipe its own once the constructor returns. On
-// Linux that copy, and a MasterOpener's copy of the master key, live in
-// pages marked MADV_DONTDUMP, which a core dump leaves out; elsewhere they
-// live on the Go heap. A
-// shared-key agent builds one cipher for its life. A master-key agent
+// Linux that copy, and a MasterOpener's HKDF-Extract of the master key,
+// live in pages marked MADV_DONTDUMP, which a core dump leaves out;
+// elsewhere they live on the Go heap. A shared-key agent builds one
+// cipher for its life. A master-key agent
 // derives its key and builds its cipher at connect and again only when a
 // fork recovery finds another pid, so a forked child seals with a key of its
 // own; beats and reconnects never derive keys, and the master key never
