@@ -256,8 +256,9 @@
 // port) fails with an error matching [ErrInvalidAddress] before any lookup,
 // as do the unspecified addresses 0.0.0.0 and ::, an address of one link or
 // interface without a zone, a port argument outside 1..65535, and a host
-// that is obviously a key: 64 hexadecimal characters, whether or not dots
-// split them into labels short enough for a name. A
+// that holds a key: a run of 64 hexadecimal characters, digits and letters
+// among them, whether or not dots split it into labels short enough for a
+// name and other labels stand around it (a zone included). A
 // broadcast address (255.255.255.255, or a subnet's) passes the grammar,
 // which cannot tell it, and the connect refuses it with EACCES: an agent
 // does not set SO_BROADCAST; the error says to name the observer's own
