@@ -61,6 +61,8 @@ func TestDumpNeverRepeatsAKey(t *testing.T) {
 		{[]string{"-uds", filepath.Join(dir, key)}, "", "listening on unixgram (redacted) for plain frames"},
 		{[]string{"-uds", "@" + key}, "", "listening on unixgram (redacted) (abstract)"},
 		{[]string{"-udp", "127.0.0.1:0", "-key", key}, "", ""},
+		{[]string{"-json=" + key, "-udp", "127.0.0.1:9000"}, "", "invalid boolean value \"(redacted)\" for -json"},
+		{[]string{"-" + key}, "", "flag provided but not defined: -(redacted)"},
 		{[]string{"-udp", "127.0.0.1:0", "-master-key", missing}, "", ""},
 		{[]string{"secureudp://127.0.0.1:9?keyfile=" + missing}, "", ""},
 	} {
