@@ -409,17 +409,19 @@
 //     nothing (opening a watchdog device would arm it);
 //   - owned by this process's effective user or by root;
 //   - not readable or writable by its group or others (0600 or 0400);
-//   - in a directory that its group or others cannot write, unless the
-//     directory has the sticky bit (as /tmp has), which lets only a file's
-//     owner replace it. The symlinks' own directories do not count: a
-//     symlink someone replaced can only lead to another file that passes.
+//   - in a directory owned by this process's effective user or by root,
+//     which its group or others cannot write, unless the directory has the
+//     sticky bit (as /tmp has), which lets only a file's owner replace it.
+//     The symlinks' own directories do not count: a symlink someone
+//     replaced can only lead to another file that passes.
 //
 // It then opens that file for reading without following a symlink and
 // without blocking, and refuses what it opened unless it is the very file
 // it checked (the same device and inode), so a file put in its place
 // meanwhile is not read. Each refusal matches ErrKeyFile, names the file
 // (and what a symlink resolved to) and gives the command that fixes it:
-// chown, chmod 600, chmod o-w,g-w on the directory, or chmod +t on it.
+// chown (of the file or its directory), chmod 600, chmod o-w,g-w on the
+// directory, or chmod +t on it.
 //
 // No error of the package repeats a value that may be a key: a path, a
 // host, a target or a zone with a run of 32 or more hexadecimal characters
