@@ -256,8 +256,9 @@
 // port) fails with an error matching [ErrInvalidAddress] before any lookup,
 // as do the unspecified addresses 0.0.0.0 and ::, an address of one link or
 // interface without a zone, a port argument outside 1..65535, and a host
-// that is obviously a key: 64 hexadecimal characters, whether or not dots
-// split them into labels short enough for a name. A
+// that holds a key: a run of 64 hexadecimal characters, digits and letters
+// among them, whether or not dots split it into labels short enough for a
+// name and other labels stand around it (a zone included). A
 // broadcast address (255.255.255.255, or a subnet's) passes the grammar,
 // which cannot tell it, and the connect refuses it with EACCES: an agent
 // does not set SO_BROADCAST; the error says to name the observer's own
@@ -369,9 +370,15 @@
 // MasterOpener's cipher), under 1 MiB in all. A frame from a pid beyond 4096
 // makes the opener forget the pid whose last accepted frame is the oldest,
 // and a fifth prefix of a kind makes it forget that pid's prefix of the kind
-// whose last accepted frame is the oldest. A forgotten prefix lets one
-// replay through: its frames, sent again in the order they were sealed, are
-// accepted once more, as a new session, and then remembered again. A new
+// whose last accepted frame is the oldest. A forgotten prefix is a session
+// the opener no longer knows: its frames, sent again in the order they
+// were sealed, are accepted as a new session, which pushes out another.
+// So whoever recorded frames of 5 sessions of one pid number (a daemon
+// restarted 5 times that got the same pid, as in a container), or of 4097
+// pids, can replay them in turn for as long as they like, each replay
+// pushing out the session to be replayed next
+// (TestReplaysInTurnPassOnlyBeyondTheBound): the bound decides how many
+// recordings the attack takes, not how long it lasts. A new
 // opener (an observer that restarts) remembers nothing, and accepts every
 // recorded frame once more. Only a frame that authenticated enters the
 // memory, so forged frames make an opener forget nothing. The pid is the
@@ -393,7 +400,11 @@
 // master key. A flood of them from other goroutines makes a genuine frame
 // from a remembered pid wait for no derivation: in the CPU time of the
 // thread that opens it, it costs 1.2 to 1.3 times what it costs without the
-// flood. A replay costs the AEAD open and the 6 allocations of its error.
+// flood. A replay costs the AEAD open and at most 6 allocations, its
+// output and the error that says why (6 for a counter already seen, fewer
+// for a nonce 1 under a known prefix). These are CPU times: on a machine
+// whose cores the flood keeps busy, the wall-clock time of a genuine open
+// grows with the competition for a core (1.2 to 1.9 times on 2 cores).
 // The numbers, and how the flood is measured, are in bench/README.md.
 //
 // # Key files
@@ -408,17 +419,19 @@
 //     nothing (opening a watchdog device would arm it);
 //   - owned by this process's effective user or by root;
 //   - not readable or writable by its group or others (0600 or 0400);
-//   - in a directory that its group or others cannot write, unless the
-//     directory has the sticky bit (as /tmp has), which lets only a file's
-//     owner replace it. The symlinks' own directories do not count: a
-//     symlink someone replaced can only lead to another file that passes.
+//   - in a directory owned by this process's effective user or by root,
+//     which its group or others cannot write, unless the directory has the
+//     sticky bit (as /tmp has), which lets only a file's owner replace it.
+//     The symlinks' own directories do not count: a symlink someone
+//     replaced can only lead to another file that passes.
 //
 // It then opens that file for reading without following a symlink and
 // without blocking, and refuses what it opened unless it is the very file
 // it checked (the same device and inode), so a file put in its place
 // meanwhile is not read. Each refusal matches ErrKeyFile, names the file
 // (and what a symlink resolved to) and gives the command that fixes it:
-// chown, chmod 600, chmod o-w,g-w on the directory, or chmod +t on it.
+// chown (of the file or its directory), chmod 600, chmod o-w,g-w on the
+// directory, or chmod +t on it.
 //
 // No error of the package repeats a value that may be a key: a path, a
 // host, a target or a zone with a run of 32 or more hexadecimal characters

@@ -24,7 +24,7 @@ func parseHost(host, scheme string) (ip ipAddr, literal bool, err error) {
 	case host == "" || host == "[]":
 		return ip, false, invalidAddress("the host is empty")
 	case looksLikeKey(host):
-		return ip, false, invalidAddress("the host looks like a key (64 hexadecimal characters), not a name or an address: name the observer's host, and keep keys in key files")
+		return ip, false, invalidAddress("the host looks like a key (it holds 64 hexadecimal characters), not a name or an address: name the observer's host, and keep keys in key files")
 	case host[0] == '[':
 		if host[len(host)-1] != ']' {
 			return ip, false, invalidAddress(redact.Quote(host) + " has an unclosed bracket, or text after it: write an IPv6 address as \"[::1]\" or \"::1\", without a port")
@@ -58,22 +58,30 @@ func parseHost(host, scheme string) (ip ipAddr, literal bool, err error) {
 	return ip, false, nil
 }
 
-// looksLikeKey reports whether host is obviously a key, not a host: the
-// 64 hexadecimal characters of a key in text form, and nothing else but
-// dots, which may split it into labels short enough for a name (a
-// two-label "host" of 32 and 32 characters would otherwise go out as a
-// DNS query).
+// looksLikeKey reports whether host is obviously a key, not a host: it
+// holds the 64 hexadecimal characters of a key in text form, digits and
+// letters among them, in one run that dots may split into labels short
+// enough for a name. A key split so, with or without other labels around
+// it ("<32 hex>.<32 hex>.corp"), would otherwise go out as a DNS query.
+// A name of one-letter labels ("a.b.c...") is not a key.
 func looksLikeKey(host string) bool {
-	digits := 0
+	run, digits := 0, 0
 	for i := range len(host) {
-		switch _, ok := hexDigit(host[i]); {
+		c := host[i]
+		switch _, ok := hexDigit(c); {
 		case ok:
-			digits++
-		case host[i] != '.':
-			return false
+			run++
+			if c <= '9' {
+				digits++
+			}
+			if run >= 64 && digits > 0 && digits < run {
+				return true
+			}
+		case c != '.':
+			run, digits = 0, 0
 		}
 	}
-	return digits == 64
+	return false
 }
 
 // needsBrackets refuses the IPv6 address host, written without brackets in

@@ -105,24 +105,38 @@ type keyFile struct{ path, target string }
 
 // check refuses the key file, whose target has the status st, if it is
 // not a regular file, has another owner than this process's user or root,
-// is open to its group or others, or lies in a directory that its group
-// or others may write and that has no sticky bit.
+// is open to its group or others, or lies in a directory that another
+// user owns, or that its group or others may write and that has no sticky
+// bit.
 func (f keyFile) check(st *unix.Stat_t) error {
 	if why := notRegular(uint32(st.Mode) & unix.S_IFMT); why != "" {
 		return f.refuse(why)
 	}
-	if euid := uint64(unix.Geteuid()); st.Uid != 0 && uint64(st.Uid) != euid {
+	euid := uint64(unix.Geteuid())
+	if st.Uid != 0 && uint64(st.Uid) != euid {
 		return f.refuse("is owned by uid " + strconv.FormatUint(uint64(st.Uid), 10) + ", not by this process's user (uid " +
 			strconv.FormatUint(euid, 10) + ") or root, so that user could have written it: chown " +
 			strconv.FormatUint(euid, 10) + " " + redact.Value(f.target))
 	}
 	if perm := fs.FileMode(st.Mode) & fs.ModePerm; perm&0o077 != 0 {
-		return f.refuse("is open to its group or others (mode " + perm.String() + "): chmod 600 " + redact.Value(f.target))
+		fix := "chmod 600 " + redact.Value(f.target)
+		if uint64(st.Uid) != euid {
+			// Root owns it: once it is closed to others, this user
+			// reads only a copy of its own.
+			fix = "as root, chmod 600 " + redact.Value(f.target) + ", and give this process's user (uid " +
+				strconv.FormatUint(euid, 10) + ") a copy of its own, mode 600"
+		}
+		return f.refuse("is open to its group or others (mode " + perm.String() + "): " + fix)
 	}
 	dir := filepath.Dir(f.target)
 	var dst unix.Stat_t
 	if err := unix.Stat(dir, &dst); err != nil {
 		return readKeyFileError(f.path, err)
+	}
+	if dst.Uid != 0 && uint64(dst.Uid) != euid {
+		return f.refuse("is in a directory owned by uid " + strconv.FormatUint(uint64(dst.Uid), 10) +
+			", not by this process's user (uid " + strconv.FormatUint(euid, 10) + ") or root, so that user could have put it there: chown " +
+			strconv.FormatUint(euid, 10) + " " + redact.Value(dir) + ", or keep the key in a directory of this user or root")
 	}
 	if dst.Mode&0o022 != 0 && dst.Mode&unix.S_ISVTX == 0 {
 		mode := fs.ModeDir | fs.FileMode(dst.Mode)&fs.ModePerm

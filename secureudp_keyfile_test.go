@@ -128,6 +128,29 @@ func TestLoadKeyFileRefusesAFileInADirectoryOthersMayWrite(t *testing.T) {
 	}
 }
 
+// TestLoadKeyFileRefusesAFileInADirectoryAnotherUserOwns puts a good key
+// file (0600, this user's) in a directory that another user owns, closed
+// to others or sticky: its owner may still rename the file away and put
+// another in its place, so it is refused with the chown that fixes it, and
+// taken once the directory is given back.
+func TestLoadKeyFileRefusesAFileInADirectoryAnotherUserOwns(t *testing.T) {
+	for _, mode := range []fs.FileMode{0o755, 0o700, 0o777 | fs.ModeSticky} {
+		dir := filepath.Join(t.TempDir(), "keys")
+		path := filepath.Join(dir, "agent.key")
+		writeKeyFileAt(t, path, 0o600)
+		if err := os.Chmod(dir, mode); err != nil {
+			t.Fatal(err)
+		}
+		chownToAnotherUser(t, dir)
+		refusesKeyFile(t, path, `varta: not a usable key file: "`+path+`" is in a directory owned by uid 65534, not by this process's user (uid `+euid()+
+			`) or root, so that user could have put it there: chown `+euid()+` `+dir+`, or keep the key in a directory of this user or root`)
+		if err := os.Chown(dir, unix.Geteuid(), -1); err != nil {
+			t.Fatal(err)
+		}
+		loadsTheKey(t, path)
+	}
+}
+
 // TestLoadKeyFileFollowsSymlinksAndChecksTheirTarget names key files
 // through symlinks: a chain of them as a container's secret volume has,
 // and one in a directory anyone may write, are taken when the file they

@@ -42,9 +42,11 @@ func NewSecureOpener(key []byte) (*SecureOpener, error) {
 var errSecureOpenerClosed = &textError{msg: "varta: SecureOpener is closed: make a new one with NewSecureOpener", err: ErrClosed}
 
 // Open authenticates and decrypts a 60-byte shared-key frame and decodes
-// the VLP frame inside, as OpenSecureFrame does, with the same errors; a
-// replay of a frame it accepted before gives an error matching ErrReplay,
-// and a closed or nil opener one matching ErrClosed. It never panics,
+// the VLP frame inside, as OpenSecureFrame does, with the same errors. A
+// replay gives an error matching ErrReplay: a frame it accepted before, one
+// that arrives after a later frame of its session, or nonce 1 under a
+// prefix already seen (see "Replays" in the package documentation). A
+// closed or nil opener gives one matching ErrClosed. It never panics,
 // whatever wire holds.
 func (o *SecureOpener) Open(wire []byte) (Frame, error) {
 	if o == nil {
@@ -147,9 +149,11 @@ var errMasterOpenerClosed = &textError{msg: "varta: MasterOpener is closed: make
 
 // Open authenticates and decrypts a 64-byte master-key frame and decodes
 // the VLP frame inside, as OpenMasterFrame(master, wire) does, with the
-// same errors; a replay of a frame it accepted before gives an error
-// matching ErrReplay, and a closed or nil opener one matching ErrClosed.
-// It never panics, whatever wire holds.
+// same errors. A replay gives an error matching ErrReplay: a frame it
+// accepted before, one that arrives after a later frame of its session, or
+// nonce 1 under a prefix already seen (see "Replays" in the package
+// documentation). A closed or nil opener gives one matching ErrClosed. It
+// never panics, whatever wire holds.
 func (o *MasterOpener) Open(wire []byte) (Frame, error) {
 	if o == nil {
 		return Frame{}, errMasterOpenerClosed

@@ -294,6 +294,49 @@ func TestOpenersForgetTheLeastRecentlyUsedPID(t *testing.T) {
 	}
 }
 
+// TestReplaysInTurnPassOnlyBeyondTheBound pins the limit "Replays" in the
+// package documentation states: frames of as many sessions of one pid as
+// an opener remembers prefixes, replayed in turn, are refused every time;
+// with one session more, each replayed session pushes out the one to be
+// replayed next, and every frame is accepted, round after round. The
+// bound decides how many recordings the attack takes, not how long it
+// lasts.
+func TestReplaysInTurnPassOnlyBeyondTheBound(t *testing.T) {
+	for _, m := range secureModes {
+		for _, sessions := range []int{pidPrefixes, pidPrefixes + 1} {
+			t.Run(m.name+"/"+strconv.Itoa(sessions)+" sessions", func(t *testing.T) {
+				key := testKey(t)
+				o, _ := newOpener(t, m, key)
+				a := newReplayAgent(key, m.master, 7)
+				var recorded []sealed
+				for range sessions {
+					a.newProcess(7) // a restart that keeps the pid number
+					s := a.beat()
+					expectAccepted(t, o, s, "a genuine first beat")
+					recorded = append(recorded, s)
+				}
+				accepted := 0
+				for range 3 {
+					for _, s := range recorded {
+						if _, err := o.Open(s.wire); err == nil {
+							accepted++
+						} else if !errors.Is(err, ErrReplay) {
+							t.Fatal(err)
+						}
+					}
+				}
+				want := 0
+				if sessions > pidPrefixes {
+					want = 3 * sessions
+				}
+				if accepted != want {
+					t.Errorf("%d of %d replayed frames accepted, want %d", accepted, 3*sessions, want)
+				}
+			})
+		}
+	}
+}
+
 // TestTerminalFramesNeverPushABeatPrefixOut gives one pid more terminal
 // frames, and more sessions, than it remembers prefixes of either kind.
 // Terminal frames push out only the oldest terminal prefix, never a beat

@@ -101,9 +101,12 @@ func udpEchoCases(t *testing.T) []echoCase {
 	return []echoCase{
 		{"ConnectUDP host", connect(key), "the host looks like a key"},
 		{"ConnectUDP host in labels", connect(key[:32] + "." + key[32:]), "the host looks like a key"},
-		{"ConnectUDP host in a name", connect("x" + key), "(redacted) is not a valid IP address or DNS name"},
+		{"ConnectUDP host in a name", connect("x" + key), "the host looks like a key"},
 		{"ConnectUDP half a key in a name", connect(key[:32] + ".example"), "resolve observer host (redacted): "},
-		{"ConnectUDP zone", connect("fe80::1%" + key), "(redacted): zone (redacted) names no interface"},
-		{"ConnectTo zone", func() error { return closeAgent(ConnectTo("udp://[fe80::1%" + key + "]:9")) }, "zone (redacted) names no interface"},
+		{"ConnectUDP zone", connect("fe80::1%" + key), "the host looks like a key"},
+		{"ConnectUDP zone of half a key", connect("fe80::1%" + key[:32]), "(redacted): zone (redacted) names no interface"},
+		{"ConnectTo zone", func() error { return closeAgent(ConnectTo("udp://[fe80::1%" + key + "]:9")) }, "the host looks like a key"},
+		{"ConnectTo zone of half a key", func() error { return closeAgent(ConnectTo("udp://[fe80::1%" + key[:32] + "]:9")) }, "zone (redacted) names no interface"},
+		{"ConnectUDP host in labels with a suffix", connect(key[:32] + "." + key[32:] + ".corp"), "the host looks like a key"},
 	}
 }

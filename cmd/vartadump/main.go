@@ -104,6 +104,7 @@ import (
 	"time"
 
 	"github.com/varta-go/varta"
+	"github.com/varta-go/varta/internal/redact"
 	"github.com/varta-go/varta/internal/sequence"
 )
 
@@ -174,12 +175,25 @@ arrives after a later frame of its session, is refused as a replay
 Flags:
 `
 
+// redactingWriter writes to w what the flag package writes, with every
+// value that may be a key replaced by (redacted): the flag package repeats
+// a bad value ("invalid boolean value ...", "flag provided but not
+// defined: -...") in words of its own. Each message arrives in one Write.
+type redactingWriter struct{ w io.Writer }
+
+func (r redactingWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(r.w, redact.Runs(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
 // run is the command: it returns the exit status. env is the value of
 // VARTA_OBSERVER. It stops at the first value received on stop.
 func run(args []string, env string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 	var cl commandLine
 	fs := flag.NewFlagSet("vartadump", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(redactingWriter{stderr})
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()

@@ -36,7 +36,7 @@ func (c Case) Refusal(scheme string) string {
 const Key = "8f3a9c1e5b7d2f4a6c8e0b1d3f5a7c9e2b4d6f8a1c3e5b7d9f0a2c4e6b8d1f3a"
 
 // keyRefusal is the refusal of a host that is a key.
-const keyRefusal = "the host looks like a key (64 hexadecimal characters), not a name or an address: name the observer's host, and keep keys in key files"
+const keyRefusal = "the host looks like a key (it holds 64 hexadecimal characters), not a name or an address: name the observer's host, and keep keys in key files"
 
 // Cases is the list.
 var Cases = []Case{
@@ -105,11 +105,15 @@ var Cases = []Case{
 	{Key + ".", keyRefusal},
 	{Key[:32] + "." + Key[32:], keyRefusal},
 	{Key[:16] + "." + Key[16:32] + "." + Key[32:48] + "." + Key[48:], keyRefusal},
-	{Key[:32] + ".example", ""}, // a name, which may hold half a key: looked up, and redacted in errors
-	{"[" + Key + "]", `(redacted): brackets hold only an IPv6 address, with an optional %zone: write an IPv4 address or a name without them`},
-	{Key + ".example", `(redacted) is not a valid IP address or DNS name (letters, digits, hyphens and underscores in dot-separated labels of 1 to 63 characters)`},
+	{Key[:32] + "." + Key[32:] + ".corp", keyRefusal},
+	{"observer." + Key[:40] + "." + Key[40:] + ".example", keyRefusal},
+	{Key[:32] + ".example", ""},                // a name, which may hold half a key: looked up, and redacted in errors
+	{Key[:32] + "." + Key[32:63] + ".org", ""}, // 63 of a key's 64 characters: a name, redacted in errors
+	{"[" + Key + "]", keyRefusal},
+	{Key + ".example", keyRefusal},
 	{"obs " + Key[:32], `(redacted) is not a valid IP address or DNS name (letters, digits, hyphens and underscores in dot-separated labels of 1 to 63 characters)`},
-	{"[fe80::1%" + Key + "]", ""}, // a zone the grammar takes: no interface has that name, and the error says so without repeating it
+	{"[fe80::1%" + Key + "]", keyRefusal},
+	{"[fe80::1%" + Key[:32] + "]", ""}, // a zone the grammar takes: no interface has that name, and the error says so without repeating it
 
 	// A port where the host goes.
 	{"127.0.0.1:9000", `"127.0.0.1:9000" is not a valid IP address{colon}`},

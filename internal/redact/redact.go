@@ -48,6 +48,30 @@ func MayHoldKey(s string) bool {
 	return false
 }
 
+// Runs returns text with each run of 32 or more hexadecimal characters
+// replaced by Redacted: for messages written by code that does not quote
+// through this package, such as the flag package's, which repeat a value
+// inside a sentence.
+func Runs(text string) string {
+	out := make([]byte, 0, len(text))
+	start := 0 // where the current run of hexadecimal characters began
+	for i := 0; i <= len(text); i++ {
+		if i < len(text) && isHex(text[i]) {
+			continue
+		}
+		if i-start >= keyRun {
+			out = append(out, Redacted...)
+		} else {
+			out = append(out, text[start:i]...)
+		}
+		if i < len(text) {
+			out = append(out, text[i])
+		}
+		start = i + 1
+	}
+	return string(out)
+}
+
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }

@@ -35,3 +35,23 @@ func TestValuesWithAKeyLikeRunAreRedacted(t *testing.T) {
 		}
 	}
 }
+
+// TestRunsRedactsEachKeyLikeRunInAText checks that Runs replaces each run
+// of 32 or more hexadecimal characters, and only those, leaving the words
+// around them as they were.
+func TestRunsRedactsEachKeyLikeRunInAText(t *testing.T) {
+	run31, run32 := strings.Repeat("a", 31), strings.Repeat("F", 32)
+	for _, tc := range []struct{ text, want string }{
+		{"", ""},
+		{"plain words", "plain words"},
+		{run31, run31},
+		{run32, Redacted},
+		{`invalid boolean value "` + run32 + `" for -json`, `invalid boolean value "` + Redacted + `" for -json`},
+		{"flag provided but not defined: -" + run32 + run31, "flag provided but not defined: -" + Redacted},
+		{run32 + " and " + run31 + "." + run32, Redacted + " and " + run31 + "." + Redacted},
+	} {
+		if got := Runs(tc.text); got != tc.want {
+			t.Errorf("Runs(%q) = %q, want %q", tc.text, got, tc.want)
+		}
+	}
+}
