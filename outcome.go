@@ -56,8 +56,11 @@ const (
 type BeatOutcome struct {
 	kind   outcomeKind
 	reason DropReason
-	errno  syscall.Errno
 	op     failOp
+	call   sysCall // for opReconnect: the system call of the reconnect that failed
+	ft     uint32  // for opReconnect: the type of the file at the observer's path then
+	errno  syscall.Errno
+	ep     *endpoint // for opReconnect: the observer, so that Err words it as Connect does
 }
 
 // IsSent reports whether the kernel accepted the frame.
@@ -80,7 +83,7 @@ func (o BeatOutcome) Err() error {
 	if o.kind != outcomeFailed {
 		return nil
 	}
-	return &BeatError{Errno: o.errno, op: o.op}
+	return &BeatError{Errno: o.errno, op: o.op, call: o.call, ft: o.ft, ep: o.ep}
 }
 
 // String describes the outcome: "sent", "dropped: no observer",
