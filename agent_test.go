@@ -613,6 +613,7 @@ type countingTransport struct {
 	refusal     BeatOutcome
 	reconnectOK bool
 	confirms    bool
+	dialFailure dialErr // how a reconnect fails; zero: ECONNREFUSED from connect
 	reconnects  int
 	sends       int
 }
@@ -622,6 +623,9 @@ func (c *countingTransport) send([]byte) BeatOutcome { c.sends++; return c.refus
 func (c *countingTransport) dial() (int, dialErr) {
 	c.reconnects++
 	if !c.reconnectOK {
+		if c.dialFailure.failed() {
+			return -1, c.dialFailure
+		}
 		return -1, dialErr{call: callConnect, errno: syscall.ECONNREFUSED}
 	}
 	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM, 0)

@@ -61,10 +61,14 @@ func (v *Varta) setClock(f func() time.Time) {
 // tickClock makes each clock reading of v come one reconnect spacing
 // after the one before, as if the agent beat at that cadence: every beat
 // may look at the observer's path again (R3.9).
-func (v *Varta) tickClock() {
+func (v *Varta) tickClock() { v.stepClock(time.Duration(reconnectSpacing)) }
+
+// stepClock makes each clock reading of v come d after the one before, as
+// if the agent beat every d (a beat reads the clock once).
+func (v *Varta) stepClock(d time.Duration) {
 	now := time.Now()
 	v.setClock(func() time.Time {
-		now = now.Add(time.Duration(reconnectSpacing))
+		now = now.Add(d)
 		return now
 	})
 }
@@ -76,7 +80,8 @@ func (v *Varta) freezeClock() {
 	v.setClock(func() time.Time { return now })
 }
 
-// advanceClock moves the frozen clock of v (freezeClock) on by d.
+// advanceClock moves the clock of v on by d from its next reading, and
+// stops it there.
 func (v *Varta) advanceClock(d time.Duration) {
 	v.mu.Lock()
 	now := v.clockHook().Add(d)
