@@ -69,8 +69,8 @@ type Varta struct {
 type Stats struct {
 	Sent                   uint64 // accepted by the kernel
 	DroppedKernelQueueFull uint64 // observer behind: EAGAIN, ENOBUFS
-	DroppedNoObserver      uint64 // nothing at the address: ECONNREFUSED, ENOENT
-	DroppedPeerGone        uint64 // observer went away: ECONNRESET, ENOTCONN, EPIPE
+	DroppedNoObserver      uint64 // nothing at the address: ECONNREFUSED, ENOENT; every beat of an outage
+	DroppedPeerGone        uint64 // observer went away and no reconnect told more: ECONNRESET, ENOTCONN, EPIPE
 	DroppedStorageFull     uint64 // ENOSPC
 	Failed                 uint64 // needs attention: see BeatOutcome.Err
 	Reconnects             uint64 // successful reconnects, automatic or by Reconnect
@@ -202,7 +202,12 @@ func (v *Varta) sendWire(wire []byte) BeatOutcome {
 // allocates nothing except on the rare paths listed under "What Beat
 // returns" in the package documentation. Each beat first checks for a fork
 // (see "Forks and the fork mark") and may reconnect to an observer that went
-// away (see "Self-healing").
+// away or, over a Unix socket, that replaced a stalled one at its path (see
+// "Self-healing"). While a Unix-socket observer is down it reads
+// Dropped(NoObserver), or Failed, with Connect's words, when something at
+// the path keeps any observer out (a file, a directory, a stream socket, a
+// permission); it reconnects at most once per 50 ms, and the beats in
+// between send nothing and cost less than a send.
 func (v *Varta) Beat(status Status, payload uint32) BeatOutcome {
 	switch {
 	case status == StatusStall:

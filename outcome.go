@@ -16,11 +16,17 @@ const (
 	// full (EAGAIN, EWOULDBLOCK, ENOBUFS). The observer is alive but behind.
 	KernelQueueFull DropReason = iota + 1
 	// NoObserver: nothing is bound at the address (ECONNREFUSED, ENOENT).
+	// While a Unix-socket observer is down, every beat reads this: the
+	// beat that reconnects reports what the reconnect found, whatever its
+	// old socket said, and the beats between two reconnects repeat it
+	// (see "Self-healing" in the package documentation).
 	NoObserver
 	// PeerGone: the observer the socket was connected to went away
-	// (ECONNRESET, ENOTCONN, EPIPE). Over a Unix socket the agent
-	// reconnects by itself when it sees NoObserver or PeerGone (see
-	// "Self-healing" in the package documentation).
+	// (ECONNRESET, ENOTCONN, EPIPE), and the beat could not tell more: it
+	// made no reconnect (self-healing is off, the run of drops is not yet
+	// complete, or the last reconnect is less than 50 ms old). Over a Unix
+	// socket the agent reconnects by itself when it sees NoObserver or
+	// PeerGone (see "Self-healing").
 	PeerGone
 	// StorageFull: the kernel has no room for the datagram (ENOSPC).
 	StorageFull
