@@ -84,7 +84,7 @@ func TestWhatWaitingCannotFixFailsAtOnce(t *testing.T) {
 			return func() { os.Remove(path) }
 		}, "names a directory"},
 		{"stream-socket", func(t *testing.T, path string) func() {
-			fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+			fd, err := openSocket(unix.AF_UNIX, unix.SOCK_STREAM)
 			if err != nil {
 				t.Fatal(err)
 			}
