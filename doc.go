@@ -87,14 +87,16 @@
 // (SPEC R3.9): over a Unix socket a beat reconnects only if the last look
 // at the path is 50 ms old or more. The beats in between send nothing (a
 // socket whose observer went away never sends again) and return what the
-// last reconnect found, counted in [Stats] as such: a beat loop without
+// last reconnect found, counted in [Stats] as such. So a beat loop without
 // pauses costs less per beat during an outage than while the observer is
-// up, a daemon that beats every 100 ms or slower tries on every beat and
-// gets its first beat after the observer's return through, and at any
-// rate a restarted observer is reached within 50 ms. While nothing is
-// bound at the path (no socket file, or one nobody holds) every beat reads
-// Dropped(NoObserver), whatever the old socket said; PeerGone is left for
-// a beat that made no reconnect and so cannot tell more.
+// up; a restarted observer gets the first beat that comes 50 ms or more
+// after the last reconnect (in a loop without pauses, about 50 ms after
+// it binds); and a daemon that beats every 100 ms or slower tries on
+// every beat and gets its first beat after the observer's return through.
+// While nothing is bound at the path (no socket file, or one nobody holds)
+// every beat reads Dropped(NoObserver), whatever the old socket said;
+// PeerGone is left for a beat that made no reconnect and so cannot tell
+// more.
 //
 // A reconnect that fails because something at the address keeps any
 // observer out, which no waiting fixes, makes the beat Failed from the
