@@ -508,8 +508,9 @@ func (v *Varta) Reconnect() error {
 // is at the other end ([NoObserver], [PeerGone]) make the agent reconnect by
 // itself (R3.7); 0 turns self-healing off, and setting it resets the count.
 // The default is 1 for a Unix socket, where the beat that reconnects sends
-// its frame again, and 0 over UDP, where it would not. See "Self-healing" in
-// the package documentation.
+// its frame again, and 0 over UDP, where it would not. Over a Unix socket
+// a reconnect also waits until the last one is 50 ms old, whatever n is. See
+// "Self-healing" in the package documentation.
 func (v *Varta) SetReconnectAfter(n uint32) {
 	if v == nil {
 		return
