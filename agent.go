@@ -32,6 +32,16 @@ type Varta struct {
 	drops          uint32 // consecutive drops that count toward a reconnect (R3.7)
 	reconnectAfter uint32 // 0: never reconnect by itself
 
+	// Spacing in time (R3.9): before pathAt (a timestamp) no beat
+	// reconnects or stats the observer's path. outage is what the last
+	// failed reconnect found (a NoObserver drop, or Failed), returned by
+	// the beats of its interval; zero once the observer was reached.
+	// bound is the socket file the path named when the socket connected,
+	// to notice an observer that replaced a stalled one.
+	pathAt uint64
+	outage BeatOutcome
+	bound  pathFile
+
 	frame [FrameBytes]byte // encoding buffer, owned so a beat allocates nothing
 	stats Stats
 
@@ -59,8 +69,8 @@ type Varta struct {
 type Stats struct {
 	Sent                   uint64 // accepted by the kernel
 	DroppedKernelQueueFull uint64 // observer behind: EAGAIN, ENOBUFS
-	DroppedNoObserver      uint64 // nothing at the address: ECONNREFUSED, ENOENT
-	DroppedPeerGone        uint64 // observer went away: ECONNRESET, ENOTCONN, EPIPE
+	DroppedNoObserver      uint64 // nothing at the address: ECONNREFUSED, ENOENT; every beat of an outage
+	DroppedPeerGone        uint64 // observer went away and no reconnect told more: ECONNRESET, ENOTCONN, EPIPE
 	DroppedStorageFull     uint64 // ENOSPC
 	Failed                 uint64 // needs attention: see BeatOutcome.Err
 	Reconnects             uint64 // successful reconnects, automatic or by Reconnect
@@ -145,6 +155,7 @@ func (v *Varta) reconnect() dialErr {
 		return f
 	}
 	v.swapSocket(fd)
+	v.bound = v.ep.stat()
 	return f
 }
 
@@ -191,7 +202,12 @@ func (v *Varta) sendWire(wire []byte) BeatOutcome {
 // allocates nothing except on the rare paths listed under "What Beat
 // returns" in the package documentation. Each beat first checks for a fork
 // (see "Forks and the fork mark") and may reconnect to an observer that went
-// away (see "Self-healing").
+// away or, over a Unix socket, that replaced a stalled one at its path (see
+// "Self-healing"). While a Unix-socket observer is down it reads
+// Dropped(NoObserver), or Failed, with Connect's words, when something at
+// the path keeps any observer out (a file, a directory, a stream socket, a
+// permission); it reconnects at most once per 50 ms, and the beats in
+// between send nothing and cost less than a send.
 func (v *Varta) Beat(status Status, payload uint32) BeatOutcome {
 	switch {
 	case status == StatusStall:
@@ -219,15 +235,23 @@ func (v *Varta) Beat(status Status, payload uint32) BeatOutcome {
 		nonce = 0 // wraps past the reserved terminal nonce (R3.3)
 	}
 	ts := v.timestamp()
+	if v.outage.kind != 0 && ts < v.pathAt && v.ep.confirmsObserver() {
+		// A Unix socket whose observer is gone never sends again, and
+		// the last reconnect found nobody, or what waiting does not fix,
+		// less than an interval ago: that is the truth for this beat too.
+		v.count(v.outage)
+		return v.outage
+	}
 	Frame{Status: status, PID: v.pid, Timestamp: ts, Nonce: nonce, Payload: payload}.Encode(&v.frame)
 
 	out := v.send()
 	if !out.IsSent() {
-		if out = v.notSent(out); !out.IsSent() {
+		if out = v.notSent(out, ts); !out.IsSent() {
 			return out
 		}
 	}
 	v.drops = 0
+	v.outage = BeatOutcome{}
 	v.stats.Sent++
 	v.nonce, v.lastTS = nonce, ts // commit on success only (R3.6)
 	if nonce == 0 {
@@ -237,66 +261,124 @@ func (v *Varta) Beat(status Status, payload uint32) BeatOutcome {
 }
 
 // notSent handles a send the kernel did not accept, as "Self-healing" in the
-// package documentation tells (R3.7): a Failed one ends the run of counting
-// drops; a drop may reconnect (healAfter) and, where a fresh socket confirms
-// an observer (endpoint.confirmsObserver), be sent once more. It returns the
-// final outcome and counts it in the stats, unless it is Sent: Beat counts
-// and commits that.
-func (v *Varta) notSent(out BeatOutcome) BeatOutcome {
+// package documentation tells (R3.7, R3.9): a Failed one ends the run of
+// counting drops; a drop may reconnect (healAfter, or replacedObserver for
+// a full queue) and, where a fresh socket confirms an observer
+// (endpoint.confirmsObserver), be sent once more. ts is the beat's
+// timestamp. It returns the final outcome and counts it in the stats,
+// unless it is Sent: Beat counts and commits that.
+func (v *Varta) notSent(out BeatOutcome, ts uint64) BeatOutcome {
 	if out.IsFailed() {
 		v.drops = 0
 		v.stats.Failed++
 		return out
 	}
-	resend, failure := v.healAfter(out.reason)
-	if failure.IsFailed() {
-		v.stats.Failed++
-		return failure
+	if out.reason == KernelQueueFull && v.replacedObserver(ts) {
+		return v.resend()
 	}
-	if !resend {
-		v.countDrop(out.reason)
+	resend, instead := v.healAfter(out.reason, ts)
+	if instead.kind != 0 {
+		out = instead
+	}
+	if resend {
+		return v.resend()
+	}
+	v.count(out)
+	return out
+}
+
+// resend sends the frame once more, on the fresh socket of a reconnect, and
+// counts the outcome unless it is Sent. A drop that says nobody is there
+// starts a new run of counting drops.
+func (v *Varta) resend() BeatOutcome {
+	out := v.send()
+	if out.IsSent() {
 		return out
 	}
-	if out = v.send(); out.IsSent() {
-		return out
-	}
-	if out.IsFailed() {
-		v.stats.Failed++
-		return out
-	}
-	if countsTowardReconnect(out.reason) {
+	if out.IsDropped() && countsTowardReconnect(out.reason) {
 		v.drops = 1
 	}
-	v.countDrop(out.reason)
+	v.count(out)
 	return out
 }
 
 // healAfter counts a drop for reason r toward a reconnect, reconnects when
 // the drop completes a run of reconnectAfter counting drops, and reports
-// whether the frame should be sent again on the fresh socket. A failed
-// reconnect leaves the run complete, so the next counting drop tries again;
-// one that waiting for the observer does not fix is returned as failure.
-func (v *Varta) healAfter(r DropReason) (resend bool, failure BeatOutcome) {
+// whether the frame should be sent again on the fresh socket. A reconnect
+// that fails returns what it found instead of r
+// (endpoint.reconnectOutcome). Over a Unix socket reconnects are spaced
+// (R3.9): within reconnectSpacing of the last look at the path a counting
+// drop returns what the last reconnect found, without a new attempt. A
+// failed reconnect leaves the run complete, so the next counting drop
+// allowed to tries again; one that waiting for the observer does not fix
+// (Failed) ends the run, as a Failed beat does.
+func (v *Varta) healAfter(r DropReason, ts uint64) (resend bool, instead BeatOutcome) {
 	if !countsTowardReconnect(r) || v.reconnectAfter == 0 {
-		return false, failure
+		return false, instead
 	}
 	if v.drops < v.reconnectAfter {
 		v.drops++
 	}
 	if v.drops < v.reconnectAfter {
-		return false, failure
+		return false, instead
+	}
+	if v.ep.confirmsObserver() {
+		if ts < v.pathAt {
+			return false, v.outage
+		}
+		v.pathAt = ts + reconnectSpacing
 	}
 	if f := v.reconnect(); f.failed() {
-		if f.errno != 0 && dropReasonOf(f.errno) == 0 {
-			v.drops = 0
-			return false, failed(f.errno, opReconnect)
+		out, ok := v.ep.reconnectOutcome(f)
+		if !ok {
+			return false, instead
 		}
-		return false, failure
+		if out.IsFailed() {
+			v.drops = 0
+		}
+		v.outage = out
+		return false, out
 	}
 	v.stats.Reconnects++
 	v.drops = 0
-	return v.ep.confirmsObserver(), failure
+	v.outage = BeatOutcome{}
+	return v.ep.confirmsObserver(), instead
 }
+
+// replacedObserver reports, for a beat dropped because the observer's queue
+// is full, whether the agent reconnected to another observer that took the
+// path of the stalled one (R3.9): at most once per interval it stats the
+// path, and reconnects only when the path names a socket other than the one
+// the agent connected to (bound). It never reconnects to the same socket
+// (R3.7): a slow observer is not reconnected to. Abstract names have no
+// file to stat, so the check is skipped for them. A reconnect that fails
+// leaves the agent connected to the stalled observer, and the beat
+// Dropped(KernelQueueFull).
+func (v *Varta) replacedObserver(ts uint64) bool {
+	if v.bound.ino == 0 || ts < v.pathAt {
+		return false
+	}
+	v.pathAt = ts + reconnectSpacing
+	now := v.ep.stat()
+	if now.mode != unix.S_IFSOCK || now.sameFile(v.bound) {
+		return false
+	}
+	if f := v.reconnect(); f.failed() {
+		return false
+	}
+	v.stats.Reconnects++
+	v.drops = 0
+	v.outage = BeatOutcome{}
+	return true
+}
+
+// reconnectSpacing is the shortest time between two looks at the
+// observer's path during an outage or a full queue, reconnects and stats
+// alike (R3.9): short enough that a beat cadence of 100 ms or more tries
+// on every beat, and that a restarted observer is reached within 1 s at
+// any beat rate; long enough that a beat loop without pauses pays, per
+// beat, less than a send.
+const reconnectSpacing = uint64(50 * time.Millisecond)
 
 // countsTowardReconnect reports whether a drop for reason r says that
 // nobody is at the other end, so that a reconnect may help (R3.7).
@@ -341,6 +423,8 @@ func (v *Varta) followFork() (out BeatOutcome, ok bool) {
 	v.epoch = v.now()
 	v.lastTS = 0
 	v.drops = 0
+	v.pathAt = 0 // a timestamp of the old epoch
+	v.outage = BeatOutcome{}
 	v.stats.ForkRecoveries++
 	return sent, true
 }
@@ -381,9 +465,14 @@ func (v *Varta) sinceEpoch() time.Duration {
 	return time.Since(v.epoch)
 }
 
-// countDrop counts a beat dropped for reason r.
-func (v *Varta) countDrop(r DropReason) {
-	switch r {
+// count counts a beat that was not sent: Failed, or dropped for its
+// reason.
+func (v *Varta) count(out BeatOutcome) {
+	if out.IsFailed() {
+		v.stats.Failed++
+		return
+	}
+	switch out.reason {
 	case KernelQueueFull:
 		v.stats.DroppedKernelQueueFull++
 	case NoObserver:
@@ -411,6 +500,7 @@ func (v *Varta) Reconnect() error {
 	}
 	v.stats.Reconnects++
 	v.drops = 0
+	v.outage = BeatOutcome{}
 	return nil
 }
 
@@ -418,8 +508,9 @@ func (v *Varta) Reconnect() error {
 // is at the other end ([NoObserver], [PeerGone]) make the agent reconnect by
 // itself (R3.7); 0 turns self-healing off, and setting it resets the count.
 // The default is 1 for a Unix socket, where the beat that reconnects sends
-// its frame again, and 0 over UDP, where it would not. See "Self-healing" in
-// the package documentation.
+// its frame again, and 0 over UDP, where it would not. Over a Unix socket
+// a reconnect also waits until the last one is 50 ms old, whatever n is. See
+// "Self-healing" in the package documentation.
 func (v *Varta) SetReconnectAfter(n uint32) {
 	if v == nil {
 		return
@@ -427,6 +518,7 @@ func (v *Varta) SetReconnectAfter(n uint32) {
 	v.mu.Lock()
 	v.reconnectAfter = n
 	v.drops = 0
+	v.outage = BeatOutcome{}
 	v.mu.Unlock()
 }
 

@@ -277,10 +277,12 @@ func TestAutoReconnectFindsObserverRestartedOnSamePath(t *testing.T) {
 // is killed (its socket file stays behind) or shuts down (the file is
 // removed), is down for zero, one or two beats, and binds the path again.
 // The first beat after each restart is Sent and arrives, and the observer
-// sees every nonce in order with no gap (R3.7).
+// sees every nonce in order with no gap (R3.7). The beats come one
+// reconnect spacing apart, as at a cadence of 50 ms or more (R3.9).
 func TestObserverRestartedFiveTimesHealsByDefault(t *testing.T) {
 	r := listen(t)
 	v := connectTo(t, r)
+	v.tickClock()
 	s := newStream(t)
 	path := r.path
 	payload := uint32(0)
@@ -355,10 +357,12 @@ func TestWithSelfHealingOffARestartedObserverIsNotFound(t *testing.T) {
 }
 
 // TestAutoReconnectCountsConsecutiveDrops checks the counting rules of
-// R3.7 against an observer that is absent and then comes back.
+// R3.7 against an observer that is absent and then comes back, with beats
+// one reconnect spacing apart (R3.9).
 func TestAutoReconnectCountsConsecutiveDrops(t *testing.T) {
 	r := listen(t)
 	v := connectTo(t, r)
+	v.tickClock()
 	path := r.path
 	r.close()
 	os.Remove(path)
@@ -372,7 +376,7 @@ func TestAutoReconnectCountsConsecutiveDrops(t *testing.T) {
 	}
 	beat("dropped: no observer")
 	beat("dropped: peer gone")
-	beat("dropped: peer gone") // third drop: the reconnect fails, the drop stands
+	beat("dropped: no observer") // third drop: the reconnect finds nobody (R3.9)
 	if got := v.Stats().Reconnects; got != 0 {
 		t.Fatalf("Reconnects = %d with no observer", got)
 	}
@@ -427,7 +431,7 @@ func TestExplicitReconnectStartsTheRunOfDropsAfresh(t *testing.T) {
 // TestBeatRefusedForItsStatusLeavesTheRunOfDrops: with n = 2, a counting
 // drop, then beats refused for their status (StatusStall, an unknown
 // status), which send nothing, then a second counting drop completes the
-// run and reconnects.
+// run and reconnects, which finds nobody (R3.9).
 func TestBeatRefusedForItsStatusLeavesTheRunOfDrops(t *testing.T) {
 	tr := countingTransport{refusal: dropped(PeerGone), confirms: true}
 	v := tr.agent(t)
@@ -441,8 +445,8 @@ func TestBeatRefusedForItsStatusLeavesTheRunOfDrops(t *testing.T) {
 	if tr.sends != 1 || tr.reconnects != 0 {
 		t.Fatalf("%d sends and %d dials before the second counting drop, want 1 and 0", tr.sends, tr.reconnects)
 	}
-	if out := v.Beat(StatusOK, 0); out != dropped(PeerGone) {
-		t.Fatalf("second counting drop: %v, want dropped: peer gone", out)
+	if out := v.Beat(StatusOK, 0); out != dropped(NoObserver) {
+		t.Fatalf("second counting drop: %v, want dropped: no observer", out)
 	}
 	if tr.reconnects != 1 {
 		t.Fatalf("%d dials after the second counting drop, want 1: the refused beats restarted the run", tr.reconnects)
@@ -609,6 +613,7 @@ type countingTransport struct {
 	refusal     BeatOutcome
 	reconnectOK bool
 	confirms    bool
+	dialFailure dialErr // how a reconnect fails; zero: ECONNREFUSED from connect
 	reconnects  int
 	sends       int
 }
@@ -618,11 +623,14 @@ func (c *countingTransport) send([]byte) BeatOutcome { c.sends++; return c.refus
 func (c *countingTransport) dial() (int, dialErr) {
 	c.reconnects++
 	if !c.reconnectOK {
-		return -1, dialErr{call: "connect", errno: syscall.ECONNREFUSED}
+		if c.dialFailure.failed() {
+			return -1, c.dialFailure
+		}
+		return -1, dialErr{call: callConnect, errno: syscall.ECONNREFUSED}
 	}
 	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM, 0)
 	if err != nil {
-		return -1, dialErr{call: "socket", errno: errnoOf(err)}
+		return -1, dialErr{call: callSocket, errno: errnoOf(err)}
 	}
 	return fd, dialErr{}
 }
@@ -650,7 +658,8 @@ func (c *countingTransport) agent(t *testing.T) *Varta {
 // observer, whose reconnects fail or succeed: no beat asks for more than
 // one reconnect, and no beat sends more than twice (the send and, after a
 // reconnect that confirms an observer, one resend). Drops that do not
-// count ask for none.
+// count ask for none. The beats come one reconnect spacing apart, so that
+// each may reconnect (R3.9).
 func TestDeadObserverCostsAtMostOneReconnectPerBeat(t *testing.T) {
 	for _, tc := range []struct {
 		name                  string
@@ -669,6 +678,7 @@ func TestDeadObserverCostsAtMostOneReconnectPerBeat(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tr := tc.tr
 			v := tr.agent(t)
+			v.tickClock()
 			if tc.set != nil {
 				tc.set(v)
 			}

@@ -119,9 +119,11 @@ var allocCases = []allocCase{
 		r := listen(t)
 		return expectOutcome(connectTo(t, r), sent, func() { r.tryRead() })
 	}},
+	// The drop itself, with self-healing off.
 	{"uds/dropped-receiver-gone", func(t *testing.T) (func(), func(*testing.T)) {
 		r := listen(t)
 		v := connectTo(t, r)
+		v.SetReconnectAfter(0)
 		r.close()
 		v.Beat(StatusOK, 0) // the first send learns the peer is gone
 		return expectOutcome(v, dropped(PeerGone), nil)
@@ -132,38 +134,101 @@ var allocCases = []allocCase{
 		fillQueue(t, v)
 		return expectOutcome(v, dropped(KernelQueueFull), nil)
 	}},
-	// A dead observer at its default settings: every beat tries one
-	// reconnect, which fails.
+	// A dead observer at its default settings, beats an interval apart:
+	// every beat tries one reconnect, which finds nobody (R3.9).
 	{"uds/dropped-dead-observer", func(t *testing.T) (func(), func(*testing.T)) {
 		r := listen(t)
 		v := connectTo(t, r)
+		v.tickClock()
 		r.close()
 		os.Remove(r.path) // every reconnect fails with ENOENT
 		v.Beat(StatusOK, 0)
-		return expectOutcome(v, dropped(PeerGone), nil)
+		return expectOutcome(v, dropped(NoObserver), nil)
+	}},
+	// The same, all beats within one interval: they touch no socket and
+	// return what the last reconnect found.
+	{"uds/dropped-dead-observer-within-interval", func(t *testing.T) (func(), func(*testing.T)) {
+		r := listen(t)
+		v := connectTo(t, r)
+		v.freezeClock()
+		r.close()
+		os.Remove(r.path)
+		v.Beat(StatusOK, 0)
+		return expectOutcome(v, dropped(NoObserver), nil)
 	}},
 	{"uds/dropped-dead-observer-reconnect-after-3", func(t *testing.T) (func(), func(*testing.T)) {
 		r := listen(t)
 		v := connectTo(t, r)
+		v.tickClock()
 		r.close()
 		os.Remove(r.path)
 		v.SetReconnectAfter(3)
-		v.Beat(StatusOK, 0)
-		return expectOutcome(v, dropped(PeerGone), nil)
+		for range 3 {
+			v.Beat(StatusOK, 0) // the third completes the run and reconnects
+		}
+		return expectOutcome(v, dropped(NoObserver), nil)
 	}},
-	// A killed observer left its socket file: every reconnect is refused.
+	// A killed observer left its socket file: every reconnect is refused,
+	// and a stat finds a socket there.
 	{"uds/dropped-stale-socket-file", func(t *testing.T) (func(), func(*testing.T)) {
 		r := listen(t)
 		v := connectTo(t, r)
+		v.tickClock()
 		r.close()
 		v.Beat(StatusOK, 0)
-		return expectOutcome(v, dropped(PeerGone), nil)
+		return expectOutcome(v, dropped(NoObserver), nil)
+	}},
+	// A regular file at the path: every reconnect is refused, a stat
+	// finds no socket, and the beat is Failed (R3.9).
+	{"uds/failed-file-at-path", func(t *testing.T) (func(), func(*testing.T)) {
+		v := connectToFileAtPath(t)
+		v.tickClock()
+		v.Beat(StatusOK, 0)
+		return expectOutcome(v, fileAtPath(v), nil)
+	}},
+	{"uds/failed-file-at-path-within-interval", func(t *testing.T) (func(), func(*testing.T)) {
+		v := connectToFileAtPath(t)
+		v.freezeClock()
+		v.Beat(StatusOK, 0)
+		return expectOutcome(v, fileAtPath(v), nil)
+	}},
+	// A stalled observer, its path checked on every beat: the path still
+	// names its socket, so the agent stays.
+	{"uds/dropped-queue-full-path-checked", func(t *testing.T) (func(), func(*testing.T)) {
+		r := listen(t)
+		v := connectTo(t, r)
+		fillQueue(t, v)
+		v.tickClock()
+		op, check := expectOutcome(v, dropped(KernelQueueFull), nil)
+		return op, func(t *testing.T) {
+			check(t)
+			if st := v.Stats(); st.Reconnects != 0 {
+				t.Fatalf("Stats = %+v, want no reconnect", st)
+			}
+		}
+	}},
+	// A stalled observer whose path names another socket before every
+	// beat: each beat reconnects and resends (here to the same full queue).
+	{"uds/dropped-queue-full-observer-replaced", func(t *testing.T) (func(), func(*testing.T)) {
+		r := listen(t)
+		v := connectTo(t, r)
+		fillQueue(t, v)
+		v.tickClock()
+		v.forgetBound()
+		op, check := expectOutcome(v, dropped(KernelQueueFull), v.forgetBound)
+		return op, func(t *testing.T) {
+			check(t)
+			if st := v.Stats(); st.Reconnects != st.DroppedKernelQueueFull-1 {
+				t.Fatalf("Stats = %+v, want a reconnect in every beat but the one that filled the queue", st)
+			}
+		}
 	}},
 	// Every beat finds its observer gone, reconnects to a live one at
 	// its default settings and resends.
 	{"uds/sent-after-reconnect", func(t *testing.T) (func(), func(*testing.T)) {
 		r := listen(t)
 		v := connectTo(t, r)
+		v.tickClock()
 		dead := deadSockets(t, 256)
 		next := 0
 		giveDead := func() {

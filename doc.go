@@ -25,13 +25,15 @@
 //     kernel is out of room ([StorageFull]). Nothing to fix in the daemon;
 //     the next beat reuses the nonce, so the observer sees no gap. Over a
 //     Unix socket the first beat that finds the observer gone reconnects by
-//     itself, so a restarted observer gets that very beat; over UDP the
-//     socket reaches a restarted observer as it is (see "Self-healing").
+//     itself, so a restarted observer gets that very beat, and while none
+//     is bound every beat reads NoObserver; over UDP the socket reaches a
+//     restarted observer as it is (see "Self-healing").
 //   - Failed (with [BeatOutcome.Err]): the status was [StatusStall] or
 //     unknown (nothing is sent and no counter moves), the agent is closed
 //     (errors.Is(err, [ErrClosed])), a forked process could not set itself
-//     up again (see "Forks and the fork mark"), a reconnect failed for a
-//     reason that waiting for the observer does not fix (see "Self-healing"),
+//     up again (see "Forks and the fork mark"), a reconnect found what
+//     waiting for the observer does not fix, such as a file that is not a
+//     socket at the path, and says so as Connect would (see "Self-healing"),
 //     or the system refused the send for a reason that will not clear by
 //     itself (EPERM, EMSGSIZE, ...).
 //
@@ -39,9 +41,11 @@
 //
 //   - A beat that reconnects (self-healing, or the first beat after a fork)
 //     makes a few non-blocking socket calls, and tries to reconnect at most
-//     once, whether or not that succeeds. A reconnect allocates nothing on
-//     Linux; elsewhere a UDP reconnect allocates the address getsockname
-//     returns.
+//     once, whether or not that succeeds; over a Unix socket at most one
+//     beat per 50 ms does so during an outage. A Unix-socket reconnect, and
+//     a beat whose queue is full once per 50 ms, also stat the socket path.
+//     These allocate nothing on Linux; elsewhere a UDP reconnect allocates
+//     the address getsockname returns, and a stat a copy of the path.
 //   - Over secure UDP a reconnect keeps the session. The beat after a fork,
 //     and the one in 2^64 that finds every IV prefix of its session spent,
 //     start a new session, which reads crypto/rand and allocates (and, with
@@ -77,8 +81,40 @@
 // observer gone reconnects and, once a restarted observer is bound at the
 // path, sends the same frame again and returns that retry's outcome: the
 // agent finds a restarted observer on the first beat after the restart, with
-// no call by the program. While no observer is bound, each such beat costs
-// one failed socket and connect and stays Dropped.
+// no call by the program.
+//
+// During an outage the reconnects are spaced in time as well as counted
+// (SPEC R3.9): over a Unix socket a beat reconnects only if the last look
+// at the path is 50 ms old or more. The beats in between send nothing (a
+// socket whose observer went away never sends again) and return what the
+// last reconnect found, counted in [Stats] as such. So a beat loop without
+// pauses costs less per beat during an outage than while the observer is
+// up; a restarted observer gets the first beat that comes 50 ms or more
+// after the last reconnect (in a loop without pauses, about 50 ms after
+// it binds); and a daemon that beats every 100 ms or slower tries on
+// every beat and gets its first beat after the observer's return through.
+// While nothing is bound at the path (no socket file, or one nobody holds)
+// every beat reads Dropped(NoObserver), whatever the old socket said;
+// PeerGone is left for a beat that made no reconnect and so cannot tell
+// more.
+//
+// A reconnect that fails because something at the address keeps any
+// observer out, which no waiting fixes, makes the beat Failed from the
+// first beat that learns it, with the errno and the very error Connect
+// would return: a regular file or a directory at the path (Linux refuses
+// these with ECONNREFUSED, as a socket nobody holds, so the agent stats the
+// path to tell them apart), a socket of another type (EPROTOTYPE), a
+// permission (EACCES, EPERM), no file descriptor left (EMFILE). The beats
+// of its interval read the same. Once the cause is gone and an observer
+// binds the path, the next reconnect heals as usual.
+//
+// A stalled observer is never reconnected to, but one that replaced it is
+// found: while beats read Dropped(KernelQueueFull), at most once per 50 ms
+// the agent stats the path, and when it names a socket other than the one
+// it connected to (another device and inode: a new observer bound after
+// the old socket file was removed, while the stalled process still holds
+// its socket), it reconnects and sends the frame again there. An abstract
+// name has no file to stat and cannot be bound twice, so it is not checked.
 //
 // Over UDP, plain or secure, n is 0 by default: a connected UDP socket
 // reaches an observer restarted on its port without a reconnect. When n is
@@ -87,12 +123,9 @@
 // not anyone listens (the refusal arrives later, as ICMP), so a resend would
 // report Sent for a frame nobody received.
 //
-// A reconnect that fails because nobody is there (ENOENT, ECONNREFUSED)
-// leaves the drop as it is, and the next counting drop tries again. One that
-// fails for a reason the observer's return does not fix (no file descriptor
-// left, a permission, a file that is not a datagram socket) makes the beat
-// Failed with that errno, so that a daemon is not told "nothing to fix"
-// while healing cannot work.
+// A reconnect that fails leaves the run of counting drops complete, so the
+// next counting drop allowed to tries again; one that is Failed ends the
+// run, as any Failed beat does.
 //
 // [Varta.Reconnect] replaces the socket when the program asks, and keeps the
 // old one if any step fails. No reconnect renews anything but the socket:

@@ -54,6 +54,9 @@ var ErrTransportNotBuilt = errors.New("varta: transport not built into this prog
 type BeatError struct {
 	Errno syscall.Errno
 	op    failOp
+	call  sysCall   // for opReconnect, as in BeatOutcome
+	ft    uint32    // for opReconnect
+	ep    *endpoint // for opReconnect
 }
 
 // Error says what failed and, where it can, what to do about it.
@@ -81,8 +84,8 @@ func (e *BeatError) Error() string {
 	case opTerminalForked:
 		return "varta: terminal frame not sent: the process was forked since the agent's last beat, and a terminal frame never sets up a transport; Beat first, then send it"
 	case opReconnect:
-		return "varta: beat not sent: the observer went away and reconnecting failed: " + e.Errno.Error() +
-			"; waiting for the observer does not fix this (a file descriptor limit, a permission, a file that is not a datagram socket): the next beat that finds the observer gone tries again"
+		// The words of Connect for the same failure (R3.9).
+		return e.ep.describeAs(dialErr{call: e.call, errno: e.Errno}, e.ft).Error()
 	case opTerminalStaleKey:
 		return "varta: terminal frame not sent: the pid changed (fork) since the agent derived its key, and no observer could open it; a beat recovers from the fork first"
 	}

@@ -87,10 +87,13 @@ func ExampleVarta_SetReconnectAfter() {
 	}
 	defer agent.Close()
 	// Over a Unix socket the agent reconnects by itself on the first beat
-	// that finds the observer gone: no call is needed.
+	// that finds the observer gone: no call is needed. During an outage it
+	// tries at most once per 50 ms, so at a cadence of 100 ms (here, the
+	// sleeps) the first beat after the observer's return gets through.
 	fmt.Println("observer up:  ", agent.Beat(varta.StatusOK, 0))
 	obs.stop()
 	fmt.Println("observer down:", agent.Beat(varta.StatusOK, 0))
+	time.Sleep(100 * time.Millisecond)
 	obs.listen() // the observer restarts on the same path
 	fmt.Println("observer back:", agent.Beat(varta.StatusOK, 0))
 	fmt.Println("nonce received:", obs.receive().Nonce) // the dropped beat used no nonce

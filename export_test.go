@@ -58,6 +58,45 @@ func (v *Varta) setClock(f func() time.Time) {
 	v.mu.Unlock()
 }
 
+// tickClock makes each clock reading of v come one reconnect spacing
+// after the one before, as if the agent beat at that cadence: every beat
+// may look at the observer's path again (R3.9).
+func (v *Varta) tickClock() { v.stepClock(time.Duration(reconnectSpacing)) }
+
+// stepClock makes each clock reading of v come d after the one before, as
+// if the agent beat every d (a beat reads the clock once).
+func (v *Varta) stepClock(d time.Duration) {
+	now := time.Now()
+	v.setClock(func() time.Time {
+		now = now.Add(d)
+		return now
+	})
+}
+
+// freezeClock makes every clock reading of v the same, as if all its
+// beats came within one reconnect spacing.
+func (v *Varta) freezeClock() {
+	now := time.Now()
+	v.setClock(func() time.Time { return now })
+}
+
+// advanceClock moves the clock of v on by d from its next reading, and
+// stops it there.
+func (v *Varta) advanceClock(d time.Duration) {
+	v.mu.Lock()
+	now := v.clockHook().Add(d)
+	v.clockHook = func() time.Time { return now }
+	v.mu.Unlock()
+}
+
+// forgetBound makes v take the socket file at its path for another one
+// than it connected to, as when an observer replaced the one it reaches.
+func (v *Varta) forgetBound() {
+	v.mu.Lock()
+	v.bound = pathFile{mode: v.bound.mode, dev: v.bound.dev, ino: v.bound.ino + 1}
+	v.mu.Unlock()
+}
+
 // setCommittedNonce makes n the nonce the agent last committed.
 func (v *Varta) setCommittedNonce(n uint64) {
 	v.mu.Lock()

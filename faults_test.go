@@ -32,11 +32,14 @@ import (
 // socket, not to the name, so beats keep arriving while the observer runs;
 // Connect and Reconnect find no socket at the path and fail, saying so
 // (with ECONNREFUSED on Linux, ENOTSOCK on the BSDs and macOS), and
-// Reconnect keeps the working socket. Once the observer stops, beats are dropped and
-// auto-reconnect cannot help until the observer binds the path again.
+// Reconnect keeps the working socket. Once the observer stops, beats are
+// Failed with Connect's words, from the first one (R3.9): no waiting heals
+// a file at the path. Once the observer binds the path again, the next
+// beat reconnects and resends.
 func TestSocketPathReplacedByRegularFile(t *testing.T) {
 	r := listen(t)
 	v := connectTo(t, r)
+	v.tickClock()
 	s := newStream(t)
 	beatThrough(t, v, r, s, 1)
 
@@ -61,18 +64,22 @@ func TestSocketPathReplacedByRegularFile(t *testing.T) {
 	}
 	beatThrough(t, v, r, s, 3) // the failed Reconnect kept the old socket
 
-	// The observer stops; auto-reconnect finds the regular file and fails.
+	// The observer stops; auto-reconnect finds the regular file.
 	v.SetReconnectAfter(1)
 	path := r.path
 	r.close()
-	expectBeat(t, v, "dropped: no observer")
-	expectBeat(t, v, "dropped: peer gone")
+	for range 2 {
+		out := v.Beat(StatusOK, 0)
+		if !out.IsFailed() || !errors.Is(out.Err(), errno) || out.Err().Error() != err.Error() {
+			t.Fatalf("beat with a regular file at the path = %v, want Failed saying what Connect says: %v", out, err)
+		}
+	}
 
 	// The observer starts again and binds the path: the next drop
 	// reconnects and resends.
 	r = listenAt(t, path)
 	beatThrough(t, v, r, s, 4)
-	want := Stats{Sent: 4, DroppedNoObserver: 1, DroppedPeerGone: 1, Reconnects: 1}
+	want := Stats{Sent: 4, Failed: 2, Reconnects: 1}
 	if got := v.Stats(); got != want {
 		t.Fatalf("Stats = %+v, want %+v", got, want)
 	}
@@ -138,9 +145,10 @@ func TestSocketDirectoryWithoutSearchPermission(t *testing.T) {
 }
 
 // TestReceiverClosedMidStream closes the observer's socket after it has
-// read 100 frames while the agent beats as fast as it can. Up to the close
-// every beat is Sent or Dropped(KernelQueueFull); the first beat after it
-// is Dropped(NoObserver) and every later one Dropped(PeerGone). Frames
+// read 100 frames while the agent beats as fast as it can, self-healing
+// off so that the outcomes are the socket's own. Up to the close every beat
+// is Sent or Dropped(KernelQueueFull); the first beat after it is
+// Dropped(NoObserver) and every later one Dropped(PeerGone). Frames
 // still queued at the close are lost with the socket, but the observer saw
 // nonces 1..100 without a gap, and an observer restarted on the path
 // receives the next nonce after a Reconnect.
@@ -148,6 +156,7 @@ func TestReceiverClosedMidStream(t *testing.T) {
 	const readBeforeClose, peerGoneBeats = 100, 3
 	r := listen(t)
 	v := connectTo(t, r)
+	v.SetReconnectAfter(0)
 
 	type readResult struct {
 		frames [][]byte

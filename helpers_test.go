@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -636,4 +637,31 @@ func closeWhileBeating(t *testing.T, v *Varta) Stats {
 		t.Fatalf("Stats = %+v, the beaters counted %+v", got, sum)
 	}
 	return sum
+}
+
+// connectToFileAtPath returns an agent whose observer has stopped and left
+// a regular file at its path, which every reconnect finds.
+func connectToFileAtPath(t *testing.T) *Varta {
+	t.Helper()
+	r := listen(t)
+	v := connectTo(t, r)
+	r.close()
+	if err := os.Remove(r.path); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(r.path, []byte("not a socket"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// fileAtPath is the outcome of a beat of v whose reconnect finds a regular
+// file at the observer's path: Failed with the errno of the connect
+// (ECONNREFUSED on Linux, ENOTSOCK on the BSDs and macOS).
+func fileAtPath(v *Varta) BeatOutcome {
+	errno := unix.ENOTSOCK
+	if runtime.GOOS == "linux" {
+		errno = unix.ECONNREFUSED
+	}
+	return BeatOutcome{kind: outcomeFailed, op: opReconnect, call: callConnect, ft: unix.S_IFREG, errno: errno, ep: &v.ep}
 }

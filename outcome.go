@@ -16,11 +16,17 @@ const (
 	// full (EAGAIN, EWOULDBLOCK, ENOBUFS). The observer is alive but behind.
 	KernelQueueFull DropReason = iota + 1
 	// NoObserver: nothing is bound at the address (ECONNREFUSED, ENOENT).
+	// While a Unix-socket observer is down, every beat reads this: the
+	// beat that reconnects reports what the reconnect found, whatever its
+	// old socket said, and the beats between two reconnects repeat it
+	// (see "Self-healing" in the package documentation).
 	NoObserver
 	// PeerGone: the observer the socket was connected to went away
-	// (ECONNRESET, ENOTCONN, EPIPE). Over a Unix socket the agent
-	// reconnects by itself when it sees NoObserver or PeerGone (see
-	// "Self-healing" in the package documentation).
+	// (ECONNRESET, ENOTCONN, EPIPE), and the beat could not tell more: it
+	// made no reconnect (self-healing is off, the run of drops is not yet
+	// complete, or the last reconnect is less than 50 ms old). Over a Unix
+	// socket the agent reconnects by itself when it sees NoObserver or
+	// PeerGone (see "Self-healing").
 	PeerGone
 	// StorageFull: the kernel has no room for the datagram (ENOSPC).
 	StorageFull
@@ -56,8 +62,11 @@ const (
 type BeatOutcome struct {
 	kind   outcomeKind
 	reason DropReason
-	errno  syscall.Errno
 	op     failOp
+	call   sysCall // for opReconnect: the system call of the reconnect that failed
+	ft     uint32  // for opReconnect: the type of the file at the observer's path then
+	errno  syscall.Errno
+	ep     *endpoint // for opReconnect: the observer, so that Err words it as Connect does
 }
 
 // IsSent reports whether the kernel accepted the frame.
@@ -80,7 +89,7 @@ func (o BeatOutcome) Err() error {
 	if o.kind != outcomeFailed {
 		return nil
 	}
-	return &BeatError{Errno: o.errno, op: o.op}
+	return &BeatError{Errno: o.errno, op: o.op, call: o.call, ft: o.ft, ep: o.ep}
 }
 
 // String describes the outcome: "sent", "dropped: no observer",

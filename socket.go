@@ -25,6 +25,7 @@ type endpoint struct {
 	addr   unix.Sockaddr         // the observer's UDP address; nil for a Unix socket
 	path   *syscall.SockaddrUnix // the observer's Unix socket address; nil for UDP
 	name   string                // the observer in errors: its socket path, or its UDP address and port
+	file   []byte                // the socket path NUL-terminated, for stat calls that allocate nothing; nil for UDP and abstract names
 }
 
 // dial opens a socket of the endpoint's family, binds it to bind if bind
@@ -43,17 +44,17 @@ func (e *endpoint) dial() (int, dialErr) {
 	for range selfConnectTries {
 		fd, err := openSocket(e.family, unix.SOCK_DGRAM)
 		if err != nil {
-			return -1, dialErr{call: "socket", errno: errnoOf(err)}
+			return -1, dialErr{call: callSocket, errno: errnoOf(err)}
 		}
 		if e.bind != nil {
 			if err := unix.Bind(fd, e.bind); err != nil {
 				unix.Close(fd)
-				return -1, dialErr{call: "bind", errno: errnoOf(err)}
+				return -1, dialErr{call: callBind, errno: errnoOf(err)}
 			}
 		}
 		if err := e.connect(fd); err != nil {
 			unix.Close(fd)
-			return -1, dialErr{call: "connect", errno: errnoOf(err)}
+			return -1, dialErr{call: callConnect, errno: errnoOf(err)}
 		}
 		if e.bind == nil {
 			return fd, dialErr{}
@@ -61,7 +62,7 @@ func (e *endpoint) dial() (int, dialErr) {
 		self, errno := boundTo(fd, e.addr)
 		if errno != 0 {
 			unix.Close(fd)
-			return -1, dialErr{call: "getsockname", errno: errno}
+			return -1, dialErr{call: callGetsockname, errno: errno}
 		}
 		if !self {
 			return fd, dialErr{}
@@ -92,13 +93,34 @@ const selfConnectTries = 3
 // describe words it when Connect or Reconnect return it. The zero value
 // is no error.
 type dialErr struct {
-	call  string        // the system call that failed: "socket", "bind", "connect" or "getsockname"
+	call  sysCall       // the system call that failed
 	errno syscall.Errno // its errno
 	self  bool          // every socket was bound to the address it connects to
 }
 
 // failed reports whether dial opened no socket.
-func (e dialErr) failed() bool { return e.call != "" || e.self }
+func (e dialErr) failed() bool { return e.call != 0 || e.self }
+
+// sysCall names a system call of dial, as a small value that a beat's
+// outcome can carry.
+type sysCall uint8
+
+const (
+	callSocket sysCall = iota + 1
+	callBind
+	callConnect
+	callGetsockname
+)
+
+var sysCallName = [...]string{
+	callSocket:      "socket",
+	callBind:        "bind",
+	callConnect:     "connect",
+	callGetsockname: "getsockname",
+}
+
+// String returns the system call's name.
+func (c sysCall) String() string { return sysCallName[c] }
 
 // errSelfConnected is what an error says when every socket dial opened
 // was bound to the address it connects to.
@@ -111,11 +133,40 @@ var errSelfConnected = errors.New("the kernel kept binding the agent's socket to
 // listens, and a refusal arrives only later, as ICMP.
 func (e *endpoint) confirmsObserver() bool { return e.family == unix.AF_UNIX }
 
+// reconnectOutcome returns what a beat whose reconnect failed with f
+// reads (R3.9): Dropped(NoObserver) when nothing is bound at the address
+// (no socket file, or a socket file nobody holds), and Failed, worded as
+// Connect words it (describe), for what waiting for the observer does not
+// fix: a file that is not a socket (Linux refuses a connect to one with
+// ECONNREFUSED, as for a socket nobody holds, so a stat tells them apart),
+// a socket of another type, a permission, no file descriptor left. ok is
+// false when f says nothing about the observer (no errno, or every UDP
+// socket was connected to itself): the beat keeps its send's outcome.
+func (e *endpoint) reconnectOutcome(f dialErr) (out BeatOutcome, ok bool) {
+	if f.errno == 0 {
+		return out, false
+	}
+	var ft uint32
+	if f.errno == unix.ECONNREFUSED || f.errno == unix.ENOTSOCK {
+		ft = e.stat().mode
+	}
+	if r := dropReasonOf(f.errno); r != 0 && !(r == NoObserver && notSocket(ft)) {
+		return dropped(r), true
+	}
+	return BeatOutcome{kind: outcomeFailed, op: opReconnect, call: f.call, ft: ft, errno: f.errno, ep: e}, true
+}
+
 // describe turns an error of dial into the error Connect and Reconnect
 // return: it names the observer and the system call that failed, and says
 // what to do. It wraps an *os.SyscallError, through which errors.Is
 // matches the errno.
 func (e *endpoint) describe(f dialErr) error {
+	return e.describeAs(f, e.stat().mode)
+}
+
+// describeAs is describe for a Unix socket path that named a file of type
+// ft (unix.S_IFMT bits; 0: none, or a UDP address) when f happened.
+func (e *endpoint) describeAs(f dialErr, ft uint32) error {
 	prefix := "varta: UDP socket to observer at " + e.name + ": "
 	if e.family == unix.AF_UNIX {
 		prefix = "varta: connect to observer at " + redact.Quote(e.name) + ": "
@@ -127,14 +178,14 @@ func (e *endpoint) describe(f dialErr) error {
 	switch {
 	case outOfDescriptors(f.errno):
 		hint = noDescriptorHint + ": "
-	case e.family == unix.AF_UNIX && f.call == "connect":
-		if hint = unixHint(e.name, f.errno); hint != "" {
+	case e.family == unix.AF_UNIX && f.call == callConnect:
+		if hint = unixHint(e.name, f.errno, ft); hint != "" {
 			hint += ": "
 		}
-	case e.family == unix.AF_INET && f.call == "connect" && f.errno == unix.EACCES:
+	case e.family == unix.AF_INET && f.call == callConnect && f.errno == unix.EACCES:
 		hint = broadcastHint + ": "
 	}
-	err := os.NewSyscallError(f.call, f.errno)
+	err := os.NewSyscallError(f.call.String(), f.errno)
 	return &textError{msg: prefix + hint + err.Error(), err: err}
 }
 

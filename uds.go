@@ -28,7 +28,11 @@ func Connect(path string) (*Varta, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newAgent(endpoint{family: unix.AF_UNIX, path: &syscall.SockaddrUnix{Name: name}, name: name}, nil)
+	ep := endpoint{family: unix.AF_UNIX, path: &syscall.SockaddrUnix{Name: name}, name: name}
+	if !isAbstract(name) {
+		ep.file = append([]byte(name), 0)
+	}
+	return newAgent(ep, nil)
 }
 
 // socketName checks path and returns the name to connect to: an abstract
@@ -70,17 +74,19 @@ func invalidPath(why string) error {
 }
 
 // unixHint says what an errno of connecting to the Unix socket at path
-// means: a missing socket file, a stale one, a file that is not a socket,
-// a permission problem, a socket that takes datagrams from another peer
-// only. It returns "" for an errno that needs no words beyond its own.
-func unixHint(path string, errno syscall.Errno) string {
+// means, where path named a file of type ft (unix.S_IFMT bits, 0 for none
+// or an abstract name): a missing socket file, a stale one, a file that is
+// not a socket, a permission problem, a socket that takes datagrams from
+// another peer only. It returns "" for an errno that needs no words beyond
+// its own.
+func unixHint(path string, errno syscall.Errno, ft uint32) string {
 	abstract := isAbstract(path)
 	switch {
 	case errno == unix.ENOENT:
 		return "no socket file there: start the observer or fix the path"
-	case (errno == unix.ENOTSOCK || errno == unix.ECONNREFUSED) && fileType(path) == unix.S_IFDIR:
+	case (errno == unix.ENOTSOCK || errno == unix.ECONNREFUSED) && ft == unix.S_IFDIR:
 		return "the path names a directory, not a socket: name the observer's socket file in it"
-	case errno == unix.ENOTSOCK, errno == unix.ECONNREFUSED && notSocket(path):
+	case errno == unix.ENOTSOCK, errno == unix.ECONNREFUSED && notSocket(ft):
 		return "the file there is not a socket: fix the path, or remove the file and restart the observer"
 	case errno == unix.ECONNREFUSED && abstract:
 		return "nobody is bound to this abstract socket name (abstract names have no file): start the observer or fix the name"
@@ -100,22 +106,27 @@ func unixHint(path string, errno syscall.Errno) string {
 	return ""
 }
 
-// notSocket reports whether path names a file that is not a socket. An
-// abstract name names no file.
-func notSocket(path string) bool {
-	if isAbstract(path) {
-		return false
-	}
-	t := fileType(path)
-	return t != 0 && t != unix.S_IFSOCK
+// notSocket reports whether a file of type ft (unix.S_IFMT bits, 0 for
+// none) is there and is not a socket.
+func notSocket(ft uint32) bool {
+	return ft != 0 && ft != unix.S_IFSOCK
 }
 
-// fileType returns the type bits (unix.S_IFMT) of the file at path, or 0
-// if there is none or path is an abstract name.
-func fileType(path string) uint32 {
-	var st unix.Stat_t
-	if isAbstract(path) || unix.Stat(path, &st) != nil {
-		return 0
-	}
-	return uint32(st.Mode) & unix.S_IFMT
+// pathFile is what a stat found at a Unix socket path: the type and the
+// identity of the file there. The zero value says there was none, or that
+// the endpoint has no path to stat (an abstract name, a UDP address).
+type pathFile struct {
+	mode     uint32 // the type bits, unix.S_IFMT
+	dev, ino uint64
 }
+
+// stat returns what the endpoint's socket path names now (statPath).
+func (e *endpoint) stat() pathFile {
+	if e.file == nil {
+		return pathFile{}
+	}
+	return statPath(e.name, e.file)
+}
+
+// sameFile reports whether f and g are the same file.
+func (f pathFile) sameFile(g pathFile) bool { return f.dev == g.dev && f.ino == g.ino }

@@ -20,6 +20,7 @@ func BenchmarkSecureUDP(b *testing.B) {
 	b.Run("sent", benchSecureSent)
 	b.Run("master", benchSecureMaster)
 	b.Run("dropped", benchSecureDropped)
+	b.Run("dead-observer", benchSecureDeadObserver)
 }
 
 // benchSecureSent compares a shared-key beat with the bare seal and send,
@@ -82,6 +83,20 @@ func benchSecureDropped(b *testing.B) {
 	b.ReportMetric(float64(st.DroppedNoObserver)/float64(beatsSince(varta.Stats{}, st)), "dropped-frac")
 	bare.reportDropped(b, "seal-send")
 	pid.reportDropped(b, "getpid-seal-send")
+}
+
+// benchSecureDeadObserver is benchUDPDeadObserver for a shared-key beat,
+// against a live seal and send (x-vs-live-seal-send). Target (R3.9):
+// x-vs-live-seal-send <= 1.0.
+func benchSecureDeadObserver(b *testing.B) {
+	agent := connectSecure(b, closedUDPPort(b), varta.ConnectSecureUDP)
+	live := listenUDP(b)
+	compare(b,
+		side{name: "beat", run: beats(agent)},
+		live.drained(side{name: "live-seal-send", run: rawSeal(b, dialUDP(b, live.port), false, &tally{})}))
+
+	st := agent.Stats()
+	b.ReportMetric(float64(st.DroppedNoObserver)/float64(beatsSince(varta.Stats{}, st)), "dropped-frac")
 }
 
 // benchKey is the key of every secure benchmark.

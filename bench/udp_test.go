@@ -15,6 +15,7 @@ import (
 func BenchmarkUDP(b *testing.B) {
 	b.Run("sent", benchUDPSent)
 	b.Run("dropped", benchUDPDropped)
+	b.Run("dead-observer", benchUDPDeadObserver)
 	b.Run("send-vs-send", benchUDPSendVsSend)
 }
 
@@ -64,6 +65,23 @@ func benchUDPDropped(b *testing.B) {
 	b.ReportMetric(float64(st.DroppedNoObserver)/float64(beatsSince(varta.Stats{}, st)), "dropped-frac")
 	bare.reportDropped(b, "send")
 	pid.reportDropped(b, "getpid-send")
+}
+
+// benchUDPDeadObserver beats in a loop with no pause to a loopback port
+// nothing listens on, at the default settings (no self-healing over UDP),
+// and compares that with a live send: the bare send of benchUDPSent to a
+// drained receiver, timed in the same rounds (x-vs-live-send). Target
+// (R3.9): x-vs-live-send <= 1.0. The beats alternate between an accepted
+// send and one refused with ECONNREFUSED, as in benchUDPDropped.
+func benchUDPDeadObserver(b *testing.B) {
+	agent := connectUDP(b, closedUDPPort(b))
+	live := listenUDP(b)
+	compare(b,
+		side{name: "beat", run: beats(agent)},
+		live.drained(side{name: "live-send", run: bareSend(dialUDP(b, live.port), &tally{})}))
+
+	st := agent.Stats()
+	b.ReportMetric(float64(st.DroppedNoObserver)/float64(beatsSince(varta.Stats{}, st)), "dropped-frac")
 }
 
 // benchUDPSendVsSend compares the bare send of benchUDPSent with itself,

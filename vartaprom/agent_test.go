@@ -45,6 +45,30 @@ func TestTwoAgentsInOneRegistryAreScrapedApart(t *testing.T) {
 	}
 }
 
+// TestObserverOutageIsScrapedAsNoObserver stops the observer of a real
+// agent and beats 50 times: every beat is scraped as
+// reason="no_observer", so that an alert on it sees the outage, and none
+// as peer_gone.
+func TestObserverOutageIsScrapedAsNoObserver(t *testing.T) {
+	agent, obs := connect(t)
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(vartaprom.NewCollector(agent, "queue-worker"))
+	beat(t, agent, obs, 1)
+	obs.Close()
+	for range 50 {
+		if out := agent.Beat(varta.StatusOK, 0); out.DropReason() != varta.NoObserver {
+			t.Fatalf("beat with the observer gone = %v, want dropped: no observer", out)
+		}
+	}
+	want := `
+# HELP varta_client_beats_total Beats by outcome (sent, dropped, failed); reason says why a beat was dropped.
+# TYPE varta_client_beats_total counter
+` + strings.Replace(sentLines("queue-worker", 1), `reason="no_observer"} 0`, `reason="no_observer"} 50`, 1)
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "varta_client_beats_total"); err != nil {
+		t.Error(err)
+	}
+}
+
 // connect returns an agent connected to a new test observer, and the
 // observer.
 func connect(t *testing.T) (*varta.Varta, *vartatest.Observer) {

@@ -21,7 +21,10 @@
 //
 // reason is set on dropped beats only: "kernel_queue_full", "no_observer",
 // "peer_gone" or "storage_full" (varta.DropReason in snake case); sent and
-// failed beats carry an empty reason. Terminal frames are not beats and are
+// failed beats carry an empty reason. While an observer is down, its
+// agent's beats count as no_observer, the reason to alert on; over a Unix
+// socket, peer_gone counts only beats that found the observer gone before
+// any reconnect could tell more. Terminal frames are not beats and are
 // not counted, as in varta.Stats. A fork recovery is counted when a beat
 // notices that it runs in a forked (or restored) process: by a new pid,
 // and, where the agent checks the fork mark (varta.ForkCheckMark, Linux),

@@ -145,6 +145,11 @@ func (d *demo) observerBack() error {
 	}
 	d.obs = obs
 	d.out.row("observer", "listening again on <temp dir>/"+filepath.Base(d.path))
+	// During an outage the agent tries to reconnect at most every 50 ms;
+	// at a daemon's cadence of 100 ms or more the first beat after the
+	// observer's return gets through.
+	time.Sleep(100 * time.Millisecond)
+	d.out.row("", "100 ms later, as at a daemon's cadence:")
 	before := d.agent.Stats().Reconnects
 	if err := d.beatReceived(varta.StatusOK, 4); err != nil {
 		return err
