@@ -393,14 +393,23 @@ func (m *movingName) LookupNetIP(ctx context.Context, _, _ string) ([]netip.Addr
 
 // viaName returns connect made to reach the address it is given through
 // a name: the agent is connected to observerName, which a movingName
-// resolves to that address. The agent's own lookups wait an hour, past the
-// test's end.
+// resolves to that address. The agent has made the lookup that answers its
+// first poke when connect returns, and its next lookups wait an hour, past
+// the test's end, so that no lookup allocates while the test counts.
 func viaName(t *testing.T, connect func(host string, port int) (*Varta, error)) func(host string, port int) (*Varta, error) {
 	t.Helper()
 	m := resolveMoving(t)
 	setLookupTimes(t, time.Hour, time.Hour)
 	return func(host string, port int) (*Varta, error) {
 		m.moveTo(host)
-		return connect(observerName, port)
+		v, err := connect(observerName, port)
+		if err != nil {
+			return nil, err
+		}
+		v.watch.poke()
+		for m.count() == 0 || v.Stats().Resolutions == 0 {
+			time.Sleep(time.Millisecond) // a hang shows as the test's timeout
+		}
+		return v, nil
 	}
 }

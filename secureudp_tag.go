@@ -78,12 +78,7 @@ func connectSecure(host string, port int, key []byte, master bool) (*Varta, erro
 	if err != nil {
 		return nil, err
 	}
-	v, err := newAgent(a.endpoint(), newSealing(key, master)) // wipes the copied key on error
-	if err != nil {
-		return nil, err
-	}
-	v.watchName(name, a)
-	return v, nil
+	return newUDPAgent(a, name, newSealing(key, master)) // wipes the copied key on error
 }
 
 // connectSecureTarget connects to a secureudp:// target for ConnectTo: it

@@ -18,7 +18,8 @@ var (
 	lookupEvery = 30 * time.Second
 	// lookupGap is the least time between two lookups that beats asked
 	// for: a fleet of agents whose observer is down asks its resolver at
-	// most once per gap each.
+	// most once per gap each. It is also how long Go's resolver keeps
+	// /etc/hosts before reading it again.
 	lookupGap = 5 * time.Second
 )
 
@@ -28,8 +29,9 @@ const lookupTimeout = 5 * time.Second
 
 // nameWatch follows the name of the observer of an agent connected by
 // name, on a goroutine the agent owns: it looks the name up every
-// lookupEvery, and lookupGap after a beat was dropped for NoObserver (the
-// beat only pokes it), and moves the agent to the address the name
+// lookupEvery, and when a beat was dropped for NoObserver (the beat only
+// pokes it), at once the first time and then lookupGap after the last
+// lookup at the soonest, and moves the agent to the address the name
 // resolves to when that changed. Only the goroutine and Reconnect look
 // up: a beat never waits for DNS. Close stops it. Agents connected to an
 // IP literal or a Unix socket have none (their watch is nil).
@@ -91,12 +93,12 @@ func (w *nameWatch) stop() {
 }
 
 // run is the goroutine: it looks the name up when the period ends or,
-// after a poke, once the gap since the last lookup has passed, until stop.
-// The lookup at connect counts as the last one.
+// after a poke, once the gap since its last lookup has passed, until stop.
+// The period starts at connect; the first poke is answered at once.
 func (w *nameWatch) run(v *Varta) {
 	defer close(w.done)
-	last := time.Now()
-	next := last.Add(w.every)
+	var last time.Time
+	next := time.Now().Add(w.every)
 	timer := time.NewTimer(w.every)
 	defer timer.Stop()
 	for {

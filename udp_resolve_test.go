@@ -303,3 +303,27 @@ func TestOnlyNamesAreWatched(t *testing.T) {
 		t.Error("an agent connected to a udp:// target with a name does not follow it")
 	}
 }
+
+// TestNoObserverDropsAskForOneLookupPerGap drops beat after beat for
+// NoObserver: the first drop has the name looked up at once, and the
+// drops that follow within the gap ask for nothing more.
+func TestNoObserverDropsAskForOneLookupPerGap(t *testing.T) {
+	setLookupTimes(t, time.Hour, time.Hour)
+	name := resolveMoving(t, "127.0.0.1")
+	_, port := listenUDP(t, "127.0.0.1")
+	v := plainUDP.dial(t, observerName, port)
+	v.interpose(func([]byte) BeatOutcome { return dropped(NoObserver) }, nil)
+	if out := v.Beat(StatusOK, 0); out != dropped(NoObserver) {
+		t.Fatalf("beat = %v, want Dropped(NoObserver)", out)
+	}
+	for v.Stats().Resolutions == 0 {
+		time.Sleep(time.Millisecond) // a hang shows as the test's timeout
+	}
+	for range 100 {
+		v.Beat(StatusOK, 0)
+	}
+	time.Sleep(100 * time.Millisecond) // time for a lookup that should not come
+	if n, st := name.count(), v.Stats(); n != 2 || st.Resolutions != 1 || st.DroppedNoObserver != 101 {
+		t.Errorf("after 101 NoObserver drops: %d lookups (connect included), Stats = %+v; want 2 and 1 after connect", n, st)
+	}
+}

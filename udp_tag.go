@@ -26,7 +26,14 @@ func ConnectUDP(host string, port int) (*Varta, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := newAgent(a.endpoint(), nil)
+	return newUDPAgent(a, name, nil)
+}
+
+// newUDPAgent returns an agent for the observer at a, sealing its frames
+// with seal (nil for plain frames), that follows name, the name a was
+// resolved from (nil for an IP literal). On error it wipes seal.
+func newUDPAgent(a udpAddress, name *hostName, seal *sealing) (*Varta, error) {
+	v, err := newAgent(a.endpoint(), seal)
 	if err != nil {
 		return nil, err
 	}
