@@ -64,7 +64,7 @@ type Stats struct {
 	DroppedPeerGone        uint64 // observer went away: ECONNRESET, ENOTCONN, EPIPE
 	DroppedStorageFull     uint64 // ENOSPC
 	Failed                 uint64 // needs attention: see BeatOutcome.Err
-	Reconnects             uint64 // successful reconnects, automatic or by Reconnect
+	Reconnects             uint64 // successful reconnects: automatic, by Reconnect, or to a new address of the observer's name
 	ClockRegressions       uint64 // times the clock went backwards (R3.4)
 	ForkRecoveries         uint64 // times a fork was detected and followed (R3.2)
 	Resolutions            uint64 // lookups of the observer's name after connect, by the agent or by Reconnect

@@ -161,8 +161,9 @@
 // and leave the process in that order. The frame is outside the beat
 // sequence: it moves neither the nonce nor the last beat timestamp, and
 // Stats counts nothing for it, not even a clock regression. Sending it never
-// blocks, panics, dials, resolves a name or allocates: it uses the socket
-// prepared at connect or at the last fork a beat followed. It is safe
+// blocks, panics, dials, resolves a name or allocates: it uses the agent's
+// socket as the last connect, reconnect, move to a new address or fork a
+// beat followed left it. It is safe
 // alongside running beats and other terminal frames, it is not retried when
 // Dropped, and it does not close the agent: beats sent after it tell the
 // observer the process lives on. In a forked child that has not beaten yet
