@@ -45,8 +45,9 @@ type Varta struct {
 	frame [FrameBytes]byte // encoding buffer, owned so a beat allocates nothing
 	stats Stats
 
-	ep   endpoint // the observer: how to open a socket to it, how errors name it
-	seal *sealing // secure UDP's key, session and sealed frame; nil for plain frames
+	ep    endpoint   // the observer: how to open a socket to it, how errors name it
+	seal  *sealing   // secure UDP's key, session and sealed frame; nil for plain frames
+	watch *nameWatch // follows the observer's name over UDP; nil for an IP literal or a Unix socket
 
 	// Test hooks that replace os.Getpid and time.Now, to simulate a fork
 	// or a clock that goes backwards, and the send and the dial, to make
@@ -73,9 +74,12 @@ type Stats struct {
 	DroppedPeerGone        uint64 // observer went away and no reconnect told more: ECONNRESET, ENOTCONN, EPIPE
 	DroppedStorageFull     uint64 // ENOSPC
 	Failed                 uint64 // needs attention: see BeatOutcome.Err
-	Reconnects             uint64 // successful reconnects, automatic or by Reconnect
+	Reconnects             uint64 // successful reconnects: automatic, by Reconnect, or to a new address of the observer's name
 	ClockRegressions       uint64 // times the clock went backwards (R3.4)
 	ForkRecoveries         uint64 // times a fork was detected and followed (R3.2)
+	Resolutions            uint64 // lookups of the observer's name after connect, by the agent or by Reconnect
+	ResolutionFailures     uint64 // lookups that found no usable address; the agent kept its own
+	AddressChanges         uint64 // times the name named a new address and the agent moved its socket there
 }
 
 // Dropped returns the number of dropped beats, all reasons together.
@@ -477,6 +481,7 @@ func (v *Varta) count(out BeatOutcome) {
 		v.stats.DroppedKernelQueueFull++
 	case NoObserver:
 		v.stats.DroppedNoObserver++
+		v.watch.poke()
 	case PeerGone:
 		v.stats.DroppedPeerGone++
 	case StorageFull:
@@ -485,12 +490,19 @@ func (v *Varta) count(out BeatOutcome) {
 }
 
 // Reconnect replaces the agent's socket with a fresh one to the same
-// observer, and keeps the old one if any step fails. Nothing else is
-// renewed: the nonce sequence continues, and over secure UDP the session and
-// the key stay as they are (see "Secure UDP: sessions, nonces and keys" in
-// the package documentation). A Reconnect that succeeds starts the count of
-// drops toward an automatic reconnect afresh (see "Self-healing").
+// observer, and keeps the old one if any step fails. An observer named by a
+// host name is looked up again first (waiting for the resolver for 5
+// seconds at most, without holding up beats), and the fresh socket goes to
+// the address the name resolves to now (see "UDP and hosts" in the package
+// documentation). Nothing else is renewed: the nonce sequence continues,
+// and over secure UDP the session and the key stay as they are (see
+// "Secure UDP: sessions, nonces and keys"). A Reconnect that succeeds
+// starts the count of drops toward an automatic reconnect afresh (see
+// "Self-healing").
 func (v *Varta) Reconnect() error {
+	if v != nil && v.watch != nil {
+		return v.watch.reconnect(v)
+	}
 	if !v.lockOpen() {
 		return ErrClosed
 	}
@@ -554,16 +566,19 @@ func (v *Varta) lockOpen() bool {
 	return true
 }
 
-// Close releases the socket and wipes any key material. Beats after Close
-// are Failed; a second Close returns ErrClosed.
+// Close releases the socket and wipes any key material. For an observer
+// named by a host name it also stops the goroutine that looks the name up
+// again, and returns once it has ended. Beats after Close are Failed; a
+// second Close returns ErrClosed.
 func (v *Varta) Close() error {
 	if !v.lockOpen() {
 		return ErrClosed
 	}
-	defer v.mu.Unlock()
 	err := unix.Close(v.fd)
 	v.fd = -1
 	v.seal.close()
+	v.mu.Unlock()
+	v.watch.stop() // unlocked: the goroutine takes the lock to count and to move
 	if err != nil {
 		return os.NewSyscallError("close", err)
 	}

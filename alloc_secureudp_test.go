@@ -28,6 +28,10 @@ func TestSecureBeatPathsAllocateNothing(t *testing.T) {
 				v, _ := dialUnreachable(t, secureConnect(t, m), "127.0.0.1")
 				return expectSentOrRefused(beatOn(v))
 			}},
+			allocCase{"secure-" + m.name + "/dropped-no-observer-by-name", func(t *testing.T) (func(), func(*testing.T)) {
+				v, _ := dialUnreachable(t, viaName(t, secureConnect(t, m)), "127.0.0.1")
+				return expectPokes(v)
+			}},
 			allocCase{"secure-" + m.name + "/dropped-queue-full", func(t *testing.T) (func(), func(*testing.T)) {
 				v := dialSecure(t, m, closedUDPPort(t, "127.0.0.1"), testKey(t))
 				fd, _, _ := fullSocket(t)

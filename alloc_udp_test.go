@@ -2,8 +2,9 @@
 
 package varta
 
-// Proves that the plain UDP beat paths allocate nothing: sent, dropped,
-// terminal, fork recovery and reconnect.
+// Proves that the plain UDP beat paths allocate nothing: sent, dropped
+// (poking the name watch of an agent connected by name too), terminal,
+// fork recovery and reconnect.
 
 import "testing"
 
@@ -36,6 +37,19 @@ func expectSentOrRefused(send func() BeatOutcome) (func(), func(*testing.T)) {
 	return op, check
 }
 
+// expectPokes returns expectSentOrRefused's op and check for the beats of
+// v, an agent connected by name: each refused one pokes its name watch.
+func expectPokes(v *Varta) (func(), func(*testing.T)) {
+	op, check := expectSentOrRefused(beatOn(v))
+	return op, func(t *testing.T) {
+		t.Helper()
+		if _, ok := v.watching(); !ok {
+			t.Fatal("the agent connected by name has no name watch")
+		}
+		check(t)
+	}
+}
+
 // beatOn returns a beat on v, for expectSentOrRefused.
 func beatOn(v *Varta) func() BeatOutcome {
 	return func() BeatOutcome { return v.Beat(StatusOK, 7) }
@@ -57,6 +71,11 @@ func TestUDPBeatPathsAllocateNothing(t *testing.T) {
 		{"udp/dropped-no-observer", func(t *testing.T) (func(), func(*testing.T)) {
 			v, _ := dialUnreachable(t, ConnectUDP, "127.0.0.1")
 			return expectSentOrRefused(beatOn(v))
+		}},
+		// Every refused beat pokes the agent's name watch.
+		{"udp/dropped-no-observer-by-name", func(t *testing.T) (func(), func(*testing.T)) {
+			v, _ := dialUnreachable(t, viaName(t, ConnectUDP), "127.0.0.1")
+			return expectPokes(v)
 		}},
 		// Every refused beat replaces the socket; the drop stands.
 		{"udp/dropped-no-observer-reconnect-after-1", func(t *testing.T) (func(), func(*testing.T)) {

@@ -121,7 +121,10 @@
 // set, a counting drop replaces the socket, but the beat is not sent again
 // and stays Dropped(NoObserver): a fresh UDP socket accepts a send whether or
 // not anyone listens (the refusal arrives later, as ICMP), so a resend would
-// report Sent for a frame nobody received.
+// report Sent for a frame nobody received. An agent connected by host name
+// also follows its observer to another address, whatever n is: NoObserver
+// drops make it look the name up again, and so does Reconnect (see "UDP and
+// hosts").
 //
 // A reconnect that fails leaves the run of counting drops complete, so the
 // next counting drop allowed to tries again; one that is Failed ends the
@@ -191,8 +194,9 @@
 // and leave the process in that order. The frame is outside the beat
 // sequence: it moves neither the nonce nor the last beat timestamp, and
 // Stats counts nothing for it, not even a clock regression. Sending it never
-// blocks, panics, dials, resolves a name or allocates: it uses the socket
-// prepared at connect or at the last fork a beat followed. It is safe
+// blocks, panics, dials, resolves a name or allocates: it uses the agent's
+// socket as the last connect, reconnect, move to a new address or fork a
+// beat followed left it. It is safe
 // alongside running beats and other terminal frames, it is not retried when
 // Dropped, and it does not close the agent: beats sent after it tell the
 // observer the process lives on. In a forked child that has not beaten yet
@@ -244,7 +248,9 @@
 // itself. Calling stop more than once is harmless.
 //
 // Connect, Beat, Run, SendTerminal and Guard start no goroutine;
-// HandleSignals starts one.
+// HandleSignals starts one, and so does a UDP or secure UDP agent connected
+// by host name, to look the name up again (see "UDP and hosts"), which
+// Close stops.
 //
 // # Unix sockets
 //
@@ -298,19 +304,51 @@
 // address. A multicast address is a host like any other: the beats reach
 // every observer that joined the group.
 //
-// A name is resolved once, at connect, with the system resolver, and the
-// first address it returns is used for the life of the agent: a beat never
-// waits for DNS. A name with a final dot (localhost.) is looked up in DNS
+// A name is resolved at connect with the system resolver (net.DefaultResolver
+// as it is then, for the life of the agent), and the first address it
+// returns is used. A name with a final dot (localhost.) is looked up in DNS
 // alone: Go's resolver skips /etc/hosts for it, so write such names without
-// the dot. Resolution may block for as long as the resolver takes, and
-// may use goroutines while it lasts, none of which stays; a name that does
-// not resolve fails with an error that errors.As turns into a
+// the dot. Resolution at connect may block for as long as the resolver
+// takes, and may use goroutines while it lasts, none of which stays; a name
+// that does not resolve fails with an error that errors.As turns into a
 // *net.DNSError. The socket has the family of the address, is bound to an
 // ephemeral port, connected, non-blocking and close-on-exec. When nothing
 // listens at the port, the ICMP error the first beat provokes makes a later
 // beat Dropped(NoObserver). The agent does not reconnect by itself by
 // default: its socket reaches an observer restarted on the same port as it
 // is (see "Self-healing").
+//
+// An observer named by a host name may move: a container recreated under
+// the same service name, a DNS record changed. An agent connected by name
+// (by ConnectUDP, the secure UDP constructors or ConnectTo) therefore owns
+// one goroutine that looks the name up again, so that a beat never waits
+// for DNS:
+//
+//   - every 30 seconds, the scale of DNS records' lifetimes, so that the
+//     agent leaves an address that vanished without a word (beats to it
+//     read Sent and are lost);
+//   - after a beat is dropped for NoObserver: at once the first time, then
+//     at most once every 5 seconds while such drops go on. The beat only
+//     pokes the goroutine, which neither blocks nor allocates, and a fleet
+//     of agents whose observer is down asks the resolver at most once per
+//     5 seconds each (Go's resolver reads /etc/hosts again after 5 seconds
+//     too).
+//
+// Each lookup waits 5 seconds at most. When the name no longer lists the
+// address the agent is connected to, the goroutine opens a socket to the
+// first address listed (of either family), without holding up beats, and
+// swaps it in as a reconnect does: the nonce sequence goes on, and over
+// secure UDP the session, its counters and the key stay, so no (key,
+// nonce) pair repeats. While the name still lists the agent's address, the
+// agent stays there, whatever the order of the answer. A lookup that fails
+// changes nothing: the agent keeps its socket. [Varta.Reconnect] looks the
+// name up too, waiting for the resolver (5 seconds at most), and reconnects
+// to the address it finds. Stats counts the lookups made after connect
+// (Resolutions), those that found no usable address (ResolutionFailures)
+// and the moves (AddressChanges, each also a Reconnect). Close stops the
+// goroutine, cutting short a lookup in progress, and returns once it has
+// ended. An agent connected to an IP literal looks nothing up and starts
+// no goroutine.
 //
 // # Secure UDP: sessions, nonces and keys
 //
@@ -526,7 +564,8 @@
 // method, its type's does).
 //
 // -tags udp adds plain 32-byte frames over UDP (IPv4 and IPv6). It imports
-// the net package, only to resolve the observer's name once in ConnectUDP.
+// the net package, only to resolve the observer's name, at connect and
+// again while the agent lives.
 //
 //	func ConnectUDP(host string, port int) (*Varta, error)
 //

@@ -29,5 +29,5 @@ func ExampleVarta_Stats_expvar() {
 	agent.Beat(varta.StatusOK, 0)
 	fmt.Println(expvar.Get("varta"))
 	// Output:
-	// {"Sent":2,"DroppedKernelQueueFull":0,"DroppedNoObserver":0,"DroppedPeerGone":0,"DroppedStorageFull":0,"Failed":0,"Reconnects":0,"ClockRegressions":0,"ForkRecoveries":0}
+	// {"Sent":2,"DroppedKernelQueueFull":0,"DroppedNoObserver":0,"DroppedPeerGone":0,"DroppedStorageFull":0,"Failed":0,"Reconnects":0,"ClockRegressions":0,"ForkRecoveries":0,"Resolutions":0,"ResolutionFailures":0,"AddressChanges":0}
 }

@@ -3,8 +3,8 @@
 package varta
 
 // Fixtures shared by the UDP tests: loopback receivers, socket pairs and
-// full sockets, the UDP variants every UDP test runs over, and a guard
-// against name lookups.
+// full sockets, the UDP variants every UDP test runs over, a guard
+// against name lookups, and a name whose address a test moves.
 
 import (
 	"context"
@@ -12,8 +12,10 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -311,4 +313,103 @@ func (r *receiver) recvFrame() Frame {
 		r.t.Fatalf("observer rejects frame %x: %v", b, err)
 	}
 	return f
+}
+
+// observerName is the host name tests connect to when a movingName
+// resolves it.
+const observerName = "observer.test"
+
+// movingName is a resolver under a test's control: it answers every name
+// with the addresses last given to moveTo, or the error given to fail,
+// and counts its lookups. Once hang is called, lookups wait for their
+// context to end, reporting on hung that they wait.
+type movingName struct {
+	mu      sync.Mutex
+	addrs   []netip.Addr
+	err     error
+	hanging bool
+	lookups int
+	hung    chan struct{}
+}
+
+// resolveMoving makes agents connected until the test ends resolve names
+// with a movingName that answers ips, and returns it.
+func resolveMoving(t *testing.T, ips ...string) *movingName {
+	t.Helper()
+	m := &movingName{hung: make(chan struct{}, 1)}
+	m.moveTo(ips...)
+	resolveWith(t, m)
+	return m
+}
+
+// moveTo makes the name resolve to ips from now on.
+func (m *movingName) moveTo(ips ...string) {
+	addrs := make([]netip.Addr, len(ips))
+	for i, ip := range ips {
+		addrs[i] = netip.MustParseAddr(ip)
+	}
+	m.mu.Lock()
+	m.addrs, m.err = addrs, nil
+	m.mu.Unlock()
+}
+
+// fail makes lookups fail with a "no such host" error from now on.
+func (m *movingName) fail() {
+	m.mu.Lock()
+	m.err = &net.DNSError{Err: "no such host", Name: observerName, IsNotFound: true}
+	m.mu.Unlock()
+}
+
+// hang makes lookups wait for their context to end from now on.
+func (m *movingName) hang() {
+	m.mu.Lock()
+	m.hanging = true
+	m.mu.Unlock()
+}
+
+// count returns how many lookups the resolver answered or began.
+func (m *movingName) count() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.lookups
+}
+
+// LookupNetIP answers a lookup as the test set it up.
+func (m *movingName) LookupNetIP(ctx context.Context, _, _ string) ([]netip.Addr, error) {
+	m.mu.Lock()
+	m.lookups++
+	addrs, err, hanging := m.addrs, m.err, m.hanging
+	m.mu.Unlock()
+	if hanging {
+		select {
+		case m.hung <- struct{}{}:
+		default:
+		}
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return addrs, err
+}
+
+// viaName returns connect made to reach the address it is given through
+// a name: the agent is connected to observerName, which a movingName
+// resolves to that address. The agent has made the lookup that answers its
+// first poke when connect returns, and its next lookups wait an hour, past
+// the test's end, so that no lookup allocates while the test counts.
+func viaName(t *testing.T, connect func(host string, port int) (*Varta, error)) func(host string, port int) (*Varta, error) {
+	t.Helper()
+	m := resolveMoving(t)
+	setLookupTimes(t, time.Hour, time.Hour)
+	return func(host string, port int) (*Varta, error) {
+		m.moveTo(host)
+		v, err := connect(observerName, port)
+		if err != nil {
+			return nil, err
+		}
+		v.watch.poke()
+		for m.count() == 0 || v.Stats().Resolutions == 0 {
+			time.Sleep(time.Millisecond) // a hang shows as the test's timeout
+		}
+		return v, nil
+	}
 }

@@ -31,19 +31,24 @@ const (
 )
 
 // keyCopyScenarios are the agents whose key copies are counted after
-// Close: a key mode and a number of reconnects.
+// Close: a key mode, a number of reconnects, and how many frames deeper
+// in the stack than the test the agent is connected from.
 var keyCopyScenarios = []struct {
 	name       string
 	master     bool
 	reconnects int
+	depth      int
 	// The most copies of the key (shared or master) and of the derived key
 	// that may remain after Close and a GC: the cipher's own copy of the
 	// key it seals with, which x/crypto keeps and no API reaches.
 	maxKey, maxDerived int
 }{
-	{"shared-20-reconnects", false, 20, 1, 0},
-	{"master-20-reconnects", true, 20, 0, 1},
-	{"master-no-reconnect", true, 0, 0, 1},
+	{"shared-20-reconnects", false, 20, 0, 1, 0},
+	{"master-20-reconnects", true, 20, 0, 0, 1},
+	{"master-no-reconnect", true, 0, 0, 0, 1},
+	// Where a program connects from does not matter: the temporaries of
+	// the key derivation left on the stack are overwritten there.
+	{"master-connected-deeper", true, 0, 8, 0, 1},
 }
 
 // TestSecureCloseLeavesOnlyTheCiphersKeyCopy counts, in a child process,
@@ -147,7 +152,9 @@ func countKeyCopiesInChild(t *testing.T, name string) {
 		for i := range key {
 			key[i] = masked[i] ^ mask[i]
 		}
-		v, err := connect("127.0.0.1", port, key)
+		var v *Varta
+		var err error
+		atDepth(sc.depth, func() { v, err = connect("127.0.0.1", port, key) })
 		clear(key)
 		if err != nil {
 			t.Fatal(err)
@@ -190,6 +197,17 @@ func countKeyCopiesInChild(t *testing.T, name string) {
 		return
 	}
 	t.Fatalf("unknown scenario %q", name)
+}
+
+// atDepth calls f from n frames deeper in the stack than its caller.
+//
+//go:noinline
+func atDepth(n int, f func()) {
+	if n == 0 {
+		f()
+		return
+	}
+	atDepth(n-1, f)
 }
 
 // needlesEnv names, for the child that counts an opener's key copies,

@@ -54,12 +54,19 @@ func AgentKey(master []byte, pid uint32) ([]byte, error) {
 }
 
 // agentCipher returns a cipher keyed with the key of pid derived from
-// master, and wipes the derived key: the cipher keeps its own copy.
+// master, and wipes the derived key: the cipher keeps its own copy. It
+// then derives a key from zeros with the same calls, which run at the same
+// depth of the stack and so overwrite the temporaries the first derivation
+// left below this frame, copies of the derived key among them, which
+// SHA-256 does not wipe and the calls that follow a connect need not reach.
 func agentCipher(master *[KeyBytes]byte, pid uint32) cipher.AEAD {
 	var k [KeyBytes]byte
 	defer clear(k[:])
 	deriveAgentKey(master, &k, pid)
-	return newCipher(&k)
+	aead := newCipher(&k)
+	var zeros [KeyBytes]byte
+	deriveAgentKey(&zeros, &k, 0)
+	return aead
 }
 
 // expandedCipher is agentCipher for a holder of the master key's
@@ -90,7 +97,8 @@ func newCipher(key *[KeyBytes]byte) cipher.AEAD {
 // HMAC(PRK, info || 0x01). Every buffer that held key material is wiped
 // before it returns: the HMAC pads, the pseudorandom key, the inner digest
 // and what the SHA-256 state buffered. Only the temporaries SHA-256 keeps
-// on the stack remain, until the stack is reused.
+// on the stack remain, until the stack is reused (agentCipher overwrites
+// them at once).
 func deriveAgentKey(master, out *[KeyBytes]byte, pid uint32) {
 	var m keyMAC
 	defer m.wipe()

@@ -74,11 +74,11 @@ func connectSecure(host string, port int, key []byte, master bool) (*Varta, erro
 	if err := checkKey(what, key); err != nil {
 		return nil, err
 	}
-	a, err := resolveUDP(host, port)
+	a, name, err := resolveUDP(host, port)
 	if err != nil {
 		return nil, err
 	}
-	return newAgent(a.endpoint(), newSealing(key, master)) // wipes the copied key on error
+	return newUDPAgent(a, name, newSealing(key, master)) // wipes the copied key on error
 }
 
 // connectSecureTarget connects to a secureudp:// target for ConnectTo: it

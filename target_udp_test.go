@@ -24,7 +24,7 @@ func TestConnectToUDPBeatsReachALoopbackObserver(t *testing.T) {
 		t.Run(tc.host, func(t *testing.T) {
 			listenIP := tc.listen
 			if tc.host == "localhost" {
-				ep, err := resolveUDP("localhost", 9)
+				ep, _, err := resolveUDP("localhost", 9)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -17,3 +17,14 @@ func connectUDPTarget(Target) (*Varta, error) {
 		err: ErrTransportNotBuilt,
 	}
 }
+
+// nameWatch is what a build without udp follows a name with: nothing. No
+// agent of such a build has one (its watch is nil), and these methods,
+// which do nothing, compile to nothing on the beat path.
+type nameWatch struct{}
+
+func (*nameWatch) poke() {}
+
+func (*nameWatch) stop() {}
+
+func (*nameWatch) reconnect(*Varta) error { return nil }

@@ -17,14 +17,28 @@ import (
 // secureudp). host is an IPv4 or IPv6 address or a DNS name (such as
 // "127.0.0.1", "::1", "fe80::1%eth0", "varta_watch"); anything else fails
 // with an error matching [ErrInvalidAddress] before any lookup. A name is
-// resolved once, here, so a beat never waits for DNS. See "UDP and hosts" in
-// the package documentation.
+// resolved here, and looked up again later by a goroutine of the agent,
+// which Close stops, so that the agent follows an observer that moves; a
+// beat never waits for DNS. See "UDP and hosts" in the package
+// documentation.
 func ConnectUDP(host string, port int) (*Varta, error) {
-	a, err := resolveUDP(host, port)
+	a, name, err := resolveUDP(host, port)
 	if err != nil {
 		return nil, err
 	}
-	return newAgent(a.endpoint(), nil)
+	return newUDPAgent(a, name, nil)
+}
+
+// newUDPAgent returns an agent for the observer at a, sealing its frames
+// with seal (nil for plain frames), that follows name, the name a was
+// resolved from (nil for an IP literal). On error it wipes seal.
+func newUDPAgent(a udpAddress, name *hostName, seal *sealing) (*Varta, error) {
+	v, err := newAgent(a.endpoint(), seal)
+	if err != nil {
+		return nil, err
+	}
+	v.watchName(name, a)
+	return v, nil
 }
 
 // udpForms is what a build with udp adds to builtForms.
@@ -36,34 +50,89 @@ type udpAddress struct {
 	zone uint32         // IPv6 scope (interface index), 0 if none
 }
 
-// resolveUDP checks host and port and resolves host to one address.
-func resolveUDP(host string, port int) (udpAddress, error) {
+// resolveUDP checks host and port and resolves host to one address. For a
+// name it also returns the name, which the agent looks up again
+// (nameWatch); for an IP literal, nil.
+func resolveUDP(host string, port int) (udpAddress, *hostName, error) {
 	if port < 1 || port > 65535 {
-		return udpAddress{}, invalidAddress("port " + strconv.Itoa(port) + " is outside 1..65535")
+		return udpAddress{}, nil, invalidAddress("port " + strconv.Itoa(port) + " is outside 1..65535")
 	}
 	ip, literal, err := parseHost(host, "")
 	if err != nil {
-		return udpAddress{}, err
+		return udpAddress{}, nil, err
 	}
-	addr := netip.AddrFrom16(ip.b).WithZone(ip.zone)
 	if !literal {
-		addrs, err := net.DefaultResolver.LookupNetIP(context.Background(), "ip", host)
+		name := &hostName{host: host, port: uint16(port), res: currentResolver()}
+		a, err := name.lookup(context.Background(), udpAddress{})
 		if err != nil {
-			return udpAddress{}, &textError{msg: "varta: resolve observer host " + redact.Quote(host) + ": " + lookupText(host, err), err: err}
+			return udpAddress{}, nil, err
 		}
-		if len(addrs) == 0 {
-			return udpAddress{}, &textError{msg: "varta: resolve observer host " + redact.Quote(host) + ": no addresses", err: &net.DNSError{Err: "no addresses", Name: host, IsNotFound: true}}
-		}
-		addr = addrs[0]
-		if err := checkHostAddr(host, ipAddr{b: addr.As16(), zone: addr.Zone()}, ""); err != nil {
-			return udpAddress{}, err
-		}
+		return a, name, nil
 	}
+	a, err := toUDPAddress(host, netip.AddrFrom16(ip.b).WithZone(ip.zone), uint16(port))
+	return a, nil, err
+}
+
+// toUDPAddress returns the observer's address at addr, which host is or
+// names, and port.
+func toUDPAddress(host string, addr netip.Addr, port uint16) (udpAddress, error) {
 	zone, err := zoneIndex(addr.Zone())
 	if err != nil {
 		return udpAddress{}, &textError{msg: ErrInvalidAddress.Error() + ": " + redact.Quote(host) + ": " + err.Error(), err: ErrInvalidAddress, also: err}
 	}
-	return udpAddress{addr: netip.AddrPortFrom(addr.Unmap().WithZone(""), uint16(port)), zone: zone}, nil
+	return udpAddress{addr: netip.AddrPortFrom(addr.Unmap().WithZone(""), port), zone: zone}, nil
+}
+
+// nameResolver looks names up: net.DefaultResolver, or a test's stand-in.
+type nameResolver interface {
+	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
+}
+
+// testResolver, when a test sets it, stands in for net.DefaultResolver in
+// agents connected from then on. It is nil outside tests.
+var testResolver nameResolver
+
+// currentResolver returns the resolver an agent connected now looks its
+// observer's name up with, for its whole life: net.DefaultResolver as it
+// is now, so that a program that replaces it later does not race with the
+// agent's lookups.
+func currentResolver() nameResolver {
+	if testResolver != nil {
+		return testResolver
+	}
+	return net.DefaultResolver
+}
+
+// hostName is an observer named by a DNS name: the name, the port, and
+// the resolver that looks the name up.
+type hostName struct {
+	host string
+	port uint16
+	res  nameResolver
+}
+
+// lookup resolves the name to the observer's address. It returns cur, the
+// address the agent is connected to, when the resolver still lists it, so
+// that the agent does not flap between the addresses of one name;
+// otherwise the first address the resolver returns.
+func (n *hostName) lookup(ctx context.Context, cur udpAddress) (udpAddress, error) {
+	addrs, err := n.res.LookupNetIP(ctx, "ip", n.host)
+	if err != nil {
+		return udpAddress{}, &textError{msg: "varta: resolve observer host " + redact.Quote(n.host) + ": " + lookupText(n.host, err), err: err}
+	}
+	if len(addrs) == 0 {
+		return udpAddress{}, &textError{msg: "varta: resolve observer host " + redact.Quote(n.host) + ": no addresses", err: &net.DNSError{Err: "no addresses", Name: n.host, IsNotFound: true}}
+	}
+	for _, addr := range addrs {
+		if a, err := toUDPAddress(n.host, addr, n.port); err == nil && a == cur {
+			return cur, nil
+		}
+	}
+	addr := addrs[0]
+	if err := checkHostAddr(n.host, ipAddr{b: addr.As16(), zone: addr.Zone()}, ""); err != nil {
+		return udpAddress{}, err
+	}
+	return toUDPAddress(n.host, addr, n.port)
 }
 
 // lookupText is what a failed lookup of host says: the resolver's words,

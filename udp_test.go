@@ -40,7 +40,7 @@ func TestConnectUDPDeliversFramesOverIPv4AndIPv6(t *testing.T) {
 }
 
 func TestConnectUDPResolvesAHostName(t *testing.T) {
-	ep, err := resolveUDP("localhost", 9)
+	ep, _, err := resolveUDP("localhost", 9)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestConnectUDPAcceptsTheHostGrammar(t *testing.T) {
 		{"[fe80::1%1]", "[fe80::1%1]:9"},
 		{"2001:db8::1", "[2001:db8::1]:9"},
 	} {
-		ep, err := resolveUDP(tc.host, 9)
+		ep, _, err := resolveUDP(tc.host, 9)
 		if err != nil || ep.String() != tc.want {
 			t.Errorf("resolveUDP(%q) = %v, %v; want %s", tc.host, ep, err, tc.want)
 		}

@@ -18,6 +18,9 @@
 //	varta_client_reconnects_total{agent}
 //	varta_client_fork_recoveries_total{agent}
 //	varta_client_clock_regressions_total{agent}
+//	varta_client_resolutions_total{agent}
+//	varta_client_resolution_failures_total{agent}
+//	varta_client_address_changes_total{agent}
 //
 // reason is set on dropped beats only: "kernel_queue_full", "no_observer",
 // "peer_gone" or "storage_full" (varta.DropReason in snake case); sent and
@@ -29,7 +32,11 @@
 // notices that it runs in a forked (or restored) process: by a new pid,
 // and, where the agent checks the fork mark (varta.ForkCheckMark, Linux),
 // also by the cleared mark of a fork that kept the pid number, as a child
-// in a new pid namespace can.
+// in a new pid namespace can. The last three count, for an agent connected
+// to its observer by host name, the lookups of the name after connect, those
+// that found no usable address (the agent then stays where it was), and the
+// moves to a new address of the name; an agent connected to an IP address
+// or a Unix socket reports 0 for them.
 //
 // # Names
 //
@@ -102,8 +109,9 @@ var errEmptyName = errors.New("vartaprom: the agent's name is empty: pass NewCol
 // safe for concurrent scrapes.
 type Collector struct {
 	stats func() varta.Stats
-	// The descriptors of the four metrics, labelled with the agent's name.
+	// The descriptors of the metrics, labelled with the agent's name.
 	beats, reconnects, forkRecoveries, clockRegressions *prometheus.Desc
+	resolutions, resolutionFailures, addressChanges     *prometheus.Desc
 }
 
 var _ prometheus.Collector = (*Collector)(nil)
@@ -137,15 +145,24 @@ func newCollector(stats func() varta.Stats, name string) *Collector {
 			"Forks and restores a beat noticed and followed by restarting the sequence: by a new pid, or by the cleared fork mark of a fork that kept the pid number (a new pid namespace)."),
 		clockRegressions: desc("varta_client_clock_regressions_total",
 			"Beats that found the clock behind the last sent timestamp and resent that timestamp."),
+		resolutions: desc("varta_client_resolutions_total",
+			"Lookups of the observer's host name after connect, periodic, after NoObserver drops, or by Reconnect."),
+		resolutionFailures: desc("varta_client_resolution_failures_total",
+			"Lookups of the observer's host name that found no usable address; the agent kept its address."),
+		addressChanges: desc("varta_client_address_changes_total",
+			"Moves of the agent to a new address of the observer's host name."),
 	}
 }
 
-// Describe sends the descriptors of the four metrics.
+// Describe sends the descriptors of the metrics.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.beats
 	ch <- c.reconnects
 	ch <- c.forkRecoveries
 	ch <- c.clockRegressions
+	ch <- c.resolutions
+	ch <- c.resolutionFailures
+	ch <- c.addressChanges
 }
 
 // Collect takes one Stats snapshot and sends every counter from it. A
@@ -169,4 +186,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.reconnects, prometheus.CounterValue, float64(s.Reconnects))
 	ch <- prometheus.MustNewConstMetric(c.forkRecoveries, prometheus.CounterValue, float64(s.ForkRecoveries))
 	ch <- prometheus.MustNewConstMetric(c.clockRegressions, prometheus.CounterValue, float64(s.ClockRegressions))
+	ch <- prometheus.MustNewConstMetric(c.resolutions, prometheus.CounterValue, float64(s.Resolutions))
+	ch <- prometheus.MustNewConstMetric(c.resolutionFailures, prometheus.CounterValue, float64(s.ResolutionFailures))
+	ch <- prometheus.MustNewConstMetric(c.addressChanges, prometheus.CounterValue, float64(s.AddressChanges))
 }

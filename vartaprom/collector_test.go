@@ -27,6 +27,9 @@ func TestCollectorExportsEveryCounter(t *testing.T) {
 			Reconnects:             7,
 			ClockRegressions:       8,
 			ForkRecoveries:         9,
+			Resolutions:            10,
+			ResolutionFailures:     11,
+			AddressChanges:         12,
 		}
 	}, "queue-worker")
 	const want = `
@@ -47,12 +50,21 @@ varta_client_fork_recoveries_total{agent="queue-worker"} 9
 # HELP varta_client_clock_regressions_total Beats that found the clock behind the last sent timestamp and resent that timestamp.
 # TYPE varta_client_clock_regressions_total counter
 varta_client_clock_regressions_total{agent="queue-worker"} 8
+# HELP varta_client_resolutions_total Lookups of the observer's host name after connect, periodic, after NoObserver drops, or by Reconnect.
+# TYPE varta_client_resolutions_total counter
+varta_client_resolutions_total{agent="queue-worker"} 10
+# HELP varta_client_resolution_failures_total Lookups of the observer's host name that found no usable address; the agent kept its address.
+# TYPE varta_client_resolution_failures_total counter
+varta_client_resolution_failures_total{agent="queue-worker"} 11
+# HELP varta_client_address_changes_total Moves of the agent to a new address of the observer's host name.
+# TYPE varta_client_address_changes_total counter
+varta_client_address_changes_total{agent="queue-worker"} 12
 `
 	if err := testutil.CollectAndCompare(c, strings.NewReader(want)); err != nil {
 		t.Error(err)
 	}
-	if n := testutil.CollectAndCount(c); n != 9 {
-		t.Errorf("collected %d metrics, want 9", n)
+	if n := testutil.CollectAndCount(c); n != 12 {
+		t.Errorf("collected %d metrics, want 12", n)
 	}
 	problems, err := testutil.CollectAndLint(c)
 	if err != nil {
@@ -88,7 +100,7 @@ func TestRegistryRefusesAMissingOrRepeatedName(t *testing.T) {
 	if err := reg.Register(nameless); !errors.Is(err, errEmptyName) {
 		t.Errorf("registering a collector without a name: %v, want %v", err, errEmptyName)
 	}
-	ch := make(chan prometheus.Metric, 9)
+	ch := make(chan prometheus.Metric, 12)
 	nameless.Collect(ch)
 	close(ch)
 	if n := len(ch); n != 1 {

@@ -58,6 +58,10 @@ func Example() {
 	defer resp.Body.Close()
 	io.Copy(os.Stdout, resp.Body)
 	// Output:
+	// # HELP varta_client_address_changes_total Moves of the agent to a new address of the observer's host name.
+	// # TYPE varta_client_address_changes_total counter
+	// varta_client_address_changes_total{agent="queue-worker"} 0
+	// varta_client_address_changes_total{agent="web"} 0
 	// # HELP varta_client_beats_total Beats by outcome (sent, dropped, failed); reason says why a beat was dropped.
 	// # TYPE varta_client_beats_total counter
 	// varta_client_beats_total{agent="queue-worker",outcome="dropped",reason="kernel_queue_full"} 0
@@ -84,6 +88,14 @@ func Example() {
 	// # TYPE varta_client_reconnects_total counter
 	// varta_client_reconnects_total{agent="queue-worker"} 0
 	// varta_client_reconnects_total{agent="web"} 0
+	// # HELP varta_client_resolution_failures_total Lookups of the observer's host name that found no usable address; the agent kept its address.
+	// # TYPE varta_client_resolution_failures_total counter
+	// varta_client_resolution_failures_total{agent="queue-worker"} 0
+	// varta_client_resolution_failures_total{agent="web"} 0
+	// # HELP varta_client_resolutions_total Lookups of the observer's host name after connect, periodic, after NoObserver drops, or by Reconnect.
+	// # TYPE varta_client_resolutions_total counter
+	// varta_client_resolutions_total{agent="queue-worker"} 0
+	// varta_client_resolutions_total{agent="web"} 0
 }
 
 // startObserver binds a Unix datagram socket in a new temporary directory
