@@ -34,8 +34,9 @@ type Varta struct {
 
 	// Spacing in time (R3.9): before pathAt (a timestamp) no beat
 	// reconnects or stats the observer's path. outage is what the last
-	// failed reconnect found (a NoObserver drop, or Failed), returned by
-	// the beats of its interval; zero once the observer was reached.
+	// failed reconnect found (a NoObserver drop, or Failed), or over UDP
+	// the NoObserver drop the socket last reported, returned by the beats
+	// of its interval without a send; zero once the observer was reached.
 	// bound is the socket file the path named when the socket connected,
 	// to notice an observer that replaced a stalled one.
 	pathAt uint64
@@ -45,7 +46,7 @@ type Varta struct {
 	frame [FrameBytes]byte // encoding buffer, owned so a beat allocates nothing
 	stats Stats
 
-	ep    endpoint   // the observer: how to open a socket to it, how errors name it
+	ep    *endpoint  // the observer: how to open a socket to it, how errors name it; replaced, never changed, so that an outcome may keep it
 	seal  *sealing   // secure UDP's key, session and sealed frame; nil for plain frames
 	watch *nameWatch // follows the observer's name over UDP; nil for an IP literal or a Unix socket
 
@@ -110,7 +111,7 @@ func validPID(pid int) bool {
 // with seal (nil for plain frames), with a socket set up for the current
 // process. On error it wipes seal.
 func newAgent(ep endpoint, seal *sealing) (*Varta, error) {
-	v := &Varta{fd: -1, ep: ep, seal: seal}
+	v := &Varta{fd: -1, ep: &ep, seal: seal}
 	pid, err := checkPID(os.Getpid())
 	if err != nil {
 		seal.close()
@@ -211,7 +212,8 @@ func (v *Varta) sendWire(wire []byte) BeatOutcome {
 // Dropped(NoObserver), or Failed, with Connect's words, when something at
 // the path keeps any observer out (a file, a directory, a stream socket, a
 // permission); it reconnects at most once per 50 ms, and the beats in
-// between send nothing and cost less than a send.
+// between send nothing and cost less than a send. Over UDP the beats of
+// the 50 ms after a refused send read Dropped(NoObserver) without a send.
 func (v *Varta) Beat(status Status, payload uint32) BeatOutcome {
 	switch {
 	case status == StatusStall:
@@ -239,10 +241,10 @@ func (v *Varta) Beat(status Status, payload uint32) BeatOutcome {
 		nonce = 0 // wraps past the reserved terminal nonce (R3.3)
 	}
 	ts := v.timestamp()
-	if v.outage.kind != 0 && ts < v.pathAt && v.ep.confirmsObserver() {
-		// A Unix socket whose observer is gone never sends again, and
-		// the last reconnect found nobody, or what waiting does not fix,
-		// less than an interval ago: that is the truth for this beat too.
+	if v.outage.kind != 0 && ts < v.pathAt {
+		// Less than an interval ago the last reconnect found nobody, or
+		// what waiting does not fix, or a UDP send was refused: that is
+		// the truth for this beat too, and a send would only cost.
 		v.count(v.outage)
 		return v.outage
 	}
@@ -286,6 +288,13 @@ func (v *Varta) notSent(out BeatOutcome, ts uint64) BeatOutcome {
 	}
 	if resend {
 		return v.resend()
+	}
+	if out.IsDropped() && out.reason == NoObserver && !v.ep.confirmsObserver() {
+		// Over UDP the refusal is the only news of the observer, and
+		// every send until it returns would bring the same: the beats
+		// of the next interval read it without a send (R3.9).
+		v.outage = out
+		v.pathAt = ts + reconnectSpacing
 	}
 	v.count(out)
 	return out
@@ -343,9 +352,7 @@ func (v *Varta) healAfter(r DropReason, ts uint64) (resend bool, instead BeatOut
 		v.outage = out
 		return false, out
 	}
-	v.stats.Reconnects++
-	v.drops = 0
-	v.outage = BeatOutcome{}
+	v.reconnected()
 	return v.ep.confirmsObserver(), instead
 }
 
@@ -370,15 +377,13 @@ func (v *Varta) replacedObserver(ts uint64) bool {
 	if f := v.reconnect(); f.failed() {
 		return false
 	}
-	v.stats.Reconnects++
-	v.drops = 0
-	v.outage = BeatOutcome{}
+	v.reconnected()
 	return true
 }
 
 // reconnectSpacing is the shortest time between two looks at the
 // observer's path during an outage or a full queue, reconnects and stats
-// alike (R3.9): short enough that a beat cadence of 100 ms or more tries
+// alike, and over UDP between a refused send and the next send (R3.9): short enough that a beat cadence of 100 ms or more tries
 // on every beat, and that a restarted observer is reached within 1 s at
 // any beat rate; long enough that a beat loop without pauses pays, per
 // beat, less than a send.
@@ -510,10 +515,17 @@ func (v *Varta) Reconnect() error {
 	if f := v.reconnect(); f.failed() {
 		return v.ep.describe(f)
 	}
+	v.reconnected()
+	return nil
+}
+
+// reconnected counts a reconnect that succeeded, automatic or asked for,
+// and starts afresh what the old socket had learnt: the run of counting
+// drops and the remembered outcome of an outage.
+func (v *Varta) reconnected() {
 	v.stats.Reconnects++
 	v.drops = 0
 	v.outage = BeatOutcome{}
-	return nil
 }
 
 // SetReconnectAfter sets how many consecutive beats dropped because nobody

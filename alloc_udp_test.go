@@ -89,6 +89,15 @@ func TestUDPBeatPathsAllocateNothing(t *testing.T) {
 				}
 			}
 		}},
+		// An outage's beats within an interval send nothing (R3.9).
+		{"udp/no-observer-within-interval", func(t *testing.T) (func(), func(*testing.T)) {
+			v, _ := dialUnreachable(t, ConnectUDP, "127.0.0.1")
+			expectBeat(t, v, "sent")
+			awaitSocketError(t, v)
+			v.advanceClock(0) // stands still from now on
+			expectBeat(t, v, "dropped: no observer")
+			return expectOutcome(v, dropped(NoObserver), nil)
+		}},
 		{"udp/dropped-queue-full", func(t *testing.T) (func(), func(*testing.T)) {
 			v := connectUDP(t, "127.0.0.1", closedUDPPort(t, "127.0.0.1"))
 			fd, _, _ := fullSocket(t)

@@ -117,7 +117,11 @@
 // name has no file to stat and cannot be bound twice, so it is not checked.
 //
 // Over UDP, plain or secure, n is 0 by default: a connected UDP socket
-// reaches an observer restarted on its port without a reconnect. When n is
+// reaches an observer restarted on its port without a reconnect. A beat
+// whose send is refused (ECONNREFUSED, the ICMP answer to an earlier beat)
+// reads Dropped(NoObserver), and so do the beats of the next 50 ms,
+// without a send: every send until the observer returns would bring the
+// same news. At a cadence of 100 ms or more every beat sends. When n is
 // set, a counting drop replaces the socket, but the beat is not sent again
 // and stays Dropped(NoObserver): a fresh UDP socket accepts a send whether or
 // not anyone listens (the refusal arrives later, as ICMP), so a resend would

@@ -51,6 +51,35 @@ func TestUDPObserverPortClosed(t *testing.T) {
 	}
 }
 
+// TestUDPOutageBeatsWithinAnIntervalSendNothing beats in a loop without
+// pauses (a clock that stands still) to a port nothing is bound to: once
+// the socket has reported the refusal, the beats of the next reconnect
+// spacing read Dropped(NoObserver) without a send (R3.9), so an observer
+// that binds meanwhile receives nothing from them. The first beat after
+// the interval is sent again, reaches it, and carries the nonce after the
+// lost first beat's.
+func TestUDPOutageBeatsWithinAnIntervalSendNothing(t *testing.T) {
+	for _, u := range udpVariants(t) {
+		t.Run(u.name, func(t *testing.T) {
+			v, port := dialUnreachable(t, u.connect, "127.0.0.1")
+			expectBeat(t, v, "sent") // gets out; nobody receives it
+			awaitSocketError(t, v)
+			v.advanceClock(0) // stands still from now on
+			expectBeat(t, v, "dropped: no observer")
+			r, _ := listenUDPAt(t, "127.0.0.1", port)
+			for range 100 {
+				expectBeat(t, v, "dropped: no observer")
+			}
+			r.expectNothing()
+			if got, want := v.Stats(), (Stats{Sent: 1, DroppedNoObserver: 101}); got != want {
+				t.Fatalf("Stats = %+v, want %+v", got, want)
+			}
+			v.advanceClock(time.Duration(reconnectSpacing))
+			u.beatArrives(t, v, r, 2, 9)
+		})
+	}
+}
+
 // TestUDPObserverRestartedOnSamePort stops the observer and starts a new
 // one on the same port. The beat sent while it was down is lost, and the
 // ICMP reply it provoked is still pending on the agent's socket when the
@@ -73,6 +102,7 @@ func TestUDPObserverRestartedOnSamePort(t *testing.T) {
 				t.Run(name, func(t *testing.T) {
 					r, port := listenUDP(t, ip)
 					v := u.dial(t, ip, port)
+					v.tickClock() // every beat reaches the socket
 					if auto {
 						v.SetReconnectAfter(1)
 					}

@@ -663,5 +663,5 @@ func fileAtPath(v *Varta) BeatOutcome {
 	if runtime.GOOS == "linux" {
 		errno = unix.ECONNREFUSED
 	}
-	return BeatOutcome{kind: outcomeFailed, op: opReconnect, call: callConnect, ft: unix.S_IFREG, errno: errno, ep: &v.ep}
+	return BeatOutcome{kind: outcomeFailed, op: opReconnect, call: callConnect, ft: unix.S_IFREG, errno: errno, ep: v.ep}
 }

@@ -174,7 +174,10 @@ func (c *collector) finish() [][]byte {
 
 // dialUnreachable connects an agent with connect to a port of the
 // loopback address ip that nothing is bound to, closes it at cleanup, and
-// returns it with the port.
+// returns it with the port. Its clock moves one reconnect spacing a beat
+// (tickClock), so that every beat reaches the socket: the tests that dial
+// so are about what the socket reports, and the spacing of an outage has
+// tests of its own (TestUDPOutageBeatsWithinAnIntervalSendNothing).
 func dialUnreachable(t *testing.T, connect func(host string, port int) (*Varta, error), ip string) (*Varta, int) {
 	t.Helper()
 	port := closedUDPPort(t, ip)
@@ -183,6 +186,7 @@ func dialUnreachable(t *testing.T, connect func(host string, port int) (*Varta, 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { v.Close() })
+	v.tickClock()
 	return v, port
 }
 

@@ -72,6 +72,7 @@ func TestUDPConnectAndCloseLeaveNoDescriptorOrGoroutineBehind(t *testing.T) {
 			// put back and closed once the reconnect has replaced the
 			// stand-in.
 			v.SetReconnectAfter(1)
+			v.tickClock() // a beat an interval after the last: every one reconnects
 			for range 100 {
 				fd, gone := socketPair(t)
 				gone.close()

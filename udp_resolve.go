@@ -169,11 +169,10 @@ func (w *nameWatch) lookup(v *Varta, cur udpAddress) (udpAddress, error) {
 // agent's mutex.
 func (w *nameWatch) move(v *Varta, fd int, next udpAddress, ep endpoint) {
 	v.swapSocket(fd)
-	v.ep = ep
+	v.ep = &ep
 	w.addr = next
 	v.stats.AddressChanges++
-	v.stats.Reconnects++
-	v.drops = 0
+	v.reconnected()
 }
 
 // reconnect is Reconnect for an agent connected by name: it looks the name
@@ -196,8 +195,7 @@ func (w *nameWatch) reconnect(v *Varta) error {
 		if f := v.reconnect(); f.failed() {
 			return v.ep.describe(f)
 		}
-		v.stats.Reconnects++
-		v.drops = 0
+		v.reconnected()
 		return nil
 	}
 	ep := next.endpoint()
