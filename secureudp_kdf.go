@@ -57,9 +57,12 @@ func AgentKey(master []byte, pid uint32) ([]byte, error) {
 // master, and wipes the derived key: the cipher keeps its own copy. It
 // then derives a key from zeros with the same calls, which run at the same
 // depth of the stack and so overwrite the temporaries the first derivation
-// left below this frame, copies of the derived key among them, which
-// SHA-256 does not wipe and the calls that follow a connect need not reach.
+// left below this frame, copies of the derived key and of the master key
+// among them, which SHA-256 does not wipe and the calls that follow a
+// connect need not reach. The stack is grown first (reserveStack), so
+// that it is not moved, and its old copy left unwiped, while it holds them.
 func agentCipher(master *[KeyBytes]byte, pid uint32) cipher.AEAD {
+	reserveStack()
 	var k [KeyBytes]byte
 	defer clear(k[:])
 	deriveAgentKey(master, &k, pid)
@@ -107,6 +110,25 @@ func deriveAgentKey(master, out *[KeyBytes]byte, pid uint32) {
 	m.sum(nil, master[:], prk[:])
 	m.expandAgentKey(&prk, out, pid)
 }
+
+// reserveStack makes the goroutine's stack large enough for a key
+// derivation and a cipher's construction below its caller's frame, before
+// any key is on it. A stack too small grows by moving to a new one, and
+// the old one, copies of keys in its dead frames included, is freed
+// without being wiped; the derivation that follows cannot be overwritten
+// there. Its frame is 16 KiB, ample for SHA-256 and ChaCha20-Poly1305; a
+// stack shrinks only during a garbage collection.
+//
+//go:noinline
+func reserveStack() {
+	var room [16 << 10]byte
+	touchStack(room[:])
+}
+
+// touchStack keeps reserveStack's frame from being optimized away.
+//
+//go:noinline
+func touchStack(b []byte) { b[0] = 0 }
 
 // masterPRK sets prk to HKDF-Extract(salt = empty, ikm = master), the
 // pseudorandom key from which the key of every pid is expanded, and wipes

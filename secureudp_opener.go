@@ -138,10 +138,17 @@ func NewMasterOpener(master []byte) (*MasterOpener, error) {
 	if err := checkKey("master key", master); err != nil {
 		return nil, err
 	}
+	reserveStack()
 	var prk [KeyBytes]byte
 	defer clear(prk[:])
 	masterPRK((*[KeyBytes]byte)(master), &prk)
-	return &MasterOpener{prk: newSecretKey(prk[:])}, nil
+	o := &MasterOpener{prk: newSecretKey(prk[:])}
+	// The same calls at the same depth overwrite the temporaries SHA-256
+	// left on the stack, a copy of the master key among them
+	// (agentCipher).
+	var zeros [KeyBytes]byte
+	masterPRK(&zeros, &prk)
+	return o, nil
 }
 
 // errMasterOpenerClosed is the error of a closed or nil MasterOpener.
