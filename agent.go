@@ -33,13 +33,17 @@ type Varta struct {
 	reconnectAfter uint32 // 0: never reconnect by itself
 
 	// Spacing in time (R3.9): before pathAt (a timestamp) no beat
-	// reconnects or stats the observer's path. outage is what the last
-	// failed reconnect found (a NoObserver drop, or Failed), or over UDP
-	// the NoObserver drop the socket last reported, returned by the beats
-	// of its interval without a send; zero once the observer was reached.
-	// bound is the socket file the path named when the socket connected,
-	// to notice an observer that replaced a stalled one.
+	// reconnects, and before statAt no beat of a full queue stats the
+	// observer's path; the two are apart, so that an outage that starts
+	// just after a look at a stalled observer's path reconnects at once.
+	// outage is what the last failed reconnect found (a NoObserver drop,
+	// or Failed), or over UDP the NoObserver drop the socket last
+	// reported, returned by the beats of its interval without a send;
+	// zero once the observer was reached. bound is the socket file the
+	// path named when the socket connected, to notice an observer that
+	// replaced a stalled one.
 	pathAt uint64
+	statAt uint64
 	outage BeatOutcome
 	bound  pathFile
 
@@ -366,10 +370,10 @@ func (v *Varta) healAfter(r DropReason, ts uint64) (resend bool, instead BeatOut
 // leaves the agent connected to the stalled observer, and the beat
 // Dropped(KernelQueueFull).
 func (v *Varta) replacedObserver(ts uint64) bool {
-	if v.bound.ino == 0 || ts < v.pathAt {
+	if v.bound.ino == 0 || ts < v.statAt {
 		return false
 	}
-	v.pathAt = ts + reconnectSpacing
+	v.statAt = ts + reconnectSpacing
 	now := v.ep.stat()
 	if now.mode != unix.S_IFSOCK || now.sameFile(v.bound) {
 		return false
@@ -498,7 +502,8 @@ func (v *Varta) count(out BeatOutcome) {
 // observer, and keeps the old one if any step fails. An observer named by a
 // host name is looked up again first (waiting for the resolver for 5
 // seconds at most, without holding up beats), and the fresh socket goes to
-// the address the name resolves to now (see "UDP and hosts" in the package
+// the address the name resolves to now, as Go's resolver answers: it reads
+// /etc/hosts again only every 5 seconds (see "UDP and hosts" in the package
 // documentation). Nothing else is renewed: the nonce sequence continues,
 // and over secure UDP the session and the key stay as they are (see
 // "Secure UDP: sessions, nonces and keys"). A Reconnect that succeeds
@@ -580,7 +585,8 @@ func (v *Varta) lockOpen() bool {
 
 // Close releases the socket and wipes any key material. For an observer
 // named by a host name it also stops the goroutine that looks the name up
-// again, and returns once it has ended. Beats after Close are Failed; a
+// again, and returns once it has ended (goroutines of Go's resolver may
+// take a few milliseconds more). Beats after Close are Failed; a
 // second Close returns ErrClosed.
 func (v *Varta) Close() error {
 	if !v.lockOpen() {

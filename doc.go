@@ -90,8 +90,8 @@
 // last reconnect found, counted in [Stats] as such. So a beat loop without
 // pauses costs less per beat during an outage than while the observer is
 // up; a restarted observer gets the first beat that comes 50 ms or more
-// after the last reconnect (in a loop without pauses, about 50 ms after
-// it binds); and a daemon that beats every 100 ms or slower tries on
+// after the last reconnect (in a loop without pauses, within 50 ms of its
+// bind); and a daemon that beats every 100 ms or slower tries on
 // every beat and gets its first beat after the observer's return through.
 // While nothing is bound at the path (no socket file, or one nobody holds)
 // every beat reads Dropped(NoObserver), whatever the old socket said;
@@ -347,11 +347,16 @@
 // agent stays there, whatever the order of the answer. A lookup that fails
 // changes nothing: the agent keeps its socket. [Varta.Reconnect] looks the
 // name up too, waiting for the resolver (5 seconds at most), and reconnects
-// to the address it finds. Stats counts the lookups made after connect
+// to the address it finds. What a lookup finds is what Go's resolver
+// answers: it reads /etc/hosts again only once the copy it read is 5
+// seconds old, so a lookup, by Reconnect or after a drop, in the 5 seconds
+// after an edit of /etc/hosts can still find the old address; the next
+// lookup, 5 seconds on, finds the new one. Stats counts the lookups made after connect
 // (Resolutions), those that found no usable address (ResolutionFailures)
 // and the moves (AddressChanges, each also a Reconnect). Close stops the
 // goroutine, cutting short a lookup in progress, and returns once it has
-// ended. An agent connected to an IP literal looks nothing up and starts
+// ended; goroutines of Go's resolver that the lookup started may take a
+// few milliseconds more to end. An agent connected to an IP literal looks nothing up and starts
 // no goroutine.
 //
 // # Secure UDP: sessions, nonces and keys

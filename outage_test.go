@@ -382,4 +382,25 @@ func TestStalledObserverReplacedAtItsPathIsFound(t *testing.T) {
 		}
 		expectFullFor(t, v, 200)
 	})
+	// The stalled observer is killed (its socket closed, its file
+	// removed) just after a beat looked at its path: the first beat that
+	// finds it gone reconnects at once, whatever that look was, and reads
+	// Dropped(NoObserver), as does every beat of the outage.
+	t.Run("stalled-then-gone", func(t *testing.T) {
+		v, old, _ := stalled(t)
+		v.stepClock(5 * time.Millisecond)
+		expectFullFor(t, v, 1) // looks at the path
+		old.close()
+		if err := os.Remove(old.path); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 40 {
+			if out := v.Beat(StatusOK, 0); out != dropped(NoObserver) {
+				t.Fatalf("beat %d after the stalled observer went = %v, want dropped: no observer", i, out)
+			}
+		}
+		if st := v.Stats(); st.DroppedPeerGone != 0 || st.DroppedNoObserver != 40 {
+			t.Fatalf("Stats = %+v, want 40 NoObserver and no PeerGone", st)
+		}
+	})
 }
