@@ -18,6 +18,9 @@ import (
 // does not panic: Beat returns a Failed outcome and the other methods return
 // [ErrClosed] or zero values.
 type Varta struct {
+	// The fields every beat reads come first, so that a beat touches as
+	// few cache lines as it can; what only outages, reconnects and tests
+	// use comes after stats.
 	mu sync.Mutex
 	fd int // the socket connected to the observer; -1 once closed
 
@@ -43,16 +46,10 @@ type Varta struct {
 	// path named when the socket connected, to notice an observer that
 	// replaced a stalled one.
 	pathAt uint64
-	statAt uint64
 	outage BeatOutcome
-	bound  pathFile
 
 	frame [FrameBytes]byte // encoding buffer, owned so a beat allocates nothing
-	stats Stats
-
-	ep    *endpoint  // the observer: how to open a socket to it, how errors name it; replaced, never changed, so that an outcome may keep it
-	seal  *sealing   // secure UDP's key, session and sealed frame; nil for plain frames
-	watch *nameWatch // follows the observer's name over UDP; nil for an IP literal or a Unix socket
+	seal  *sealing         // secure UDP's key, session and sealed frame; nil for plain frames
 
 	// Test hooks that replace os.Getpid and time.Now, to simulate a fork
 	// or a clock that goes backwards, and the send and the dial, to make
@@ -66,7 +63,16 @@ type Varta struct {
 	pidHook   func() int
 	clockHook func() time.Time
 	sendHook  func(wire []byte) BeatOutcome
-	dialHook  func() (int, dialErr)
+
+	stats Stats
+
+	statAt uint64   // see pathAt
+	bound  pathFile // see pathAt
+
+	ep    *endpoint  // the observer: how to open a socket to it, how errors name it; replaced, never changed, so that an outcome may keep it
+	watch *nameWatch // follows the observer's name over UDP; nil for an IP literal or a Unix socket
+
+	dialHook func() (int, dialErr) // a test hook, as pidHook
 }
 
 // Stats counts what an agent's beats became. Every Beat call that is not
@@ -261,7 +267,9 @@ func (v *Varta) Beat(status Status, payload uint32) BeatOutcome {
 		}
 	}
 	v.drops = 0
-	v.outage = BeatOutcome{}
+	if v.outage.kind != 0 {
+		v.outage = BeatOutcome{}
+	}
 	v.stats.Sent++
 	v.nonce, v.lastTS = nonce, ts // commit on success only (R3.6)
 	if nonce == 0 {
