@@ -232,7 +232,7 @@ const (
 // stack memory: SHA-256 copies its state onto the stack to finish a hash,
 // and Go does not wipe a stack's dead frames. An agent, and an opener for
 // its master key, grow the stack first and overwrite those frames
-// (reserveStack, agentCipher); an opener does not for each pid, where it
+// (reserveStack, scrubbedAgentCipher); an opener does not for each pid, where it
 // would make every forged frame cost half as much again (SECURITY.md).
 const stackCopiesOfAPIDKey = int(4 / unsafe.Sizeof(uintptr(0))) // 1 with 32-bit pointers, 0 with 64
 

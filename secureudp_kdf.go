@@ -54,21 +54,29 @@ func AgentKey(master []byte, pid uint32) ([]byte, error) {
 }
 
 // agentCipher returns a cipher keyed with the key of pid derived from
-// master, and wipes the derived key: the cipher keeps its own copy. It
-// then derives a key from zeros with the same calls, which run at the same
-// depth of the stack and so overwrite the temporaries the first derivation
-// left below this frame, copies of the derived key and of the master key
-// among them, which SHA-256 does not wipe and the calls that follow a
-// connect need not reach. The stack is grown first (reserveStack), so
-// that it is not moved, and its old copy left unwiped, while it holds them.
+// master, and wipes the derived key: the cipher keeps its own copy.
 func agentCipher(master *[KeyBytes]byte, pid uint32) cipher.AEAD {
-	reserveStack()
 	var k [KeyBytes]byte
 	defer clear(k[:])
 	deriveAgentKey(master, &k, pid)
-	aead := newCipher(&k)
+	return newCipher(&k)
+}
+
+// scrubbedAgentCipher is agentCipher for an agent, which keeps its
+// master key and may not leave copies of it behind. It grows the stack
+// first (reserveStack), so that the stack is not moved, and its old copy
+// freed unwiped, while it holds key material; then, after the cipher is
+// built, it makes the same calls on a zero key, which run at the same depth
+// and so overwrite the temporaries the first ones left below this frame,
+// copies of the derived key and of the master key among them, which
+// SHA-256 does not wipe and the calls that follow a connect need not reach.
+// The stateless OpenMasterFrame, which leaves a cipher per frame anyway,
+// does without.
+func scrubbedAgentCipher(master *[KeyBytes]byte, pid uint32) cipher.AEAD {
+	reserveStack()
+	aead := agentCipher(master, pid)
 	var zeros [KeyBytes]byte
-	deriveAgentKey(&zeros, &k, 0)
+	agentCipher(&zeros, 0)
 	return aead
 }
 
@@ -100,7 +108,7 @@ func newCipher(key *[KeyBytes]byte) cipher.AEAD {
 // HMAC(PRK, info || 0x01). Every buffer that held key material is wiped
 // before it returns: the HMAC pads, the pseudorandom key, the inner digest
 // and what the SHA-256 state buffered. Only the temporaries SHA-256 keeps
-// on the stack remain, until the stack is reused (agentCipher overwrites
+// on the stack remain, until the stack is reused (scrubbedAgentCipher overwrites
 // them at once).
 func deriveAgentKey(master, out *[KeyBytes]byte, pid uint32) {
 	var m keyMAC

@@ -145,7 +145,7 @@ func NewMasterOpener(master []byte) (*MasterOpener, error) {
 	o := &MasterOpener{prk: newSecretKey(prk[:])}
 	// The same calls at the same depth overwrite the temporaries SHA-256
 	// left on the stack, a copy of the master key among them
-	// (agentCipher).
+	// (scrubbedAgentCipher).
 	var zeros [KeyBytes]byte
 	masterPRK(&zeros, &prk)
 	return o, nil

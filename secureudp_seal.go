@@ -119,7 +119,7 @@ func (s *sealing) restart(pid uint32) {
 	}
 	s.s = newSession()
 	if s.master && (s.aead == nil || pid != s.aeadPID) {
-		s.aead = agentCipher(s.key.b, pid)
+		s.aead = scrubbedAgentCipher(s.key.b, pid)
 	}
 	s.aeadPID = pid
 }
