@@ -525,6 +525,12 @@ func (v *Varta) Reconnect() error {
 		return ErrClosed
 	}
 	defer v.mu.Unlock()
+	return v.reconnectAsked()
+}
+
+// reconnectAsked is Reconnect's work once the agent is locked and open:
+// a fresh socket to the same address, or the error that says why not.
+func (v *Varta) reconnectAsked() error {
 	if f := v.reconnect(); f.failed() {
 		return v.ep.describe(f)
 	}

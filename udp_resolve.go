@@ -192,11 +192,7 @@ func (w *nameWatch) reconnect(v *Varta) error {
 	case err != nil:
 		return err
 	case next == cur || w.addr != cur: // the same address, or the goroutine moved the agent meanwhile
-		if f := v.reconnect(); f.failed() {
-			return v.ep.describe(f)
-		}
-		v.reconnected()
-		return nil
+		return v.reconnectAsked()
 	}
 	ep := next.endpoint()
 	fd, f := ep.dial()
